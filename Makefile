@@ -1,0 +1,78 @@
+# dragops-connections: every target does its own set-up.
+# `make demo` and `make test` are the two commands a new user runs.
+
+SHELL      := /bin/bash
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+WERROR     ?= $(if $(CI),ON,OFF)
+FUZZ_SECONDS ?= 60
+
+# Debian bookworm packages the build and the tests use (see DEVELOPERS.md).
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config git curl xxd \
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
+  libssl-dev openssl libyaml-cpp-dev prometheus-cpp-dev \
+  libgtest-dev libgmock-dev googletest \
+  clang libclang-rt-14-dev \
+  prometheus wrk nginx-light nodejs npm unzip
+
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDRAGOPS_WERROR=$(WERROR)
+
+.PHONY: all deps build test asan tsan fuzz bench demo clean
+
+all: build
+
+# Installs only what is missing; `apt-get update` runs once, and only if something is.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	$(MAKE) --no-print-directory fuzz-run
+
+asan: deps
+	cmake -S . -B build-asan $(CMAKE_FLAGS) -DDRAGOPS_SANITIZE=address
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+tsan: deps
+	cmake -S . -B build-tsan $(CMAKE_FLAGS) -DDRAGOPS_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+# libFuzzer targets, built with clang into their own tree.
+fuzz: deps
+	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRAGOPS_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+
+# Each fuzzer runs FUZZ_SECONDS; a crash or a leak fails the target.
+fuzz-run: fuzz
+	@set -e; for f in build-fuzz/fuzz/fuzz_*; do \
+	  [ -x "$$f" ] || continue; name=$$(basename $$f); \
+	  corpus=fuzz/corpus/$${name#fuzz_}; mkdir -p build-fuzz/corpus-$$name; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -detect_leaks=1 -print_final_stats=1 \
+	      -artifact_prefix=build-fuzz/ build-fuzz/corpus-$$name $$( [ -d $$corpus ] && echo $$corpus ) 2>build-fuzz/$$name.log \
+	    || { tail -50 build-fuzz/$$name.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|Done' build-fuzz/$$name.log | tail -2; \
+	done
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+demo: build
+	@bash examples/demo.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz
