@@ -1,0 +1,16 @@
+#pragma once
+// HKDF-SHA256 (RFC 5869) through OpenSSL's EVP_KDF.
+
+#include "crypto/secret_bytes.hpp"
+
+#include <cstdint>
+#include <span>
+
+namespace dragops::crypto {
+
+// Extract-then-expand; length is at most 255 * 32. Fills out (its size is the output length);
+// false only if OpenSSL refuses (an empty key or an oversized output).
+[[nodiscard]] bool hkdf_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> salt,
+                               std::span<const std::uint8_t> info, std::span<std::uint8_t> out);
+
+}  // namespace dragops::crypto
