@@ -1,0 +1,73 @@
+{{/*
+Names are fixed, not derived from the release name: the operator's flag defaults use the same
+names, and the CRDs and the webhook configuration are cluster-wide, so the chart is installed
+once per cluster.
+*/}}
+{{- define "dragops.operatorName" -}}dragops-operator{{- end }}
+{{- define "dragops.webhookServiceName" -}}dragops-webhook{{- end }}
+{{- define "dragops.metricsServiceName" -}}dragops-metrics{{- end }}
+{{- define "dragops.webhookConfigName" -}}dragops-sidecar-injector{{- end }}
+{{- define "dragops.webhookCertSecret" -}}dragops-webhook-cert{{- end }}
+{{- define "dragops.webhookCertDir" -}}/etc/dragops/webhook-certs{{- end }}
+{{- define "dragops.issuerName" -}}dragops-selfsigned{{- end }}
+
+{{- define "dragops.labels" -}}
+app.kubernetes.io/name: dragops
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: dragops-connections
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end }}
+
+{{- define "dragops.selectorLabels" -}}
+app.kubernetes.io/name: dragops
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{- define "dragops.operatorImage" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{- define "dragops.sidecarImage" -}}
+{{- printf "%s:%s" .Values.sidecar.image.repository (default .Chart.AppVersion .Values.sidecar.image.tag) }}
+{{- end }}
+
+{{/* operator (default) or external (cert-manager writes the Secret, mounted into the pods). */}}
+{{- define "dragops.webhookCertMode" -}}
+{{- if .Values.webhook.certManager.enabled }}external{{ else }}operator{{ end }}
+{{- end }}
+
+{{/* Rules for the namespaced resources the operator reconciles; used by the ClusterRole (all
+namespaces) or by one Role per watched namespace. */}}
+{{- define "dragops.namespacedRules" -}}
+# Connections and dragops Secrets: reconcile, report status, hold the finalizer.
+- apiGroups: [dragops.io]
+  resources: [connections, secrets]
+  verbs: [get, list, watch, update, patch]
+- apiGroups: [dragops.io]
+  resources: [connections/status, secrets/status]
+  verbs: [get, update, patch]
+- apiGroups: [dragops.io]
+  resources: [connections/finalizers, secrets/finalizers]
+  verbs: [update]
+# Core Secrets: read the referenced credentials, write the sealed store objects
+# (dragops-conn-*, dragops-secret-*) and the projected data keys (dragops-data-keys).
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+# The webhook gives each injected ServiceAccount a Role and RoleBinding
+# (dragops-sidecar-<serviceAccount>) that can read only its store objects. Creating them needs no
+# `escalate` or `bind`: the rules granted (get/list/watch on named Secrets) are a subset of the
+# Secret rules above, which the API server checks in the same namespace.
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [roles, rolebindings]
+  verbs: [get, create, update, patch]
+{{- end }}
