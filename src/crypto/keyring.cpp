@@ -8,6 +8,8 @@
 #include <boost/container/pmr/memory_resource.hpp>
 
 #include <array>
+#include <cstddef>
+#include <cstdlib>
 #include <limits>
 #include <new>
 #include <stdexcept>
@@ -19,12 +21,17 @@ namespace {
 // (and the parser's scratch copies of them) do not linger on the heap.
 class WipingResource final : public boost::container::pmr::memory_resource {
  protected:
+  // Boost.JSON asks for at most max_align_t alignment, which malloc gives. (It does not always
+  // pass the same alignment back on deallocate, so aligned operator new would be wrong here.)
   void* do_allocate(std::size_t bytes, std::size_t alignment) override {
-    return ::operator new(bytes, std::align_val_t(alignment));
+    if (alignment > alignof(std::max_align_t)) throw std::bad_alloc();
+    void* p = std::malloc(bytes == 0 ? 1 : bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
   }
-  void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
+  void do_deallocate(void* p, std::size_t bytes, std::size_t /*alignment*/) override {
     wipe(p, bytes);
-    ::operator delete(p, std::align_val_t(alignment));
+    std::free(p);
   }
   bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
 };
