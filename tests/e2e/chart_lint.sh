@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The Helm chart lints clean, renders every value set in charts/dragops/ci/, carries exactly the
+# CRDs in crds/ and the packs in packs/ (through its symlinks), and packages them as real files.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+chart="$repo/charts/dragops"
+helm=$("$repo/tests/tools/fetch-tools.sh" helm | awk '$1 == "helm" { print $2 }')
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# helm reports each followed symlink on stderr; that line is expected, anything else is shown.
+quiet_helm() { "$helm" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
+
+echo "--- helm lint --strict, once per value set"
+for values in "$chart"/ci/*-values.yaml; do
+  name=$(basename "$values")
+  if ! out=$(quiet_helm lint --strict "$chart" --namespace dragops-system -f "$values" 2>&1); then
+    fail "helm lint --strict -f $name:"; echo "$out"; continue
+  fi
+  grep -q '1 chart(s) linted, 0 chart(s) failed' <<<"$out" || fail "helm lint -f $name did not report success: $out"
+  if grep -E '^\[(WARNING|ERROR)\]' <<<"$out"; then fail "helm lint -f $name has findings"; fi
+  echo "ok   lint $name"
+done
+
+echo "--- crds: the chart's crds/ is the repository's crds/"
+[ -L "$chart/crds" ] && [ "$(readlink -f "$chart/crds")" = "$repo/crds" ] || fail "charts/dragops/crds is not a symlink to crds/"
+[ -L "$chart/files/packs" ] && [ "$(readlink -f "$chart/files/packs")" = "$repo/packs" ] || fail "charts/dragops/files/packs is not a symlink to packs/"
+# helm installs every file under crds/ as a CRD: nothing else may live there.
+for f in "$repo"/crds/*; do
+  case "$f" in *.yaml) ;; *) fail "crds/$(basename "$f") is not a .yaml file, but helm would install it as a CRD"; continue ;; esac
+  grep -q '^kind: CustomResourceDefinition$' "$f" || fail "crds/$(basename "$f") is not a CustomResourceDefinition"
+done
+quiet_helm template dragops "$chart" --namespace dragops-system --include-crds >"$work/with-crds.yaml"
+for f in "$repo"/crds/*.yaml; do
+  crd=$(awk '/^metadata:/ { m = 1; next } m && /^  name:/ { print $2; exit }' "$f")
+  grep -q "^  name: $crd\$" "$work/with-crds.yaml" || fail "helm template --include-crds lacks $crd"
+done
+echo "ok   $(ls "$repo"/crds/*.yaml | wc -l) CRDs rendered from crds/"
+
+echo "--- packs: one IntegrationPack per file in packs/, and none with packs.install=false"
+expected=$(for f in "$repo"/packs/*.yaml; do awk '/^metadata:/ { m = 1; next } m && /^  name:/ { print $2; exit }' "$f"; done | sort)
+rendered=$(quiet_helm template dragops "$chart" --namespace dragops-system --show-only templates/integrationpacks.yaml |
+  awk '/^kind: IntegrationPack$/ { p = 1 } p && /^  name:/ { print $2; p = 0 }' | sort)
+[ -n "$expected" ] || fail "packs/ is empty"
+[ "$expected" = "$rendered" ] || fail "rendered packs differ from packs/: $(diff <(echo "$expected") <(echo "$rendered") | tr '\n' ' ')"
+echo "ok   packs: $(echo $rendered)"
+if quiet_helm template dragops "$chart" --set packs.install=false | grep -q '^kind: IntegrationPack$'; then
+  fail "packs.install=false still renders IntegrationPacks"
+fi
+
+echo "--- helm package: the symlinked files land in the archive as files, byte for byte"
+quiet_helm package "$chart" --destination "$work" >/dev/null
+mkdir "$work/unpacked" && tar -xzf "$work"/dragops-*.tgz -C "$work/unpacked"
+for f in "$repo"/crds/*.yaml "$repo"/packs/*.yaml; do
+  rel=${f#"$repo"/}; [ "${rel%%/*}" = packs ] && rel="files/$rel"
+  cmp -s "$f" "$work/unpacked/dragops/$rel" || fail "packaged chart: $rel differs from $f"
+done
+if find "$work/unpacked" -type l | grep -q .; then fail "packaged chart holds symlinks"; fi
+if [ -e "$work/unpacked/dragops/ci" ] || [ -e "$work/unpacked/dragops/values-table.sh" ]; then fail "packaged chart holds test files"; fi
+echo "ok   package $(basename "$work"/dragops-*.tgz)"
+
+echo "--- guards in the templates"
+if out=$(quiet_helm template dragops "$chart" --set leaderElection.enabled=false 2>&1); then
+  fail "2 replicas without leader election rendered"
+else
+  grep -q 'replicaCount > 1 needs leaderElection.enabled=true' <<<"$out" || fail "unclear message: $out"
+fi
+quiet_helm template dragops "$chart" --set leaderElection.enabled=false --set replicaCount=1 >/dev/null || fail "1 replica without leader election must render"
+if out=$(quiet_helm template dragops "$chart" --set metrics.enabled=false --set metrics.serviceMonitor.enabled=true 2>&1); then
+  fail "a ServiceMonitor without metrics rendered"
+else
+  grep -q 'metrics.serviceMonitor.enabled needs metrics.enabled=true' <<<"$out" || fail "unclear message: $out"
+fi
+echo "ok   guards"
+
+[ "$failures" -eq 0 ] || { echo "chart_lint: $failures failure(s)"; exit 1; }
+echo "chart_lint: all checks passed"
