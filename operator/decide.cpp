@@ -1,0 +1,244 @@
+#include "operator/decide.hpp"
+
+#include "crypto/envelope.hpp"
+#include "operator/reasons.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace dragops::op {
+namespace {
+
+// The values to seal, or why there are none.
+struct Verdict {
+  std::string_view reason;   // empty: ok
+  std::string message;
+  store::Plaintexts values;
+  std::string pack;
+  std::string auth_type;
+
+  bool ok() const { return reason.empty(); }
+};
+
+Verdict problem(std::string_view reason, std::string message) { return Verdict{reason, std::move(message), {}, {}, {}}; }
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+bool is_dns_label(std::string_view text) {
+  if (text.empty() || text.size() > 63 || text.front() == '-' || text.back() == '-') return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+// --- Connection rules -------------------------------------------------------------------
+
+Verdict connection_values(const ConnectionObservation& o) {
+  if (!o.pack.pack) return problem(reason::kPackNotFound, o.pack.problem);
+  const auto& pack = *o.pack.pack;
+  if (pack.auth_type == packs::AuthType::oauth2)
+    return problem(reason::kAwaitingAuthorization,
+                   "pack " + quoted(pack.name) + " uses oauth2; waiting for the authorization flow to complete");
+  if (o.spec.credentials_ref.empty())
+    return problem(reason::kInvalidCredentials, "spec.credentialsRef is required for pack " + quoted(pack.name) +
+                                                    " (authType " + std::string(packs::to_string(pack.auth_type)) + ")");
+  auto it = o.secrets.find(o.spec.credentials_ref);
+  if (it == o.secrets.end() || !it->second)
+    return problem(reason::kCredentialsNotFound, "Secret " + quoted(o.spec.credentials_ref) + " not found in namespace " +
+                                                     quoted(o.resource.owner.namespace_));
+  const auto& data = *it->second;
+  if (auto problems = packs::validate(pack, data); !problems.empty())
+    return problem(reason::kInvalidCredentials, "Secret " + quoted(o.spec.credentials_ref) + ": " + packs::describe(problems));
+  Verdict verdict;
+  for (const auto& field : pack.fields) {
+    auto value = data.find(field.name);
+    if (value != data.end() && !value->second.empty()) verdict.values.emplace(field.name, value->second);
+  }
+  verdict.pack = pack.name;
+  verdict.auth_type = packs::to_string(pack.auth_type);
+  return verdict;
+}
+
+// --- Secret rules -----------------------------------------------------------------------
+
+Verdict secret_values(const SecretObservation& o) {
+  if (o.spec.environments.empty()) return problem(reason::kInvalidCredentials, "spec.environments is empty");
+  Verdict verdict;
+  std::vector<std::string> missing, invalid;
+  for (const auto& [environment, ref] : o.spec.environments) {
+    const std::string where = "environment " + quoted(environment) + ": ";
+    if (!is_dns_label(environment)) {
+      invalid.push_back("environment " + quoted(environment) + " is not a DNS-1123 label");
+      continue;
+    }
+    auto it = o.secrets.find(ref.name);
+    if (it == o.secrets.end() || !it->second) {
+      missing.push_back(where + "Secret " + quoted(ref.name) + " not found");
+      continue;
+    }
+    auto value = it->second->find(ref.key);
+    if (value == it->second->end()) invalid.push_back(where + "key " + quoted(ref.key) + " not found in Secret " + quoted(ref.name));
+    else if (value->second.empty()) invalid.push_back(where + "key " + quoted(ref.key) + " in Secret " + quoted(ref.name) + " is empty");
+    else verdict.values.emplace(environment, value->second);
+  }
+  if (missing.empty() && invalid.empty()) return verdict;
+  std::string message;
+  for (const auto* list : {&missing, &invalid})
+    for (const auto& line : *list) message += (message.empty() ? "" : "; ") + line;
+  return problem(missing.empty() ? reason::kInvalidCredentials : reason::kCredentialsNotFound, std::move(message));
+}
+
+// --- Shared steps -----------------------------------------------------------------------
+
+// Plans the store write for good values: carries over every envelope whose plaintext is
+// unchanged and which is sealed under the primary; seals the rest. keep when nothing differs.
+void plan_store(Decision& decision, const Resource& resource, const std::optional<ExistingStore>& existing,
+                Verdict& verdict, std::uint32_t primary) {
+  store::Store desired;
+  desired.owner = resource.owner;
+  desired.key_version = primary;
+  desired.pack = verdict.pack;
+  desired.auth_type = verdict.auth_type;
+  desired.generation = resource.generation;
+
+  const bool usable = existing && existing->opened && existing->store.owner == resource.owner;
+  for (auto& [item, value] : verdict.values) {
+    if (usable) {
+      auto old_value = existing->opened->find(item);
+      auto old_envelope = existing->store.envelopes.find(item);
+      if (old_value != existing->opened->end() && old_value->second.equals(value) &&
+          old_envelope != existing->store.envelopes.end()) {
+        auto version = crypto::key_version_of(old_envelope->second);
+        if (version && *version == primary) {
+          desired.envelopes.emplace(item, old_envelope->second);
+          continue;
+        }
+      }
+    }
+    decision.to_seal.emplace(item, std::move(value));
+  }
+
+  const bool unchanged = usable && decision.to_seal.empty() && existing->store.key_version == primary &&
+                         existing->store.pack == desired.pack && existing->store.auth_type == desired.auth_type &&
+                         existing->store.generation == desired.generation &&
+                         existing->store.envelopes.size() == desired.envelopes.size();
+  decision.store_action = unchanged ? StoreAction::keep : StoreAction::write;
+  decision.desired_store = std::move(desired);
+}
+
+std::string_view event_type(std::string_view status) { return status == "True" ? "Normal" : "Warning"; }
+
+// Applies the new conditions; emits an event for every condition whose status or reason changed;
+// sets decision.status only if anything differs.
+void finish_status(Decision& decision, const Resource& resource, std::vector<Condition> conditions,
+                   std::optional<std::int64_t> key_version, std::string_view now) {
+  Status next = resource.status;
+  next.observed_generation = resource.generation;
+  next.key_version = key_version;
+  for (auto& condition : conditions) {
+    const auto* before = resource.status.condition(condition.type);
+    if (!before || before->status != condition.status || before->reason != condition.reason)
+      decision.events.push_back({std::string(event_type(condition.status)), condition.reason,
+                                 condition.type + "=" + condition.status + ": " + condition.message});
+    condition.observed_generation = resource.generation;
+    set_condition(next.conditions, std::move(condition), now);
+  }
+  if (!(next == resource.status)) decision.status = std::move(next);
+}
+
+Condition make(std::string_view type, bool status, std::string_view reason, std::string message) {
+  return Condition{std::string(type), std::string(condition_status(status)), std::string(reason), std::move(message), 0, {}};
+}
+
+std::string sealed_message(std::int64_t version, std::size_t count, std::string_view what) {
+  return std::to_string(count) + " " + std::string(what) + " sealed with key version " + std::to_string(version);
+}
+
+Decision finalize(const Resource& resource, bool store_exists) {
+  Decision decision;
+  if (store_exists) decision.store_action = StoreAction::remove;
+  decision.remove_finalizer = resource.has_finalizer;
+  return decision;
+}
+
+Decision revoke(const Resource& resource, bool store_exists, std::string_view now) {
+  Decision decision;
+  decision.add_finalizer = !resource.has_finalizer;
+  if (store_exists) decision.store_action = StoreAction::remove;
+  finish_status(decision, resource,
+                {make(condition::kReady, false, reason::kRevoked, "spec.revoked is true: not served, store removed"),
+                 make(condition::kSealed, false, reason::kRevoked, "spec.revoked is true: store removed")},
+                std::nullopt, now);
+  return decision;
+}
+
+// The common shape of both kinds once the values (or the problem) are known.
+Decision decide_values(const Resource& resource, const std::optional<ExistingStore>& existing, const KeyState& keys,
+                       Verdict verdict, std::string_view what, std::string_view now) {
+  if (resource.deleting) return finalize(resource, existing.has_value());
+  if (resource.revoked) return revoke(resource, existing.has_value(), now);
+
+  Decision decision;
+  decision.add_finalizer = !resource.has_finalizer;
+  std::optional<std::int64_t> kept_version;
+  if (existing) kept_version = existing->store.key_version;
+  const std::string kept_message =
+      existing ? "keeping the last good values sealed at generation " + std::to_string(existing->store.generation)
+               : std::string("nothing sealed yet");
+
+  if (!verdict.ok()) {
+    finish_status(decision, resource,
+                  {make(condition::kReady, false, verdict.reason, verdict.message),
+                   make(condition::kSealed, existing.has_value(), existing ? reason::kSealed : reason::kNotSealed,
+                        kept_message)},
+                  kept_version, now);
+    return decision;
+  }
+  if (!keys.primary) {
+    finish_status(decision, resource,
+                  {make(condition::kReady, false, reason::kKeyringUnavailable, keys.problem),
+                   make(condition::kSealed, existing.has_value(), existing ? reason::kSealed : reason::kNotSealed,
+                        kept_message)},
+                  kept_version, now);
+    decision.requeue_after = kKeyringRetry;
+    return decision;
+  }
+  const auto count = verdict.values.size();
+  plan_store(decision, resource, existing, verdict, *keys.primary);
+  const auto message = sealed_message(*keys.primary, count, what);
+  finish_status(decision, resource,
+                {make(condition::kReady, true, reason::kSealed, message), make(condition::kSealed, true, reason::kSealed, message)},
+                *keys.primary, now);
+  return decision;
+}
+
+}  // namespace
+
+Decision decide_connection(const ConnectionObservation& observed) {
+  Verdict verdict = observed.resource.deleting || observed.resource.revoked ? Verdict{} : connection_values(observed);
+  return decide_values(observed.resource, observed.store, observed.keys, std::move(verdict), "fields", observed.now);
+}
+
+Decision decide_secret(const SecretObservation& observed) {
+  Verdict verdict = observed.resource.deleting || observed.resource.revoked ? Verdict{} : secret_values(observed);
+  return decide_values(observed.resource, observed.store, observed.keys, std::move(verdict), "environments", observed.now);
+}
+
+PackDecision decide_pack(const Status& current, std::int64_t generation, const std::string& parse_problem,
+                         const std::string& now) {
+  PackDecision decision;
+  Decision scratch;
+  Resource resource;
+  resource.generation = generation;
+  resource.status = current;
+  const bool valid = parse_problem.empty();
+  finish_status(scratch, resource,
+                {make(condition::kReady, valid, valid ? reason::kValid : reason::kInvalidPack,
+                      valid ? std::string("pack is valid") : parse_problem)},
+                std::nullopt, now);
+  decision.status = std::move(scratch.status);
+  decision.events = std::move(scratch.events);
+  return decision;
+}
+
+}  // namespace dragops::op

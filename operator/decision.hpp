@@ -1,0 +1,39 @@
+#pragma once
+// A reconcile decision: what to write, computed by a pure function from an observation.
+
+#include "operator/status.hpp"
+#include "store/store_object.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dragops::op {
+
+struct EventSpec {
+  std::string type;      // "Normal" | "Warning"
+  std::string reason;
+  std::string message;
+
+  friend bool operator==(const EventSpec&, const EventSpec&) = default;
+};
+
+enum class StoreAction { keep, write, remove };
+
+struct Decision {
+  bool add_finalizer = false;
+  bool remove_finalizer = false;     // after the store is gone
+
+  StoreAction store_action = StoreAction::keep;
+  // For write: the store's metadata (envelopes holds those carried over unchanged) and the
+  // values to seal afresh under the primary.
+  store::Store desired_store;
+  store::Plaintexts to_seal;
+
+  std::optional<Status> status;      // set only when it differs from the observed status
+  std::vector<EventSpec> events;     // one per condition transition
+  std::optional<std::chrono::seconds> requeue_after;
+};
+
+}  // namespace dragops::op

@@ -1,0 +1,93 @@
+#pragma once
+// What a reconcile pass observed about one Connection or dragops Secret: the resource itself,
+// its pack, the core Secrets it references, the existing store (opened), and the key state.
+// Gathered by observe.cpp from the informer caches and the key manager; consumed by decide.
+
+#include "crypto/keyring.hpp"
+#include "operator/status.hpp"
+#include "packs/pack.hpp"
+#include "packs/validate.hpp"
+#include "store/store_object.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dragops::op {
+
+// The parts of a Connection/Secret that every decision needs.
+struct Resource {
+  store::Owner owner;
+  std::int64_t generation = 0;
+  bool deleting = false;        // metadata.deletionTimestamp set
+  bool has_finalizer = false;
+  bool revoked = false;
+  Status status;
+};
+
+struct SecretKeyRef {
+  std::string name;
+  std::string key;
+};
+
+struct ConnectionSpec {
+  std::string pack;
+  std::string credentials_ref;   // "" : absent
+};
+
+struct SecretSpec {
+  std::map<std::string, SecretKeyRef> environments;
+};
+
+// Parses what decide needs; the error names the path ("spec.pack is missing").
+boost::system::result<Resource, std::string> parse_resource(const boost::json::object& object, store::Kind kind);
+ConnectionSpec parse_connection_spec(const boost::json::object& object);
+SecretSpec parse_secret_spec(const boost::json::object& object);
+// Names of the core Secrets a resource references (the "referenced by" index).
+std::vector<std::string> referenced_secrets(const boost::json::object& object, store::Kind kind);
+
+// A core Secret's data, decoded (nullopt in the map: the Secret does not exist).
+using SecretData = packs::Values;
+using ReferencedSecrets = std::map<std::string, std::optional<SecretData>, std::less<>>;
+// Decodes data (base64) and stringData of a core Secret.
+SecretData decode_secret_data(const boost::json::object& secret);
+
+struct ExistingStore {
+  store::Store store;
+  std::optional<store::Plaintexts> opened;   // nullopt: it does not open with the current ring
+};
+
+struct KeyState {
+  std::optional<std::uint32_t> primary;   // nullopt: the namespace's ring is unavailable
+  std::string problem;                    // why, when unavailable
+};
+
+struct PackLookup {
+  std::optional<packs::Pack> pack;
+  std::string problem;                    // "IntegrationPack \"x\" not found" or its parse error
+};
+
+struct ConnectionObservation {
+  Resource resource;
+  ConnectionSpec spec;
+  PackLookup pack;
+  ReferencedSecrets secrets;
+  std::optional<ExistingStore> store;
+  KeyState keys;
+  std::string now;                        // RFC 3339, from the clock
+};
+
+struct SecretObservation {
+  Resource resource;
+  SecretSpec spec;
+  ReferencedSecrets secrets;
+  std::optional<ExistingStore> store;
+  KeyState keys;
+  std::string now;
+};
+
+}  // namespace dragops::op

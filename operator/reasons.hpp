@@ -1,0 +1,30 @@
+#pragma once
+// Condition types and reasons: the one place they are spelled (docs/resources.md lists them).
+
+#include <string_view>
+
+namespace dragops::op {
+
+namespace condition {
+inline constexpr std::string_view kReady = "Ready";
+inline constexpr std::string_view kSealed = "Sealed";
+inline constexpr std::string_view kRefreshed = "Refreshed";
+}  // namespace condition
+
+namespace reason {
+inline constexpr std::string_view kSealed = "Sealed";
+inline constexpr std::string_view kRevoked = "Revoked";
+inline constexpr std::string_view kPackNotFound = "PackNotFound";
+inline constexpr std::string_view kInvalidCredentials = "InvalidCredentials";
+inline constexpr std::string_view kCredentialsNotFound = "CredentialsNotFound";
+inline constexpr std::string_view kKeyringUnavailable = "KeyringUnavailable";
+inline constexpr std::string_view kAwaitingAuthorization = "AwaitingAuthorization";
+inline constexpr std::string_view kNotSealed = "NotSealed";
+// IntegrationPack conditions.
+inline constexpr std::string_view kValid = "Valid";
+inline constexpr std::string_view kInvalidPack = "InvalidPack";
+}  // namespace reason
+
+inline constexpr std::string_view kFinalizer = "dragops.io/finalizer";
+
+}  // namespace dragops::op
