@@ -1,0 +1,333 @@
+#include "http/server.hpp"
+
+#include "common/log.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <mutex>
+#include <thread>
+
+namespace dragops::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool is_parse_error(const error_code& ec) {
+  return &ec.category() == &bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+void cleanse(std::string& body) {
+  if (body.capacity() != 0) {
+    body.resize(body.capacity());
+    OPENSSL_cleanse(body.data(), body.size());
+  }
+  body.clear();
+}
+
+// A fixed answer for input that never reached the handler.
+bhttp::response<bhttp::string_body> protocol_error(bhttp::status status, std::string_view code, std::string_view message) {
+  bhttp::response<bhttp::string_body> res{status, 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.set(bhttp::field::cache_control, "no-store");
+  res.set(bhttp::field::connection, "close");
+  res.keep_alive(false);
+  res.body() = std::string(R"({"error":{"code":")") + std::string(code) + R"(","message":")" + std::string(message) + "\"}}";
+  res.prepare_payload();
+  return res;
+}
+
+boost::system::result<std::shared_ptr<net::ssl::context>, std::string> make_tls_context(const TlsPem& pem) {
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+  error_code ec;
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1,
+                   ec);
+  ctx->use_certificate_chain(net::buffer(pem.certificate_chain), ec);
+  if (ec) return std::string("certificate chain does not parse: ") + ec.message();
+  ctx->use_private_key(net::buffer(pem.private_key), net::ssl::context::pem, ec);
+  if (ec) return std::string("private key does not parse: ") + ec.message();
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) return std::string("private key does not match the certificate");
+  return ctx;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  net::io_context io;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::uint16_t> bound_ports;
+  std::vector<std::thread> threads;
+  std::mutex tls_mutex;
+  std::shared_ptr<net::ssl::context> tls;
+  bool started = false;
+  bool stopped = false;
+
+  Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)), io(std::max(1, options.threads)) {}
+
+  std::shared_ptr<net::ssl::context> current_tls() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
+  }
+
+  void accept(tcp::acceptor& acceptor);
+};
+
+namespace {
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, Server::Impl& server, std::shared_ptr<net::ssl::context> tls)
+      : stream_(std::move(stream)),
+        server_(server),
+        tls_(std::move(tls)),
+        buffer_(server.options.max_header_bytes + server.options.max_body_bytes + 1024) {}
+
+  ~Session() {
+    if (sensitive_) cleanse(response_.body());
+  }
+
+  void run() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
+    } else {
+      read();
+    }
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void on_handshake(error_code ec) {
+    if (ec) return;   // a client that cannot speak TLS: nothing to answer
+    read();
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+    parser_->body_limit(server_.options.max_body_bytes);
+    beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+  }
+
+  void on_read(error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted) {
+      return close();
+    }
+    if (ec == bhttp::error::header_limit) {
+      return write_error(protocol_error(bhttp::status::request_header_fields_too_large, "header_too_large",
+                                        "request header exceeds the limit"));
+    }
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow) {
+      return write_error(protocol_error(bhttp::status::payload_too_large, "body_too_large", "request body exceeds the limit"));
+    }
+    if (ec && is_parse_error(ec) && ec != bhttp::error::partial_message) {
+      return write_error(protocol_error(bhttp::status::bad_request, "bad_request", "malformed HTTP request"));
+    }
+    if (ec) return close();
+
+    auto message = parser_->release();
+    const bool keep_alive = message.keep_alive();
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.headers.reserve(8);
+    for (const auto& field : message) request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    request.body = std::move(message.body());
+
+    Response answer;
+    try {
+      answer = server_.handler(request);
+    } catch (...) {
+      answer = Response{};
+      answer.status = 500;
+      answer.body = R"({"error":{"code":"internal","message":"internal error"}})";
+      answer.set_header("Content-Type", "application/json");
+    }
+
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(answer.status));
+    for (auto& [name, value] : answer.headers) response_.insert(name, value);
+    sensitive_ = answer.sensitive;
+    response_.body() = std::move(answer.body);   // answer's destructor wipes what the move left behind
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+    write();
+  }
+
+  void write() {
+    beast::get_lowest_layer(stream_).expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, response_, beast::bind_front_handler(&Session::on_write, this->shared_from_this()));
+  }
+
+  void write_error(bhttp::response<bhttp::string_body> res) {
+    response_ = std::move(res);
+    sensitive_ = false;
+    write();
+  }
+
+  void on_write(error_code ec, std::size_t) {
+    if (sensitive_) {
+      cleanse(response_.body());
+      sensitive_ = false;
+    }
+    if (ec || !response_.keep_alive()) return close();
+    read();
+  }
+
+  void close() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) {});
+    } else {
+      error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
+  Stream stream_;
+  Server::Impl& server_;
+  std::shared_ptr<net::ssl::context> tls_;   // keeps the context this connection was accepted with
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+  bool sensitive_ = false;
+};
+
+}  // namespace
+
+void Server::Impl::accept(tcp::acceptor& acceptor) {
+  acceptor.async_accept(net::make_strand(io), [this, &acceptor](error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      if (options.tls) {
+        auto ctx = current_tls();
+        auto stream = beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ctx);
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream), *this, ctx)->run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, nullptr)->run();
+      }
+    }
+    accept(acceptor);
+  });
+}
+
+bool split_host_port(std::string_view address, std::string& host, std::uint16_t& port) {
+  std::string_view port_text;
+  if (!address.empty() && address.front() == '[') {
+    auto close = address.find(']');
+    if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':') return false;
+    host = std::string(address.substr(1, close - 1));
+    port_text = address.substr(close + 2);
+  } else {
+    auto colon = address.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    host = std::string(address.substr(0, colon));
+    if (host.find(':') != std::string::npos) return false;   // bare IPv6 needs brackets
+    port_text = address.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [end, err] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+  if (err != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || value > 65535) return false;
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() { stop(); }
+
+boost::system::result<void, std::string> Server::start() {
+  if (impl_->started) return std::string("server already started");
+  if (impl_->options.tls) {
+    auto ctx = make_tls_context(*impl_->options.tls);
+    if (!ctx) return ctx.error();
+    impl_->tls = *ctx;
+  }
+  for (const auto& address : impl_->options.listen) {
+    std::string host;
+    std::uint16_t port = 0;
+    if (!split_host_port(address, host, port)) return "listen address \"" + address + "\" is not host:port";
+    if (host.empty()) host = "0.0.0.0";
+    if (host == "localhost") host = "127.0.0.1";
+    error_code ec;
+    auto ip = net::ip::make_address(host, ec);
+    if (ec) return "listen address \"" + address + "\" is not an IP address";
+    auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
+    tcp::endpoint endpoint(ip, port);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) acceptor->set_option(net::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return "cannot listen on " + address + ": " + ec.message();
+    impl_->bound_ports.push_back(acceptor->local_endpoint().port());
+    impl_->acceptors.push_back(std::move(acceptor));
+  }
+  for (auto& acceptor : impl_->acceptors) impl_->accept(*acceptor);
+  impl_->started = true;
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    impl_->threads.emplace_back([impl = impl_.get()] { impl->io.run(); });
+  }
+  return {};
+}
+
+void Server::stop() {
+  if (!impl_ || !impl_->started || impl_->stopped) return;
+  impl_->stopped = true;
+  net::post(impl_->io, [impl = impl_.get()] {
+    for (auto& acceptor : impl->acceptors) {
+      error_code ignored;
+      acceptor->close(ignored);
+    }
+  });
+  impl_->io.stop();
+  for (auto& thread : impl_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+std::vector<std::uint16_t> Server::ports() const { return impl_->bound_ports; }
+
+boost::system::result<void, std::string> Server::set_certificate(const TlsPem& pem) {
+  auto ctx = make_tls_context(pem);
+  if (!ctx) return ctx.error();
+  std::lock_guard lock(impl_->tls_mutex);
+  impl_->tls = *ctx;
+  return {};
+}
+
+}  // namespace dragops::http
