@@ -1,0 +1,207 @@
+// The two credential routes of ApiHandler: state checks, per-request decryption and the body.
+#include "api_handler.hpp"
+
+#include "json_text.hpp"
+
+#include "common/log.hpp"
+#include "crypto/base64.hpp"
+#include "crypto/envelope.hpp"
+
+#include <chrono>
+
+namespace dragops::sidecar {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view string_at(const json::object& object, std::string_view key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->value().is_string()) return {};
+  return it->value().get_string();
+}
+
+std::string_view annotation(const json::object& store_object, std::string_view key) {
+  auto metadata = store_object.find("metadata");
+  if (metadata == store_object.end() || !metadata->value().is_object()) return {};
+  auto annotations = metadata->value().get_object().find("annotations");
+  if (annotations == metadata->value().get_object().end() || !annotations->value().is_object()) return {};
+  return string_at(annotations->value().get_object(), key);
+}
+
+const json::object* data_of(const json::object& store_object) {
+  auto it = store_object.find("data");
+  return it != store_object.end() && it->value().is_object() ? &it->value().get_object() : nullptr;
+}
+
+struct Opened {
+  std::string item;
+  crypto::SecretBytes value;
+};
+
+}  // namespace
+
+// Checks that the cache may answer for this item now; on failure returns the error to send.
+static std::optional<http::Response> refuse_unless_servable(const std::optional<StoreEntry>& entry, Clock::time_point now,
+                                                            std::chrono::milliseconds stale_after,
+                                                            std::string_view& outcome) {
+  auto fail = [&](int status, std::string_view code, std::string_view message, int retry) {
+    outcome = code;
+    auto response = error_response(status, code, message);
+    if (retry > 0) response.set_header("Retry-After", std::to_string(retry));
+    return std::optional<http::Response>(std::move(response));
+  };
+  if (!entry || entry->presence == StoreEntry::Presence::unknown) {
+    return fail(503, "not_ready", "the sidecar has not synced this item yet", 1);
+  }
+  if (entry->unconfirmed_since && now - *entry->unconfirmed_since > stale_after) {
+    return fail(503, "stale", "the Kubernetes API has been unreachable for longer than DRAGOPS_STALE_AFTER", 5);
+  }
+  if (entry->presence == StoreEntry::Presence::absent) return fail(404, "not_found", "no such item in this namespace", 0);
+  if (annotation(*entry->object, "dragops.io/revoked") == "true") return fail(404, "revoked", "this item has been revoked", 0);
+  return std::nullopt;
+}
+
+http::Response ApiHandler::connection(const std::string& name, bool token_only, AuditRecord& record) const {
+  const auto now = now_();
+  auto entry = cache_.find(Kind::connection, name);
+  if (auto refused = refuse_unless_servable(entry, now, config_.stale_after, record.outcome)) return std::move(*refused);
+  const json::object& store = *entry->object;
+  auto fail = [&](int status, std::string_view code, std::string_view message, int retry = 0) {
+    record.outcome = code;
+    auto response = error_response(status, code, message);
+    if (retry > 0) response.set_header("Retry-After", std::to_string(retry));
+    return response;
+  };
+  auto keyring = cache_.keyring();
+  if (!keyring) return fail(503, "keyring_unavailable", "the namespace key ring is not loaded", 1);
+
+  std::string_view auth_type = annotation(store, "dragops.io/auth-type");
+  std::string_view expires_at = annotation(store, "dragops.io/expires-at");
+  if (auth_type == "oauth2" && !expires_at.empty()) {
+    Clock::time_point expiry;
+    if (!parse_rfc3339(expires_at, expiry) || now >= expiry) {
+      return fail(503, "token_expired", "the OAuth access token has expired and has not been refreshed yet", 5);
+    }
+  }
+  const json::object* data = data_of(store);
+  if (data == nullptr) return fail(404, "revoked", "this connection holds no values", 0);
+
+  std::vector<std::string> items;
+  if (token_only) {
+    std::string field = token_field(store);
+    if (field.empty() || !data->contains("field." + field)) {
+      return fail(404, "no_token_field", "this connection has no single token field; use /v1/connections/{name}", 0);
+    }
+    items.push_back(std::move(field));
+  } else {
+    for (const auto& kv : *data) {
+      std::string_view key = kv.key();
+      if (key.substr(0, 6) != "field.") continue;
+      if (auth_type == "oauth2" && key == "field.refresh_token") continue;   // only the sidecar's refresher needs it
+      items.emplace_back(key.substr(6));
+    }
+  }
+
+  crypto::Context context{config_.pod_namespace, "Connection", name, std::string(annotation(store, "dragops.io/uid")), {}};
+  std::vector<Opened> opened;
+  opened.reserve(items.size());
+  const auto begin = std::chrono::steady_clock::now();
+  for (auto& item : items) {
+    auto bytes = crypto::base64_decode(string_at(*data, "field." + item));
+    context.item = item;
+    auto value = bytes ? crypto::open(*keyring, context, *bytes)
+                       : boost::system::result<crypto::SecretBytes, crypto::OpenError>(crypto::OpenError::malformed);
+    if (!value) {
+      log::warn("cannot open a sealed value", {{"kind", "Connection"}, {"name", json::string_view(name)}, {"item", json::string_view(item)},
+                                                {"reason", json::string_view(crypto::to_string(value.error()))}});
+      return fail(503, "decrypt_failed", "a sealed value could not be opened (key ring not current?)", 2);
+    }
+    opened.push_back({std::move(item), std::move(*value)});
+  }
+  observer_.on_decrypt(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+
+  http::Response response;
+  response.sensitive = true;
+  response.set_header("Cache-Control", "no-store");
+  if (token_only) {
+    response.set_header("Content-Type", "text/plain");
+    response.body.assign(opened.front().value.view());
+    return response;
+  }
+  response.set_header("Content-Type", "application/json");
+  std::string_view pack = annotation(store, "dragops.io/pack");
+  std::size_t capacity = 96 + json_string_capacity(name.size()) + json_string_capacity(pack.size()) +
+                         json_string_capacity(auth_type.size()) + json_string_capacity(expires_at.size());
+  for (const auto& o : opened) capacity += json_string_capacity(o.item.size()) + json_string_capacity(o.value.size()) + 2;
+  std::string& body = response.body;
+  body.reserve(capacity);   // one allocation: the plaintext is never left behind by a regrowth
+  body += R"({"name":)";
+  append_json_string(body, name);
+  body += R"(,"pack":)";
+  append_json_string(body, pack);
+  body += R"(,"authType":)";
+  append_json_string(body, auth_type);
+  body += R"(,"fields":{)";
+  for (std::size_t i = 0; i < opened.size(); ++i) {
+    if (i != 0) body.push_back(',');
+    append_json_string(body, opened[i].item);
+    body.push_back(':');
+    append_json_string(body, opened[i].value.view());
+  }
+  body += R"(},"expiresAt":)";
+  if (expires_at.empty()) body += "null";
+  else append_json_string(body, expires_at);
+  body += "}";
+  return response;
+}
+
+http::Response ApiHandler::secret(const std::string& name, AuditRecord& record) const {
+  const auto now = now_();
+  auto entry = cache_.find(Kind::secret, name);
+  if (auto refused = refuse_unless_servable(entry, now, config_.stale_after, record.outcome)) return std::move(*refused);
+  const json::object& store = *entry->object;
+  auto fail = [&](int status, std::string_view code, std::string_view message, int retry = 0) {
+    record.outcome = code;
+    auto response = error_response(status, code, message);
+    if (retry > 0) response.set_header("Retry-After", std::to_string(retry));
+    return response;
+  };
+  auto keyring = cache_.keyring();
+  if (!keyring) return fail(503, "keyring_unavailable", "the namespace key ring is not loaded", 1);
+  const json::object* data = data_of(store);
+  std::string key = "env." + config_.environment;
+  if (data == nullptr || !data->contains(key)) {
+    return fail(404, "environment_not_found", "this secret has no value for the pod's dragops.io/environment");
+  }
+  crypto::Context context{config_.pod_namespace, "Secret", name, std::string(annotation(store, "dragops.io/uid")),
+                          config_.environment};
+  const auto begin = std::chrono::steady_clock::now();
+  auto bytes = crypto::base64_decode(string_at(*data, key));
+  auto value = bytes ? crypto::open(*keyring, context, *bytes)
+                     : boost::system::result<crypto::SecretBytes, crypto::OpenError>(crypto::OpenError::malformed);
+  if (!value) {
+    log::warn("cannot open a sealed value", {{"kind", "Secret"}, {"name", json::string_view(name)}, {"item", json::string_view(config_.environment)},
+                                              {"reason", json::string_view(crypto::to_string(value.error()))}});
+    return fail(503, "decrypt_failed", "a sealed value could not be opened (key ring not current?)", 2);
+  }
+  observer_.on_decrypt(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+
+  http::Response response;
+  response.sensitive = true;
+  response.set_header("Cache-Control", "no-store");
+  response.set_header("Content-Type", "application/json");
+  std::string& body = response.body;
+  body.reserve(48 + json_string_capacity(name.size()) + json_string_capacity(config_.environment.size()) +
+               json_string_capacity(value->size()));
+  body += R"({"name":)";
+  append_json_string(body, name);
+  body += R"(,"environment":)";
+  append_json_string(body, config_.environment);
+  body += R"(,"value":)";
+  append_json_string(body, value->view());
+  body += "}";
+  return response;
+}
+
+}  // namespace dragops::sidecar

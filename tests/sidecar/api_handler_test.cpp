@@ -1,0 +1,308 @@
+#include "api_handler.hpp"
+
+#include "crypto/base64.hpp"
+#include "crypto/envelope.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace dragops::sidecar {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kToken = "0123456789abcdef0123456789abcdef";
+constexpr std::string_view kCanary = "CANARY-sk-live-7f3a9c";
+
+struct RecordingObserver : ApiObserver {
+  struct Line {
+    std::string route, item, outcome;
+    int status;
+  };
+  std::vector<Line> lines;
+  int decrypts = 0;
+  void on_request(const AuditRecord& r) override {
+    lines.push_back({std::string(r.route), std::string(r.item), std::string(r.outcome), r.status});
+  }
+  void on_decrypt(double) override { ++decrypts; }
+};
+
+class ApiHandlerTest : public ::testing::Test {
+ protected:
+  ApiHandlerTest() : keyring_(std::make_shared<crypto::Keyring>(crypto::Keyring::generate())) {
+    config_.pod_namespace = "team-a";
+    config_.pod_name = "run-1";
+    config_.connections = {"github", "jira", "vt", "gone"};
+    config_.secrets = {"db-password"};
+    config_.environment = "production";
+    for (const auto& c : config_.connections) cache_.track(Kind::connection, c);
+    for (const auto& s : config_.secrets) cache_.track(Kind::secret, s);
+    cache_.set_keyring(keyring_);
+    now_ = Clock::from_time_t(1'800'000'000);
+    handler_ = std::make_unique<ApiHandler>(config_, cache_, crypto::SecretBytes::from_string(kToken),
+                                            [this] { return now_; }, observer_);
+  }
+
+  json::object store(Kind kind, const std::string& name, const std::vector<std::pair<std::string, std::string>>& items,
+                     json::object annotations = {}) {
+    annotations["dragops.io/uid"] = "uid-" + name;
+    json::object data;
+    for (const auto& [item, value] : items) {
+      crypto::Context context{"team-a", std::string(to_string(kind)), name, "uid-" + name, item};
+      auto sealed = crypto::seal(*keyring_, context,
+                                 std::span(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
+      data[(kind == Kind::connection ? "field." : "env.") + item] = crypto::base64_encode(sealed);
+    }
+    return json::object{{"metadata", json::object{{"name", store_name(kind, name)}, {"annotations", annotations}}},
+                        {"data", data}};
+  }
+
+  void load_everything() {
+    cache_.set_present(Kind::connection, "github",
+                       store(Kind::connection, "github", {{"access_token", "gho_abc"}, {"refresh_token", "ghr_never"}},
+                             {{"dragops.io/pack", "github"}, {"dragops.io/auth-type", "oauth2"},
+                              {"dragops.io/expires-at", "2030-01-01T00:00:00Z"}}),
+                       now_);
+    cache_.set_present(Kind::connection, "jira",
+                       store(Kind::connection, "jira",
+                             {{"email", "a@example.com"}, {"api_token", std::string(kCanary)}, {"instance_url", "https://x"}},
+                             {{"dragops.io/pack", "jira"}, {"dragops.io/auth-type", "fields"}}),
+                       now_);
+    cache_.set_present(Kind::connection, "vt", store(Kind::connection, "vt", {{"api_key", "vt-\"key\"\n"}},
+                                                     {{"dragops.io/pack", "virustotal"}, {"dragops.io/auth-type", "apiKey"}}),
+                       now_);
+    cache_.set_absent(Kind::connection, "gone", now_);
+    cache_.set_present(Kind::secret, "db-password",
+                       store(Kind::secret, "db-password", {{"development", "dev-pw"}, {"production", "prod-pw"}}), now_);
+  }
+
+  http::Response get(std::string target, std::string host = "127.0.0.1:8900",
+                     std::string authorization = "Bearer " + std::string(kToken), std::string method = "GET") {
+    http::Request request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    if (!host.empty()) request.headers.emplace_back("host", std::move(host));
+    if (!authorization.empty()) request.headers.emplace_back("authorization", std::move(authorization));
+    return (*handler_)(request);
+  }
+
+  static std::string error_code_of(const http::Response& response) {
+    auto value = json::parse(response.body);
+    return std::string(value.at("error").at("code").as_string());
+  }
+
+  Config config_;
+  StoreCache cache_;
+  std::shared_ptr<crypto::Keyring> keyring_;
+  Clock::time_point now_;
+  RecordingObserver observer_;
+  std::unique_ptr<ApiHandler> handler_;
+};
+
+TEST_F(ApiHandlerTest, ReturnsAllFieldsOfAnAllowedConnection) {
+  load_everything();
+  auto response = get("/v1/connections/jira");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_TRUE(response.sensitive);
+  auto body = json::parse(response.body).as_object();
+  EXPECT_EQ(body.at("name"), "jira");
+  EXPECT_EQ(body.at("pack"), "jira");
+  EXPECT_EQ(body.at("authType"), "fields");
+  EXPECT_EQ(body.at("fields").at("api_token").as_string(), kCanary);
+  EXPECT_EQ(body.at("fields").at("email"), "a@example.com");
+  EXPECT_TRUE(body.at("expiresAt").is_null());
+  EXPECT_EQ(observer_.decrypts, 1);
+}
+
+TEST_F(ApiHandlerTest, TokenRouteReturnsTheBareApiKeyAsPlainText) {
+  load_everything();
+  auto response = get("/v1/connections/vt/token");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.header("content-type"), "text/plain");
+  EXPECT_EQ(response.body, "vt-\"key\"\n");
+}
+
+TEST_F(ApiHandlerTest, TokenRouteReturnsTheFirstSecretFieldOfAFieldsPack) {
+  load_everything();
+  auto response = get("/v1/connections/jira/token");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, kCanary);
+}
+
+TEST_F(ApiHandlerTest, TokenRouteReturnsTheOAuthAccessTokenAndTheJsonHidesTheRefreshToken) {
+  load_everything();
+  EXPECT_EQ(get("/v1/connections/github/token").body, "gho_abc");
+  auto body = json::parse(get("/v1/connections/github").body).as_object();
+  EXPECT_EQ(body.at("expiresAt"), "2030-01-01T00:00:00Z");
+  EXPECT_FALSE(body.at("fields").as_object().contains("refresh_token"));
+}
+
+TEST_F(ApiHandlerTest, EscapesValuesIntoValidJson) {
+  load_everything();
+  auto body = json::parse(get("/v1/connections/vt").body);
+  EXPECT_EQ(body.at("fields").at("api_key"), "vt-\"key\"\n");
+}
+
+TEST_F(ApiHandlerTest, ReturnsTheValueOfThePodsEnvironment) {
+  load_everything();
+  auto response = get("/v1/secrets/db-password");
+  ASSERT_EQ(response.status, 200);
+  auto body = json::parse(response.body).as_object();
+  EXPECT_EQ(body.at("name"), "db-password");
+  EXPECT_EQ(body.at("environment"), "production");
+  EXPECT_EQ(body.at("value"), "prod-pw");
+}
+
+TEST_F(ApiHandlerTest, AnswersEverythingWithNoStore) {
+  load_everything();
+  for (auto target : {"/v1/connections/jira", "/v1/connections/nope", "/v1/secrets/db-password", "/x"}) {
+    EXPECT_EQ(get(target).header("cache-control"), "no-store") << target;
+  }
+  EXPECT_EQ(get("/v1/connections/jira", "evil.example").header("cache-control"), "no-store");
+  EXPECT_EQ(get("/v1/connections/jira", "127.0.0.1", "").header("cache-control"), "no-store");
+}
+
+TEST_F(ApiHandlerTest, RejectsAMissingOrWrongTokenWith401) {
+  load_everything();
+  auto none = get("/v1/connections/jira", "localhost", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(error_code_of(none), "unauthorized");
+  EXPECT_EQ(none.header("www-authenticate"), "Bearer");
+  std::string wrong(kToken);
+  wrong.back() = 'X';
+  EXPECT_EQ(get("/v1/connections/jira", "localhost", "Bearer " + wrong).status, 401);
+  EXPECT_EQ(get("/v1/connections/jira", "localhost", "Bearer " + std::string(kToken) + "0").status, 401);
+  EXPECT_EQ(get("/v1/connections/jira", "localhost", "Basic " + std::string(kToken)).status, 401);
+  EXPECT_EQ(get("/v1/connections/jira", "localhost", "Bearer ").status, 401);
+}
+
+TEST_F(ApiHandlerTest, RejectsAForeignHostWith400BeforeLookingAtTheToken) {
+  load_everything();
+  for (auto host : {"evil.example", "evil.example:8900", "10.0.0.1:8900", "", "127.0.0.1.nip.io", "[::2]:8900"}) {
+    auto response = get("/v1/connections/jira", host, "");
+    EXPECT_EQ(response.status, 400) << host;
+    EXPECT_EQ(error_code_of(response), "invalid_host");
+  }
+  for (auto host : {"127.0.0.1", "127.0.0.1:8900", "localhost:8900", "[::1]:8900", "[::1]"}) {
+    EXPECT_EQ(get("/v1/connections/jira", host).status, 200) << host;
+  }
+}
+
+TEST_F(ApiHandlerTest, RejectsAnythingButGetWith405) {
+  load_everything();
+  auto response = get("/v1/connections/jira", "localhost", "Bearer " + std::string(kToken), "POST");
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(response.header("allow"), "GET");
+  EXPECT_EQ(error_code_of(response), "method_not_allowed");
+}
+
+TEST_F(ApiHandlerTest, RejectsItemsTheAnnotationsDoNotAllowWith403) {
+  load_everything();
+  EXPECT_EQ(get("/v1/connections/slack").status, 403);
+  EXPECT_EQ(error_code_of(get("/v1/secrets/other")), "not_allowed");
+}
+
+TEST_F(ApiHandlerTest, AnswersUnknownRoutesAndDeletedItemsWith404) {
+  load_everything();
+  EXPECT_EQ(error_code_of(get("/v1/connections/gone")), "not_found");
+  EXPECT_EQ(get("/v1/connections/gone").status, 404);
+  EXPECT_EQ(get("/v1/nothing").status, 404);
+  EXPECT_EQ(get("/v1/connections/../secrets/db-password").status, 404);
+  EXPECT_EQ(get("/v1/connections/JIRA").status, 404);
+}
+
+TEST_F(ApiHandlerTest, AnswersARevokedConnectionWith404) {
+  cache_.set_present(Kind::connection, "vt",
+                     store(Kind::connection, "vt", {{"api_key", "k"}}, {{"dragops.io/revoked", "true"}}), now_);
+  auto response = get("/v1/connections/vt/token");
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(error_code_of(response), "revoked");
+}
+
+TEST_F(ApiHandlerTest, AnswersNotYetSyncedWith503AndRetryAfter) {
+  auto response = get("/v1/connections/jira");
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(error_code_of(response), "not_ready");
+  EXPECT_FALSE(response.header("retry-after").empty());
+}
+
+TEST_F(ApiHandlerTest, ServesLastKnownValuesUntilTheStaleBoundThen503) {
+  load_everything();
+  config_.stale_after = std::chrono::seconds(300);
+  cache_.set_unconfirmed(Kind::connection, "vt", now_);
+  now_ += std::chrono::seconds(299);
+  EXPECT_EQ(get("/v1/connections/vt/token").status, 200);
+  now_ += std::chrono::seconds(2);
+  auto response = get("/v1/connections/vt/token");
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(error_code_of(response), "stale");
+  cache_.set_confirmed(Kind::connection, "vt");
+  EXPECT_EQ(get("/v1/connections/vt/token").status, 200);
+}
+
+TEST_F(ApiHandlerTest, AnswersAnExpiredOAuthTokenWith503) {
+  load_everything();
+  now_ = Clock::from_time_t(1'900'000'000);   // 2030-03-17, after expires-at
+  auto response = get("/v1/connections/github/token");
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(error_code_of(response), "token_expired");
+}
+
+TEST_F(ApiHandlerTest, AnswersAValueSealedUnderAnUnknownKeyWith503) {
+  load_everything();
+  cache_.set_keyring(std::make_shared<crypto::Keyring>(crypto::Keyring::generate()));
+  auto response = get("/v1/secrets/db-password");
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(error_code_of(response), "decrypt_failed");
+}
+
+TEST_F(ApiHandlerTest, AnswersAMissingEnvironmentWith404) {
+  cache_.set_present(Kind::secret, "db-password", store(Kind::secret, "db-password", {{"development", "d"}}), now_);
+  EXPECT_EQ(error_code_of(get("/v1/secrets/db-password")), "environment_not_found");
+}
+
+TEST_F(ApiHandlerTest, AuditsEveryRequestWithRouteItemAndOutcomeButNeverTheValue) {
+  load_everything();
+  get("/v1/connections/jira/token");
+  get("/v1/connections/slack");
+  get("/v1/secrets/db-password", "localhost", "");
+  ASSERT_EQ(observer_.lines.size(), 3u);
+  EXPECT_EQ(observer_.lines[0].route, "connection_token");
+  EXPECT_EQ(observer_.lines[0].item, "jira");
+  EXPECT_EQ(observer_.lines[0].outcome, "ok");
+  EXPECT_EQ(observer_.lines[0].status, 200);
+  EXPECT_EQ(observer_.lines[1].outcome, "not_allowed");
+  EXPECT_EQ(observer_.lines[2].status, 401);
+  for (const auto& line : observer_.lines) {
+    for (const auto& text : {line.route, line.item, line.outcome}) {
+      EXPECT_EQ(text.find(kCanary), std::string::npos);
+      EXPECT_EQ(text.find(kToken), std::string::npos);
+    }
+  }
+}
+
+TEST_F(ApiHandlerTest, ErrorBodiesHaveTheDocumentedShape) {
+  auto response = error_response(418, "code\"x", "a \"message\"");
+  auto body = json::parse(response.body).as_object();
+  EXPECT_EQ(body.size(), 1u);
+  EXPECT_EQ(body.at("error").as_object().size(), 2u);
+  EXPECT_EQ(body.at("error").at("code"), "code\"x");
+  EXPECT_EQ(body.at("error").at("message"), "a \"message\"");
+  EXPECT_EQ(response.header("content-type"), "application/json");
+}
+
+TEST(ParseRfc3339, ReadsUtcFractionsAndOffsets) {
+  Clock::time_point t;
+  ASSERT_TRUE(parse_rfc3339("2030-01-01T00:00:00Z", t));
+  EXPECT_EQ(Clock::to_time_t(t), 1893456000);
+  ASSERT_TRUE(parse_rfc3339("2030-01-01T01:00:00.123+01:00", t));
+  EXPECT_EQ(Clock::to_time_t(t), 1893456000);
+  EXPECT_FALSE(parse_rfc3339("2030-01-01 00:00:00", t));
+  EXPECT_FALSE(parse_rfc3339("yesterday", t));
+}
+
+}  // namespace
+}  // namespace dragops::sidecar
