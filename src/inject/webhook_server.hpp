@@ -1,0 +1,60 @@
+#pragma once
+// The mutating admission webhook the operator serves: HTTPS on --webhook-addr, AdmissionReview v1
+// on POST /mutate-pods (and /healthz), its serving certificate managed in a Secret shared by all
+// replicas (or read from files in external mode), the MutatingWebhookConfiguration's caBundle
+// kept current, and the per-ServiceAccount Role/RoleBinding the sidecars need.
+//
+// Usage from operator/main.cpp:
+//   inject::WebhookServer webhook(api, options);
+//   if (auto started = webhook.start(); !started) { log::error(...); return 1; }
+//   ... webhook.stop();
+
+#include "inject/options.hpp"
+#include "kube/api.hpp"
+
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace dragops::inject {
+
+enum class CertMode { operator_managed, external };
+
+struct WebhookOptions {
+  std::string listen = ":9443";                       // --webhook-addr
+  std::string namespace_ = "dragops-system";          // --namespace (where the cert Secret lives)
+  std::string service = "dragops-webhook";            // --webhook-service
+  std::string webhook_config = "dragops-sidecar-injector";   // --webhook-config
+  std::string cert_secret = "dragops-webhook-cert";   // --webhook-cert-secret
+  CertMode cert_mode = CertMode::operator_managed;    // --webhook-cert-mode
+  std::string cert_dir = "/etc/dragops/webhook-certs";   // --webhook-cert-dir (external: tls.crt, tls.key)
+  InjectOptions inject;
+  bool manage_sidecar_rbac = true;                    // Role/RoleBinding dragops-sidecar-<sa>
+  std::chrono::hours certificate_lifetime{24 * 365};
+  std::chrono::seconds certificate_check_interval{300};   // renew check / external file reload
+};
+
+class WebhookServer {
+ public:
+  WebhookServer(kube::Api& api, WebhookOptions options);
+  ~WebhookServer();   // stops
+  WebhookServer(const WebhookServer&) = delete;
+  WebhookServer& operator=(const WebhookServer&) = delete;
+
+  // Ensures the certificate (creating or reading the shared Secret), patches the caBundle,
+  // binds the listener and starts the renewal thread. The error says what failed.
+  boost::system::result<void, std::string> start();
+  void stop();
+
+  std::uint16_t port() const;   // bound port (for --webhook-addr :0 in tests)
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dragops::inject
