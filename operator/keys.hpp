@@ -1,0 +1,96 @@
+#pragma once
+// The key manager: the root key (created if absent), one data key ring per application
+// namespace (created on first use: authoritative copy sealed under the root ring in the
+// operator's namespace, plaintext projection for the sidecars in the namespace), and rotation.
+//
+// Rotation of a namespace's ring, in steps that each keep every store openable:
+//   1. add a new version (not primary) to the authoritative ring, then to the projection;
+//   2. after the propagation delay (so mounted projections have it), make it primary; new seals
+//      use it and the caller re-enqueues the namespace so every store is re-sealed;
+//   3. retire an old version once no store of the namespace uses it (authoritative first, then
+//      the projection, so the projection is always a superset of what stores need).
+// Progress lives in annotations on the authoritative Secret, so a restarted operator resumes.
+
+#include "crypto/keyring.hpp"
+#include "kube/api.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dragops::op {
+
+using RingPtr = std::shared_ptr<const crypto::Keyring>;
+
+// Wall-clock seconds, injectable for tests.
+using WallClock = std::function<std::chrono::system_clock::time_point()>;
+
+class KeyManager {
+ public:
+  struct Options {
+    std::string operator_namespace = "dragops-system";
+    std::chrono::seconds rotation_interval{0};      // 0: no scheduled rotation
+    std::chrono::seconds propagation_delay{0};      // between adding a version and making it primary
+    std::chrono::seconds retire_grace{2};           // after promotion, before an old version may go
+  };
+
+  KeyManager(kube::Api& api, Options options, WallClock clock);
+
+  // Loads the root key Secret, creating it if absent. Startup: errors are fatal there.
+  kube::Result<void> ensure_root_key();
+
+  // The namespace's data ring, created (authoritative + projection) on first use. Thread-safe.
+  // The error says what is wrong, never key material.
+  boost::system::result<RingPtr, std::string> ring(const std::string& app_namespace);
+
+  // One pass of rotation and repair over every namespace with a ring. versions_in_use(ns) gives
+  // every key version an envelope of a store in ns names. Returns the namespaces whose primary
+  // changed (re-enqueue their resources).
+  struct MaintenanceReport {
+    std::vector<std::string> promoted;
+    std::vector<std::string> retired;       // "ns/version"
+    bool rotation_in_progress = false;
+  };
+  MaintenanceReport maintain(const std::function<std::set<std::uint32_t>(const std::string&)>& versions_in_use);
+
+  // Number of key versions per namespace (for dragops_key_versions).
+  std::map<std::string, std::size_t> version_counts() const;
+  std::vector<std::string> namespaces() const;
+
+ private:
+  struct Entry {
+    RingPtr ring;
+    boost::json::object authoritative;   // as last read or written (resourceVersion, annotations)
+  };
+
+  boost::system::result<Entry, std::string> load_or_create(const std::string& ns);
+  boost::system::result<void, std::string> write(const std::string& ns, Entry& entry, const crypto::Keyring& next,
+                                                 std::map<std::string, std::string> annotations);
+  boost::system::result<void, std::string> sync_projection(const std::string& ns, const crypto::Keyring& ring);
+  std::string now_text() const;
+
+  kube::Api& api_;
+  Options options_;
+  WallClock clock_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const crypto::Keyring> root_;
+  std::string root_uid_;
+  std::map<std::string, Entry> entries_;
+};
+
+// RFC 3339 UTC with seconds ("2026-11-24T10:00:00Z").
+std::string format_time(std::chrono::system_clock::time_point time);
+// Parses what format_time writes; nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text);
+
+}  // namespace dragops::op
