@@ -1,0 +1,109 @@
+// dragops-sidecar: wires the environment (docs/sidecar.md) to the key ring file, the store
+// watchers and the two servers, then waits for SIGTERM.
+#include "api_handler.hpp"
+#include "config.hpp"
+#include "health_handler.hpp"
+#include "keyring_file.hpp"
+#include "metrics.hpp"
+#include "store_watcher.hpp"
+#include "token_file.hpp"
+
+#include "common/log.hpp"
+#include "http/server.hpp"
+#include "kube/http_api.hpp"
+
+#include <boost/json/string_view.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+using namespace dragops;
+using namespace dragops::sidecar;
+
+namespace {
+
+int fail(std::string_view message) {
+  log::error(message);
+  return 1;
+}
+
+}  // namespace
+
+int main() {
+  log::set_component("sidecar");
+  auto config = config_from_env([](const char* name) { return std::getenv(name); });
+  if (!config) return fail("invalid configuration: " + config.error());
+  if (log::Level level; log::parse_level(config->log_level, level)) log::set_level(level);
+
+  // Signals are taken by sigwait below; every thread started from here inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto kube_config = kube::default_config();
+  if (!kube_config) return fail("cannot find the Kubernetes API: " + kube_config.error().message);
+  kube::HttpApiOptions api_options;
+  api_options.watch_idle_timeout = std::chrono::seconds(90);
+  auto api = kube::HttpApi::create(*kube_config, api_options);
+  if (!api) return fail("cannot set up the Kubernetes client: " + api.error().message);
+
+  StoreCache cache;
+  for (const auto& name : config->connections) cache.track(Kind::connection, name);
+  for (const auto& name : config->secrets) cache.track(Kind::secret, name);
+
+  SidecarMetrics metrics;
+  KeyringFile keyring(std::filesystem::path(config->key_dir) / "keyring", cache,
+                      [&metrics](bool ok) { metrics.on_keyring_reload(ok); });
+  keyring.poll();
+  keyring.start(std::chrono::milliseconds(500));
+
+  crypto::SecretBytes token = generate_token();
+  if (auto written = write_token_file(config->token_file, token); !written) return fail(written.error());
+
+  auto now = [] { return Clock::now(); };
+  ApiHandler api_handler(*config, cache, std::move(token), now, metrics);
+  http::ServerOptions api_server_options;
+  api_server_options.listen = config->listen;
+  api_server_options.max_body_bytes = 64 * 1024;
+  http::Server api_server(api_server_options, [&api_handler](const http::Request& r) { return api_handler(r); });
+
+  HealthHandler health_handler(cache, metrics, now);
+  http::ServerOptions health_options;
+  health_options.listen = config->health_listen;
+  health_options.max_body_bytes = 1024;
+  http::Server health_server(health_options, [&health_handler](const http::Request& r) { return health_handler(r); });
+
+  if (auto started = api_server.start(); !started) return fail(started.error());
+  if (auto started = health_server.start(); !started) return fail(started.error());
+
+  std::vector<std::unique_ptr<StoreWatcher>> watchers;
+  for (const auto& name : config->connections) {
+    watchers.push_back(std::make_unique<StoreWatcher>(**api, cache, config->pod_namespace, Kind::connection, name));
+  }
+  for (const auto& name : config->secrets) {
+    watchers.push_back(std::make_unique<StoreWatcher>(**api, cache, config->pod_namespace, Kind::secret, name));
+  }
+  for (auto& watcher : watchers) watcher->start();
+
+  auto ports = api_server.ports();
+  auto health_ports = health_server.ports();
+  log::info("serving", {{"namespace", boost::json::string_view(config->pod_namespace)},
+                        {"pod", boost::json::string_view(config->pod_name)},
+                        {"api_port", ports.empty() ? 0 : ports.front()},
+                        {"health_port", health_ports.empty() ? 0 : health_ports.front()},
+                        {"connections", static_cast<std::int64_t>(config->connections.size())},
+                        {"secrets", static_cast<std::int64_t>(config->secrets.size())}});
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  log::info("stopping", {{"signal", signal}});
+  api_server.stop();
+  health_server.stop();
+  for (auto& watcher : watchers) watcher->stop();
+  keyring.stop();
+  return 0;
+}

@@ -1,0 +1,69 @@
+#include "metrics.hpp"
+
+#include "common/log.hpp"
+
+#include <boost/json/string_view.hpp>
+#include <prometheus/text_serializer.h>
+
+namespace dragops::sidecar {
+
+namespace {
+
+prometheus::Histogram::BucketBoundaries decrypt_buckets() {
+  return {0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01};
+}
+
+}  // namespace
+
+SidecarMetrics::SidecarMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter()
+                    .Name("dragops_sidecar_requests_total")
+                    .Help("Credential API requests by route and HTTP status code.")
+                    .Register(*registry_)),
+      decrypt_(prometheus::BuildHistogram()
+                   .Name("dragops_sidecar_decrypt_seconds")
+                   .Help("Time to open the envelopes of one answer.")
+                   .Register(*registry_)
+                   .Add({}, decrypt_buckets())),
+      store_age_(prometheus::BuildGauge()
+                     .Name("dragops_sidecar_store_age_seconds")
+                     .Help("Seconds since the oldest unconfirmed store object was last confirmed by the API server; 0 while every watch is live.")
+                     .Register(*registry_)
+                     .Add({})),
+      api_reachable_(prometheus::BuildGauge()
+                         .Name("dragops_sidecar_api_reachable")
+                         .Help("1 while every store watch is live, 0 while the API server is unreachable.")
+                         .Register(*registry_)
+                         .Add({})),
+      keyring_reloads_(prometheus::BuildCounter()
+                           .Name("dragops_sidecar_keyring_reloads_total")
+                           .Help("Key ring (re)loads from the key volume by result.")
+                           .Register(*registry_)) {}
+
+void SidecarMetrics::on_request(const AuditRecord& record) {
+  requests_.Add({{"route", std::string(record.route)}, {"code", std::to_string(record.status)}}).Increment();
+  namespace json = boost::json;
+  log::info("audit", {{"pod", json::string_view(record.pod)},
+                      {"namespace", json::string_view(record.pod_namespace)},
+                      {"route", json::string_view(record.route)},
+                      {"item", json::string_view(record.item)},
+                      {"status", record.status},
+                      {"outcome", json::string_view(record.outcome)}});
+}
+
+void SidecarMetrics::on_decrypt(double seconds) { decrypt_.Observe(seconds); }
+
+void SidecarMetrics::on_keyring_reload(bool ok) { keyring_reloads_.Add({{"result", ok ? "ok" : "error"}}).Increment(); }
+
+std::string SidecarMetrics::render(const StoreCache& cache, Clock::time_point now) {
+  store_age_.Set(cache.age_seconds(now));
+  api_reachable_.Set(cache.all_confirmed() ? 1 : 0);
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+double SidecarMetrics::requests(std::string_view route, int code) {
+  return requests_.Add({{"route", std::string(route)}, {"code", std::to_string(code)}}).Value();
+}
+
+}  // namespace dragops::sidecar

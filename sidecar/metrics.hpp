@@ -1,0 +1,48 @@
+#pragma once
+// The sidecar's Prometheus metrics and audit log: it is the ApiObserver the handler reports to.
+// prometheus-cpp's core registry and TextSerializer only (no civetweb), served by our own server.
+//
+//   dragops_sidecar_requests_total{route,code}   counter
+//   dragops_sidecar_decrypt_seconds              histogram
+//   dragops_sidecar_store_age_seconds            gauge: how long the oldest unconfirmed item has
+//                                                gone without the API server (0 = all watches live)
+//   dragops_sidecar_api_reachable                gauge: 1 while every watch is live
+//   dragops_sidecar_keyring_reloads_total{result}  counter
+
+#include "api_handler.hpp"
+#include "store_cache.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace dragops::sidecar {
+
+class SidecarMetrics final : public ApiObserver {
+ public:
+  SidecarMetrics();
+
+  void on_request(const AuditRecord& record) override;
+  void on_decrypt(double seconds) override;
+  void on_keyring_reload(bool ok);
+
+  // Refreshes the gauges from the cache, then renders the text exposition format.
+  std::string render(const StoreCache& cache, Clock::time_point now);
+
+  double requests(std::string_view route, int code);   // for tests
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Histogram& decrypt_;
+  prometheus::Gauge& store_age_;
+  prometheus::Gauge& api_reachable_;
+  prometheus::Family<prometheus::Counter>& keyring_reloads_;
+};
+
+}  // namespace dragops::sidecar
