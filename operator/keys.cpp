@@ -274,6 +274,11 @@ std::map<std::string, std::size_t> KeyManager::version_counts() const {
   return out;
 }
 
+void KeyManager::forget(const std::string& ns) {
+  std::lock_guard lock(mutex_);
+  entries_.erase(ns);
+}
+
 std::vector<std::string> KeyManager::namespaces() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;

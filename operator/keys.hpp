@@ -66,6 +66,8 @@ class KeyManager {
   // Number of key versions per namespace (for dragops_key_versions).
   std::map<std::string, std::size_t> version_counts() const;
   std::vector<std::string> namespaces() const;
+  // Drops the cached ring of ns; the next ring(ns) re-reads it and repairs the projection.
+  void forget(const std::string& ns);
 
  private:
   struct Entry {

@@ -1,0 +1,283 @@
+#include "operator/controller.hpp"
+
+#include "common/log.hpp"
+#include "crypto/envelope.hpp"
+#include "operator/observation.hpp"
+#include "store/json_access.hpp"
+#include "store/names.hpp"
+#include "store/store_object.hpp"
+
+#include <thread>
+
+namespace dragops::op {
+namespace json = boost::json;
+using namespace store::json_access;
+
+namespace {
+
+constexpr const char* kSecretRefIndex = "secretRef";
+constexpr const char* kPackIndex = "pack";
+constexpr std::string_view kConnectionPrefix = "Connection/";
+constexpr std::string_view kSecretPrefix = "Secret/";
+constexpr std::string_view kPackPrefix = "IntegrationPack/";
+
+// User Secrets only: not our own store and key objects, not service-account tokens.
+constexpr const char* kCoreSecretSelector =
+    "type!=dragops.io/sealed,type!=dragops.io/keyring,type!=dragops.io/root-key,"
+    "type!=kubernetes.io/service-account-token,type!=helm.sh/release.v1";
+
+kube::IndexFunc secret_ref_index(store::Kind kind) {
+  return [kind](const json::object& object) {
+    std::vector<std::string> values;
+    const auto ns = kube::namespace_of(object);
+    for (auto& name : referenced_secrets(object, kind)) values.push_back(kube::key_of(ns, name));
+    return values;
+  };
+}
+
+kube::IndexFunc pack_index() {
+  return [](const json::object& object) {
+    auto spec = parse_connection_spec(object);
+    return spec.pack.empty() ? std::vector<std::string>{} : std::vector<std::string>{spec.pack};
+  };
+}
+
+kube::InformerOptions informer_options(kube::Gvr gvr, const std::string& ns) {
+  kube::InformerOptions options;
+  options.gvr = std::move(gvr);
+  options.ns = ns;
+  return options;
+}
+
+kube::EventHandlers enqueue_with(std::function<void(const kube::ObjectPtr&)> enqueue) {
+  kube::EventHandlers handlers;
+  handlers.on_add = enqueue;
+  handlers.on_update = [enqueue](const kube::ObjectPtr&, const kube::ObjectPtr& object) { enqueue(object); };
+  handlers.on_delete = enqueue;
+  return handlers;
+}
+
+}  // namespace
+
+Controller::Controller(kube::Api& api, KeyManager& keys, EventSink& events, Metrics& metrics, ControllerOptions options,
+                       WallClock clock)
+    : api_(api),
+      keys_(keys),
+      metrics_(metrics),
+      options_(std::move(options)),
+      reconciler_(api, *this, keys, events, metrics, std::move(clock)) {
+  if (options_.watch_namespaces.empty()) build_informers("");
+  for (const auto& ns : options_.watch_namespaces) build_informers(ns);
+
+  packs_ = std::make_unique<kube::Informer>(api_, informer_options(kube::gvr::integration_packs(), ""));
+  packs_->add_handlers(enqueue_with([this](const kube::ObjectPtr& pack) {
+    const auto name = kube::name_of(*pack);
+    queue_.add(std::string(kPackPrefix) + name);
+    for (auto& [ns, set] : sets_)
+      for (const auto& key : set.connections->cache().keys_by_index(kPackIndex, name))
+        queue_.add(std::string(kConnectionPrefix) + key);
+  }));
+}
+
+Controller::~Controller() { stop_informers(); }
+
+void Controller::build_informers(const std::string& ns) {
+  InformerSet set;
+  set.connections = std::make_unique<kube::Informer>(api_, informer_options(kube::gvr::connections(), ns));
+  set.connections->add_index(kSecretRefIndex, secret_ref_index(store::Kind::connection));
+  set.connections->add_index(kPackIndex, pack_index());
+  set.connections->add_index(kube::kNamespaceIndex, kube::namespace_index());
+  set.connections->add_handlers(enqueue_with([this](const kube::ObjectPtr& object) {
+    queue_.add(std::string(kConnectionPrefix) + kube::object_key(*object));
+  }));
+
+  set.secrets = std::make_unique<kube::Informer>(api_, informer_options(kube::gvr::dragops_secrets(), ns));
+  set.secrets->add_index(kSecretRefIndex, secret_ref_index(store::Kind::secret));
+  set.secrets->add_index(kube::kNamespaceIndex, kube::namespace_index());
+  set.secrets->add_handlers(enqueue_with([this](const kube::ObjectPtr& object) {
+    queue_.add(std::string(kSecretPrefix) + kube::object_key(*object));
+  }));
+
+  auto core = informer_options(kube::gvr::secrets(), ns);
+  core.field_selector = kCoreSecretSelector;
+  set.core_secrets = std::make_unique<kube::Informer>(api_, core);
+  auto* connections = set.connections.get();
+  auto* secrets = set.secrets.get();
+  set.core_secrets->add_handlers(enqueue_with([this, connections, secrets](const kube::ObjectPtr& object) {
+    const auto key = kube::object_key(*object);
+    for (const auto& owner : connections->cache().keys_by_index(kSecretRefIndex, key))
+      queue_.add(std::string(kConnectionPrefix) + owner);
+    for (const auto& owner : secrets->cache().keys_by_index(kSecretRefIndex, key))
+      queue_.add(std::string(kSecretPrefix) + owner);
+  }));
+
+  auto stores = informer_options(kube::gvr::secrets(), ns);
+  stores.label_selector = std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue);
+  set.stores = std::make_unique<kube::Informer>(api_, stores);
+  set.stores->add_index(kube::kNamespaceIndex, kube::namespace_index());
+  kube::EventHandlers store_handlers;
+  auto on_store = [this](const kube::ObjectPtr& object, bool deleted) {
+    const auto kind = label(*object, store::kKindLabel);
+    const auto owner = label(*object, store::kNameLabel);
+    const auto ns = kube::namespace_of(*object);
+    if (kind == "Connection" && !owner.empty()) queue_.add(std::string(kConnectionPrefix) + kube::key_of(ns, owner));
+    else if (kind == "Secret" && !owner.empty()) queue_.add(std::string(kSecretPrefix) + kube::key_of(ns, owner));
+    else if (deleted && kube::name_of(*object) == store::kProjectedKeyringName) {
+      keys_.forget(ns);   // re-created by the next reconcile of the namespace
+      enqueue_namespace(ns);
+    }
+  };
+  store_handlers.on_add = [on_store](const kube::ObjectPtr& o) { on_store(o, false); };
+  store_handlers.on_update = [on_store](const kube::ObjectPtr&, const kube::ObjectPtr& o) { on_store(o, false); };
+  store_handlers.on_delete = [on_store](const kube::ObjectPtr& o) { on_store(o, true); };
+  set.stores->add_handlers(std::move(store_handlers));
+  sets_.emplace(ns, std::move(set));
+}
+
+void Controller::start_informers() {
+  packs_->start();
+  for (auto& [ns, set] : sets_) {
+    set.connections->start();
+    set.secrets->start();
+    set.core_secrets->start();
+    set.stores->start();
+  }
+}
+
+void Controller::stop_informers() {
+  if (packs_) packs_->stop();
+  for (auto& [ns, set] : sets_) {
+    set.connections->stop();
+    set.secrets->stop();
+    set.core_secrets->stop();
+    set.stores->stop();
+  }
+}
+
+bool Controller::wait_for_sync(std::chrono::steady_clock::time_point deadline) const {
+  if (!packs_->wait_for_sync(deadline)) return false;
+  for (const auto& [ns, set] : sets_)
+    for (const auto* informer : {set.connections.get(), set.secrets.get(), set.core_secrets.get(), set.stores.get()})
+      if (!informer->wait_for_sync(deadline)) return false;
+  return true;
+}
+
+bool Controller::synced() const {
+  if (!packs_->has_synced()) return false;
+  for (const auto& [ns, set] : sets_)
+    for (const auto* informer : {set.connections.get(), set.secrets.get(), set.core_secrets.get(), set.stores.get()})
+      if (!informer->has_synced()) return false;
+  return true;
+}
+
+const Controller::InformerSet* Controller::set_for(std::string_view ns) const {
+  if (auto all = sets_.find(""); all != sets_.end()) return &all->second;
+  auto it = sets_.find(std::string(ns));
+  return it == sets_.end() ? nullptr : &it->second;
+}
+
+ObjectPtr Controller::find(Source source, std::string_view ns, std::string_view name) const {
+  if (source == Source::pack) return packs_->cache().get("", name);
+  const auto* set = set_for(ns);
+  if (!set) return nullptr;
+  switch (source) {
+    case Source::connection: return set->connections->cache().get(ns, name);
+    case Source::dragops_secret: return set->secrets->cache().get(ns, name);
+    case Source::core_secret: return set->core_secrets->cache().get(ns, name);
+    case Source::store: return set->stores->cache().get(ns, name);
+    case Source::pack: break;
+  }
+  return nullptr;
+}
+
+void Controller::enqueue_namespace(const std::string& ns) {
+  const auto* set = set_for(ns);
+  if (!set) return;
+  for (const auto& key : set->connections->cache().keys_by_index(kube::kNamespaceIndex, ns))
+    queue_.add(std::string(kConnectionPrefix) + key);
+  for (const auto& key : set->secrets->cache().keys_by_index(kube::kNamespaceIndex, ns))
+    queue_.add(std::string(kSecretPrefix) + key);
+}
+
+void Controller::process(const std::string& key) {
+  Outcome outcome;
+  auto split = [](std::string_view rest, std::string& ns, std::string& name) {
+    const auto slash = rest.find('/');
+    ns = std::string(rest.substr(0, slash));
+    name = std::string(rest.substr(slash + 1));
+  };
+  std::string ns, name;
+  if (key.starts_with(kConnectionPrefix)) {
+    split(std::string_view(key).substr(kConnectionPrefix.size()), ns, name);
+    outcome = reconciler_.reconcile_connection(ns, name);
+  } else if (key.starts_with(kSecretPrefix)) {
+    split(std::string_view(key).substr(kSecretPrefix.size()), ns, name);
+    outcome = reconciler_.reconcile_secret(ns, name);
+  } else if (key.starts_with(kPackPrefix)) {
+    outcome = reconciler_.reconcile_pack(key.substr(kPackPrefix.size()));
+  }
+  switch (outcome.kind) {
+    case Outcome::Kind::done: queue_.forget(key); break;
+    case Outcome::Kind::requeue: queue_.add_after(key, outcome.after); break;
+    case Outcome::Kind::error: queue_.add_rate_limited(key); break;
+  }
+}
+
+void Controller::worker() {
+  while (auto key = queue_.get()) {
+    process(*key);
+    queue_.done(*key);
+    metrics_.set_queue_depth(queue_.depth());
+  }
+}
+
+std::set<std::uint32_t> Controller::versions_in_use(const std::string& ns) const {
+  std::set<std::uint32_t> versions;
+  const auto* set = set_for(ns);
+  if (!set) return {0};   // unknown: block retirement
+  for (const auto& object : set->stores->cache().by_index(kube::kNamespaceIndex, ns)) {
+    if (string_at(*object, "type") != store::kSealedType) continue;
+    auto parsed = store::parse_store(*object);
+    if (!parsed) continue;
+    for (const auto& [item, envelope] : parsed->envelopes)
+      if (auto version = crypto::key_version_of(envelope)) versions.insert(*version);
+  }
+  return versions;
+}
+
+void Controller::maintain_keys() {
+  auto report = keys_.maintain([this](const std::string& ns) { return versions_in_use(ns); });
+  for (const auto& ns : report.promoted) enqueue_namespace(ns);
+  metrics_.set_key_versions(keys_.version_counts());
+  std::size_t sealed = 0;
+  for (const auto& [ns, set] : sets_)
+    for (const auto& object : set.stores->cache().list())
+      if (string_at(*object, "type") == store::kSealedType) ++sealed;
+  metrics_.set_sealed_objects(sealed);
+  metrics_.set_queue_depth(queue_.depth());
+}
+
+void Controller::run(std::stop_token stop) {
+  running_ = true;
+  // Everything known is reconciled once on taking over (a restart writes only what changed).
+  packs_->cache();
+  for (const auto& key : packs_->cache().keys()) queue_.add(std::string(kPackPrefix) + key);
+  for (auto& [ns, set] : sets_) {
+    for (const auto& key : set.connections->cache().keys()) queue_.add(std::string(kConnectionPrefix) + key);
+    for (const auto& key : set.secrets->cache().keys()) queue_.add(std::string(kSecretPrefix) + key);
+  }
+  std::vector<std::jthread> workers;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) workers.emplace_back([this] { worker(); });
+  std::mutex mutex;
+  std::condition_variable_any cv;
+  while (!stop.stop_requested()) {
+    maintain_keys();
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, stop, options_.key_maintenance_period, [] { return false; });
+  }
+  queue_.shutdown_with_drain();   // in-flight reconciles finish; nothing new starts
+  workers.clear();
+  running_ = false;
+}
+
+}  // namespace dragops::op

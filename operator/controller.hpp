@@ -1,0 +1,81 @@
+#pragma once
+// The controller: informers on our three kinds, on the core Secrets they reference and on the
+// store objects; a work queue fed by them; N workers running the Reconciler; and the key
+// maintenance loop (rotation, retirement, projection repair).
+//
+// Informers run from start() (a standby warms its caches); workers and key maintenance run
+// only inside run(), which the leader calls. run() returns after stop is requested and every
+// reconcile in flight has finished.
+
+#include "kube/api.hpp"
+#include "kube/informer.hpp"
+#include "kube/work_queue.hpp"
+#include "operator/event_sink.hpp"
+#include "operator/keys.hpp"
+#include "operator/lookup.hpp"
+#include "operator/metrics.hpp"
+#include "operator/reconciler.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace dragops::op {
+
+struct ControllerOptions {
+  std::vector<std::string> watch_namespaces;   // empty: all
+  int workers = 4;
+  std::chrono::milliseconds key_maintenance_period{1000};
+};
+
+class Controller final : public Lookup {
+ public:
+  Controller(kube::Api& api, KeyManager& keys, EventSink& events, Metrics& metrics, ControllerOptions options,
+             WallClock clock);
+  ~Controller() override;
+
+  void start_informers();
+  bool wait_for_sync(std::chrono::steady_clock::time_point deadline) const;
+  bool synced() const;
+  void stop_informers();
+
+  // Leader only. Blocks until stop; drains in-flight reconciles before returning.
+  void run(std::stop_token stop);
+  bool running() const { return running_.load(); }
+
+  ObjectPtr find(Source source, std::string_view ns, std::string_view name) const override;
+
+  // Keys, for tests and logs: "Connection/ns/name", "Secret/ns/name", "IntegrationPack/name".
+  void enqueue_namespace(const std::string& ns);
+
+ private:
+  struct InformerSet {
+    std::unique_ptr<kube::Informer> connections;
+    std::unique_ptr<kube::Informer> secrets;        // dragops Secrets
+    std::unique_ptr<kube::Informer> core_secrets;   // referenced credentials
+    std::unique_ptr<kube::Informer> stores;         // managed-by dragops-operator
+  };
+
+  void build_informers(const std::string& ns);
+  const InformerSet* set_for(std::string_view ns) const;
+  void worker();
+  void process(const std::string& key);
+  void maintain_keys();
+  std::set<std::uint32_t> versions_in_use(const std::string& ns) const;
+
+  kube::Api& api_;
+  KeyManager& keys_;
+  Metrics& metrics_;
+  ControllerOptions options_;
+  std::map<std::string, InformerSet> sets_;        // by namespace ("" = all)
+  std::unique_ptr<kube::Informer> packs_;
+  kube::WorkQueue queue_;
+  Reconciler reconciler_;
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace dragops::op

@@ -1,0 +1,175 @@
+#include "operator/reconciler.hpp"
+
+#include "common/log.hpp"
+#include "operator/decide.hpp"
+#include "store/json_access.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace dragops::op {
+namespace json = boost::json;
+using namespace store::json_access;
+
+namespace {
+
+constexpr std::chrono::milliseconds kConflictRetry{50};
+
+template <class Observation>
+void observe_keys(Observation& o, KeyManager& keys, RingPtr& ring) {
+  if (o.resource.deleting || o.resource.revoked) return;
+  auto found = keys.ring(o.resource.owner.namespace_);
+  if (!found) {
+    o.keys.problem = found.error();
+    return;
+  }
+  ring = *found;
+  o.keys.primary = ring->primary();
+}
+
+}  // namespace
+
+Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
+                       WallClock clock)
+    : api_(api), lookup_(lookup), keys_(keys), applier_(api, events), metrics_(metrics), clock_(std::move(clock)) {}
+
+PackLookup Reconciler::find_pack(const std::string& pack_name) const {
+  PackLookup out;
+  if (pack_name.empty()) {
+    out.problem = "spec.pack is empty";
+    return out;
+  }
+  auto object = lookup_.find(Source::pack, "", pack_name);
+  if (!object) {
+    out.problem = "IntegrationPack \"" + pack_name + "\" not found";
+    return out;
+  }
+  auto pack = packs::parse_pack(*object);
+  if (!pack) out.problem = "IntegrationPack \"" + pack_name + "\" is invalid: " + pack.error();
+  else out.pack = std::move(*pack);
+  return out;
+}
+
+ReferencedSecrets Reconciler::find_secrets(const json::object& resource, store::Kind kind, const std::string& ns) const {
+  ReferencedSecrets out;
+  for (const auto& name : referenced_secrets(resource, kind)) {
+    auto object = lookup_.find(Source::core_secret, ns, name);
+    if (object) out.emplace(name, decode_secret_data(*object));
+    else out.emplace(name, std::nullopt);
+  }
+  return out;
+}
+
+std::optional<ExistingStore> Reconciler::find_store(store::Kind kind, const std::string& ns, const std::string& name,
+                                                    const crypto::Keyring* ring, ObjectPtr& object) const {
+  object = lookup_.find(Source::store, ns, store::store_name(kind, name));
+  if (!object) return std::nullopt;
+  auto parsed = store::parse_store(*object);
+  if (!parsed) {
+    // Not ours to read (or damaged): treat as present but unopenable, so it is overwritten.
+    ExistingStore broken;
+    broken.store.owner.kind = kind;
+    return broken;
+  }
+  ExistingStore existing{std::move(*parsed), std::nullopt};
+  if (ring)
+    if (auto opened = store::open_items(existing.store, *ring)) existing.opened = std::move(*opened);
+  return existing;
+}
+
+Outcome Reconciler::finish(const kube::Gvr& gvr, std::string_view kind, const json::object& resource,
+                           const Decision& decision, const ObjectPtr& store_object, const crypto::Keyring* ring,
+                           std::chrono::steady_clock::time_point started) {
+  auto applied = applier_.apply(gvr, resource, decision, store_object.get(), ring);
+  const auto took = std::chrono::steady_clock::now() - started;
+  if (!applied) {
+    const auto& error = applied.error();
+    if (error.conflict() || error.already_exists() || error.not_found()) {
+      metrics_.reconciled(kind, "conflict", took);
+      return {Outcome::Kind::requeue, kConflictRetry, {}};
+    }
+    metrics_.reconciled(kind, "error", took);
+    log::warn("reconcile failed", {{"kind", json::value(kind)},
+                                   {"namespace", json::value(meta_string(resource, "namespace"))},
+                                   {"name", json::value(meta_string(resource, "name"))},
+                                   {"code", error.code},
+                                   {"reason", json::value(error.reason)}});
+    return {Outcome::Kind::error, {}, error.reason + ": " + error.message};
+  }
+  for (int i = 0; i < applied->store_writes; ++i) metrics_.store_written();
+  for (const auto& event : decision.events) metrics_.event_emitted(event.type);
+  if (applied->store_writes || applied->store_deletes || applied->status_writes)
+    log::info("reconciled", {{"kind", json::value(kind)},
+                             {"namespace", json::value(meta_string(resource, "namespace"))},
+                             {"name", json::value(meta_string(resource, "name"))},
+                             {"storeWrites", applied->store_writes},
+                             {"storeDeletes", applied->store_deletes},
+                             {"statusWrites", applied->status_writes}});
+  if (decision.requeue_after) {
+    metrics_.reconciled(kind, "requeue", took);
+    return {Outcome::Kind::requeue, std::chrono::duration_cast<std::chrono::milliseconds>(*decision.requeue_after), {}};
+  }
+  metrics_.reconciled(kind, "success", took);
+  return {};
+}
+
+Outcome Reconciler::reconcile_connection(const std::string& ns, const std::string& name) {
+  const auto started = std::chrono::steady_clock::now();
+  auto object = lookup_.find(Source::connection, ns, name);
+  if (!object) return {};   // gone: its store goes with it (ownerReference)
+  auto resource = parse_resource(*object, store::Kind::connection);
+  if (!resource) return {Outcome::Kind::error, {}, resource.error()};
+
+  ConnectionObservation o;
+  o.resource = std::move(*resource);
+  o.spec = parse_connection_spec(*object);
+  RingPtr ring;
+  observe_keys(o, keys_, ring);
+  if (!o.resource.deleting && !o.resource.revoked) {
+    o.pack = find_pack(o.spec.pack);
+    o.secrets = find_secrets(*object, store::Kind::connection, ns);
+  }
+  ObjectPtr store_object;
+  o.store = find_store(store::Kind::connection, ns, name, ring.get(), store_object);
+  o.now = format_time(clock_());
+  const auto decision = decide_connection(o);
+  return finish(kube::gvr::connections(), "Connection", *object, decision, store_object, ring.get(), started);
+}
+
+Outcome Reconciler::reconcile_secret(const std::string& ns, const std::string& name) {
+  const auto started = std::chrono::steady_clock::now();
+  auto object = lookup_.find(Source::dragops_secret, ns, name);
+  if (!object) return {};
+  auto resource = parse_resource(*object, store::Kind::secret);
+  if (!resource) return {Outcome::Kind::error, {}, resource.error()};
+
+  SecretObservation o;
+  o.resource = std::move(*resource);
+  o.spec = parse_secret_spec(*object);
+  RingPtr ring;
+  observe_keys(o, keys_, ring);
+  if (!o.resource.deleting && !o.resource.revoked) o.secrets = find_secrets(*object, store::Kind::secret, ns);
+  ObjectPtr store_object;
+  o.store = find_store(store::Kind::secret, ns, name, ring.get(), store_object);
+  o.now = format_time(clock_());
+  const auto decision = decide_secret(o);
+  return finish(kube::gvr::dragops_secrets(), "Secret", *object, decision, store_object, ring.get(), started);
+}
+
+Outcome Reconciler::reconcile_pack(const std::string& name) {
+  const auto started = std::chrono::steady_clock::now();
+  auto object = lookup_.find(Source::pack, "", name);
+  if (!object) return {};
+  auto pack = packs::parse_pack(*object);
+  std::int64_t generation = 0;
+  if (const auto* metadata = object_at(*object, "metadata"))
+    if (auto it = metadata->find("generation"); it != metadata->end() && it->value().is_int64())
+      generation = it->value().get_int64();
+  auto pack_decision = decide_pack(parse_status(*object), generation, pack ? std::string() : pack.error(),
+                                   format_time(clock_()));
+  Decision decision;
+  decision.status = std::move(pack_decision.status);
+  decision.events = std::move(pack_decision.events);
+  return finish(kube::gvr::integration_packs(), "IntegrationPack", *object, decision, nullptr, nullptr, started);
+}
+
+}  // namespace dragops::op
