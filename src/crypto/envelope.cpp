@@ -133,7 +133,7 @@ boost::system::result<SecretBytes, OpenError> open(const Keyring& keyring, const
   }
   const auto aad = full_aad(context, envelope.first(format::kHeaderSize));
   const std::size_t ciphertext_size = envelope.size() - format::kMinSize;
-  SecretBytes plaintext(ciphertext_size);
+  auto plaintext = SecretBytes::for_overwrite(ciphertext_size);  // decrypt writes (or wipes) it all
   if (!aes256gcm_decrypt(envelope_key.span(), envelope.subspan(format::kNonceOffset, format::kNonceSize), aad,
                          envelope.subspan(format::kHeaderSize, ciphertext_size), envelope.last(format::kTagSize),
                          plaintext.span())) {

@@ -1,5 +1,5 @@
 #pragma once
-// HKDF-SHA256 (RFC 5869) through OpenSSL's EVP_KDF.
+// HKDF-SHA256 (RFC 5869) over OpenSSL's HMAC-SHA256 (EVP_MAC).
 
 #include "crypto/secret_bytes.hpp"
 

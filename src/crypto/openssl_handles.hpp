@@ -2,7 +2,6 @@
 // RAII owners for the OpenSSL objects the crypto layer uses. Internal to src/crypto.
 
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 
 #include <memory>
 
@@ -16,7 +15,7 @@ struct OpenSslDeleter {
 
 using CipherHandle = std::unique_ptr<EVP_CIPHER, OpenSslDeleter<&EVP_CIPHER_free>>;
 using CipherContextHandle = std::unique_ptr<EVP_CIPHER_CTX, OpenSslDeleter<&EVP_CIPHER_CTX_free>>;
-using KdfHandle = std::unique_ptr<EVP_KDF, OpenSslDeleter<&EVP_KDF_free>>;
-using KdfContextHandle = std::unique_ptr<EVP_KDF_CTX, OpenSslDeleter<&EVP_KDF_CTX_free>>;
+using MacHandle = std::unique_ptr<EVP_MAC, OpenSslDeleter<&EVP_MAC_free>>;
+using MacContextHandle = std::unique_ptr<EVP_MAC_CTX, OpenSslDeleter<&EVP_MAC_CTX_free>>;
 
 }  // namespace dragops::crypto

@@ -12,6 +12,12 @@ void wipe(void* data, std::size_t size) {
 
 SecretBytes::SecretBytes(std::size_t size) : bytes_(size, 0) {}
 
+SecretBytes SecretBytes::for_overwrite(std::size_t size) {
+  SecretBytes out;
+  out.bytes_.resize(size);  // default-initialised: no zero-fill
+  return out;
+}
+
 SecretBytes::SecretBytes(std::span<const std::uint8_t> bytes) : bytes_(bytes.begin(), bytes.end()) {}
 
 SecretBytes SecretBytes::from_string(std::string_view text) {
@@ -23,7 +29,7 @@ SecretBytes::SecretBytes(const SecretBytes& other) : bytes_(other.bytes_) {}
 SecretBytes& SecretBytes::operator=(const SecretBytes& other) {
   if (this == &other) return *this;
   // Assigning in place could reallocate and drop the old buffer unwiped; build the copy first.
-  std::vector<std::uint8_t> copy(other.bytes_);
+  Storage copy(other.bytes_);
   wipe();
   bytes_.swap(copy);
   return *this;

@@ -4,6 +4,11 @@
 #include "hex.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include <random>
 
 namespace dragops::crypto {
 namespace {
@@ -45,7 +50,60 @@ TEST(HkdfSha256, MatchesTheRfc5869Vectors) {
   }
 }
 
-TEST(HkdfSha256, RefusesAnEmptyKey) {
+TEST(HkdfSha256, GivesTheSameAnswersInAnyOrder) {
+  // Contexts are reused per thread: nothing (salt, info, length) may carry over between calls.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 2; i >= 0; --i) {
+      const auto& c = kCases[i];
+      std::vector<std::uint8_t> out(c.length);
+      ASSERT_TRUE(hkdf_sha256(from_hex(c.ikm), from_hex(c.salt), from_hex(c.info), out)) << c.name;
+      EXPECT_EQ(to_hex(out), c.okm) << c.name;
+    }
+  }
+}
+
+// OpenSSL's own HKDF (EVP_KDF), the reference the HMAC-based implementation must agree with.
+std::vector<std::uint8_t> openssl_hkdf(const std::vector<std::uint8_t>& key, std::vector<std::uint8_t> salt,
+                                       std::vector<std::uint8_t> info, std::size_t length) {
+  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
+  EVP_KDF_CTX* context = EVP_KDF_CTX_new(kdf);
+  EVP_KDF_free(kdf);
+  char digest[] = "SHA256";
+  std::vector<OSSL_PARAM> params = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(key.data()), key.size())};
+  if (!salt.empty()) params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()));
+  if (!info.empty()) params.push_back(OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()));
+  params.push_back(OSSL_PARAM_construct_end());
+  std::vector<std::uint8_t> out(length);
+  const int derived = EVP_KDF_derive(context, out.data(), out.size(), params.data());
+  EVP_KDF_CTX_free(context);
+  EXPECT_EQ(derived, 1);
+  return out;
+}
+
+TEST(HkdfSha256, AgreesWithOpenSslsEvpKdf) {
+  std::mt19937 random(20261124);  // deterministic
+  auto bytes = [&](std::size_t n) {
+    std::vector<std::uint8_t> out(n);
+    for (auto& b : out) b = static_cast<std::uint8_t>(random());
+    return out;
+  };
+  for (int i = 0; i < 300; ++i) {
+    const auto key = bytes(1 + random() % 80);
+    const auto salt = bytes(random() % 70);
+    const auto info = bytes(random() % 90);
+    const std::size_t length = 1 + random() % 200;
+    std::vector<std::uint8_t> out(length);
+    ASSERT_TRUE(hkdf_sha256(key, salt, info, out));
+    ASSERT_EQ(to_hex(out), to_hex(openssl_hkdf(key, salt, info, length))) << "case " << i;
+  }
+}
+
+TEST(HkdfSha256, RefusesAnEmptyKeyOrAnOversizedOutput) {
+  std::vector<std::uint8_t> too_long(255 * 32 + 1);
+  EXPECT_FALSE(hkdf_sha256(from_hex("00"), {}, {}, too_long));
+
   std::vector<std::uint8_t> out(32);
   EXPECT_FALSE(hkdf_sha256({}, from_hex("00"), {}, out));
 }
