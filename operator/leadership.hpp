@@ -1,0 +1,26 @@
+#pragma once
+// Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: a candidate
+// takes the Lease only when its holder has not renewed it for leaseDuration (measured on the
+// candidate's own clock from when it last saw the record change, so clock skew does not
+// matter); the leader renews every retry period and gives up if it cannot renew within the
+// renew deadline. On stop it lets lead() finish (in-flight reconciles drain) and then
+// releases the Lease (empty holder), so a successor takes over at once.
+
+#include "kube/api.hpp"
+#include "operator/options.hpp"
+
+#include <functional>
+#include <stop_token>
+
+namespace dragops::op {
+
+// Runs lead(leading) while this process holds the Lease; leading is stopped when leadership is
+// lost or stop is requested. Returns 0 after a clean stop, 1 when leadership was lost (the
+// process should exit and restart, as controller-runtime does).
+int run_with_leadership(kube::Api& api, const Options& options, std::stop_token stop,
+                        const std::function<void(std::stop_token)>& lead);
+
+// RFC 3339 with microseconds (metav1.MicroTime).
+std::string format_micro_time(std::chrono::system_clock::time_point time);
+
+}  // namespace dragops::op

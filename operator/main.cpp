@@ -1,0 +1,140 @@
+// dragops-operator: wires flags to the controller, the key manager, the endpoints, the webhook
+// and leader election, then runs until SIGTERM (finishing reconciles in flight).
+
+#include "common/log.hpp"
+#include "http/server.hpp"
+#include "kube/config.hpp"
+#include "kube/http_api.hpp"
+#include "operator/controller.hpp"
+#include "operator/endpoints.hpp"
+#include "operator/event_sink.hpp"
+#include "operator/keys.hpp"
+#include "operator/leadership.hpp"
+#include "operator/metrics.hpp"
+#include "operator/options.hpp"
+#include "operator/webhook_wiring.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+using namespace dragops;
+namespace json = boost::json;
+
+namespace {
+
+// Blocks SIGTERM/SIGINT in every thread; one thread waits for them and requests stop.
+std::jthread watch_signals(std::stop_source* stop) {
+  return std::jthread([stop] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int signal = 0;
+    sigwait(&set, &signal);
+    log::info("signal received, shutting down", {{"signal", signal}});
+    stop->request_stop();
+  });
+}
+
+std::unique_ptr<http::Server> serve(const std::string& address, http::Handler handler, const char* what) {
+  if (address.empty()) return nullptr;
+  http::ServerOptions server_options;
+  server_options.listen = {address};
+  auto server = std::make_unique<http::Server>(std::move(server_options), std::move(handler));
+  if (auto started = server->start(); !started) throw std::runtime_error(std::string(what) + ": " + started.error());
+  log::info("listening", {{"endpoint", what}, {"addr", json::value(address)}, {"port", server->ports().at(0)}});
+  return server;
+}
+
+int run(const op::Options& options) {
+  auto config = options.kubeconfig.empty() ? kube::default_config() : kube::load_kubeconfig(options.kubeconfig);
+  if (!config) throw std::runtime_error("kubernetes config: " + config.error().message);
+  auto api_result = kube::HttpApi::create(*config);
+  if (!api_result) throw std::runtime_error("kubernetes client: " + api_result.error().message);
+  auto& api = **api_result;
+
+  const op::WallClock wall = [] { return std::chrono::system_clock::now(); };
+  op::Metrics metrics;
+  op::KeyManager keys(api,
+                      {options.namespace_, std::chrono::duration_cast<std::chrono::seconds>(options.key_rotation_interval),
+                       std::chrono::duration_cast<std::chrono::seconds>(options.key_propagation_delay)},
+                      wall);
+  op::ApiEventSink events(api, "dragops-operator", wall);
+  op::Controller controller(api, keys, events, metrics,
+                            {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000)}, wall);
+
+  std::stop_source stop;
+  auto signals = watch_signals(&stop);
+  std::atomic<bool> keys_loaded{false};
+
+  auto metrics_server = serve(options.metrics_addr, [&](const http::Request& r) { return op::handle_metrics(metrics, r); },
+                              "metrics");
+  op::HealthProbes probes{[] { return true; }, [&] { return controller.synced(); }};
+  auto health_server = serve(options.health_addr, [&](const http::Request& r) { return op::handle_health(probes, r); },
+                             "health");
+
+  auto webhook = op::start_webhook(options, api);
+
+  controller.start_informers();
+  auto lead = [&](std::stop_token leading) {
+    // The root key is created by the leader only, and retried until it is there.
+    while (!leading.stop_requested()) {
+      if (auto loaded = keys.ensure_root_key()) break;
+      else log::error("root key unavailable; retrying", {{"reason", json::value(loaded.error().reason)}});
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    keys_loaded = true;
+    controller.wait_for_sync(std::chrono::steady_clock::now() + std::chrono::seconds(60));
+    log::info("reconciling", {{"workers", options.workers}});
+    controller.run(leading);
+    log::info("reconcilers drained");
+  };
+
+  int code = 0;
+  if (options.leader_elect) {
+    code = op::run_with_leadership(api, options, stop.get_token(), lead);
+  } else {
+    lead(stop.get_token());
+  }
+  controller.stop_informers();
+  if (!stop.stop_requested()) {   // release the signal thread
+    stop.request_stop();
+    pthread_kill(signals.native_handle(), SIGTERM);
+  }
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  log::set_component("operator");
+  auto options = op::parse_options(std::vector<std::string>(argv + 1, argv + argc), [](const char* n) { return std::getenv(n); });
+  if (!options) {
+    if (options.error() == "help") {
+      std::cout << op::usage();
+      return 0;
+    }
+    std::cerr << "dragops-operator: " << options.error() << "\n\n" << op::usage();
+    return 2;
+  }
+  log::Level level;
+  if (!log::parse_level(options->log_level, level)) {
+    std::cerr << "dragops-operator: --log-level must be debug, info, warn or error\n";
+    return 2;
+  }
+  log::set_level(level);
+  try {
+    return run(*options);
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"error", json::value(e.what())}});
+    return 1;
+  }
+}

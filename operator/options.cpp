@@ -1,0 +1,173 @@
+#include "operator/options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+
+namespace dragops::op {
+namespace {
+
+using Setter = std::function<bool(Options&, const std::string&)>;
+
+Setter text(std::string Options::*member) {
+  return [member](Options& o, const std::string& v) {
+    o.*member = v;
+    return true;
+  };
+}
+Setter duration(std::chrono::milliseconds Options::*member) {
+  return [member](Options& o, const std::string& v) { return parse_duration(v, o.*member); };
+}
+Setter boolean(bool Options::*member) {
+  return [member](Options& o, const std::string& v) {
+    if (v == "true" || v == "1" || v.empty()) o.*member = true;
+    else if (v == "false" || v == "0") o.*member = false;
+    else return false;
+    return true;
+  };
+}
+
+const std::map<std::string, Setter, std::less<>>& setters() {
+  static const std::map<std::string, Setter, std::less<>> table{
+      {"kubeconfig", text(&Options::kubeconfig)},
+      {"namespace", text(&Options::namespace_)},
+      {"watch-namespaces",
+       [](Options& o, const std::string& v) {
+         o.watch_namespaces.clear();
+         std::size_t start = 0;
+         while (start <= v.size()) {
+           auto comma = v.find(',', start);
+           auto item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+           if (!item.empty()) o.watch_namespaces.push_back(item);
+           if (comma == std::string::npos) break;
+           start = comma + 1;
+         }
+         return true;
+       }},
+      {"leader-elect", boolean(&Options::leader_elect)},
+      {"leader-election-id", text(&Options::leader_election_id)},
+      {"lease-duration", duration(&Options::lease_duration)},
+      {"renew-deadline", duration(&Options::renew_deadline)},
+      {"retry-period", duration(&Options::retry_period)},
+      {"metrics-addr", text(&Options::metrics_addr)},
+      {"health-addr", text(&Options::health_addr)},
+      {"log-level", text(&Options::log_level)},
+      {"workers",
+       [](Options& o, const std::string& v) {
+         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.workers);
+         return ec == std::errc{} && end == v.data() + v.size() && o.workers > 0;
+       }},
+      {"key-rotation-interval", duration(&Options::key_rotation_interval)},
+      {"key-propagation-delay", duration(&Options::key_propagation_delay)},
+      {"webhook-addr", text(&Options::webhook_addr)},
+      {"webhook-service", text(&Options::webhook_service)},
+      {"webhook-config", text(&Options::webhook_config)},
+      {"webhook-cert-secret", text(&Options::webhook_cert_secret)},
+      {"webhook-cert-mode", text(&Options::webhook_cert_mode)},
+      {"webhook-cert-dir", text(&Options::webhook_cert_dir)},
+      {"sidecar-image", text(&Options::sidecar_image)},
+      {"sidecar-cpu-request", text(&Options::sidecar_cpu_request)},
+      {"sidecar-memory-request", text(&Options::sidecar_memory_request)},
+      {"sidecar-memory-limit", text(&Options::sidecar_memory_limit)},
+      {"identity", text(&Options::identity)},
+  };
+  return table;
+}
+
+std::string env_name(std::string_view flag) {
+  std::string out = "DRAGOPS_";
+  for (char c : flag) out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+boost::system::result<Options, std::string> fail(std::string message) {
+  return {boost::system::in_place_error, std::move(message)};
+}
+
+}  // namespace
+
+bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
+  if (text == "0") {
+    out = std::chrono::milliseconds(0);
+    return true;
+  }
+  long long total = 0;
+  bool any = false;
+  while (!text.empty()) {
+    long long number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc{} || end == text.data()) return false;
+    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    long long unit = 0;
+    if (text.starts_with("ms")) unit = 1, text.remove_prefix(2);
+    else if (text.starts_with("s")) unit = 1000, text.remove_prefix(1);
+    else if (text.starts_with("m")) unit = 60'000, text.remove_prefix(1);
+    else if (text.starts_with("h")) unit = 3'600'000, text.remove_prefix(1);
+    else return false;
+    total += number * unit;
+    any = true;
+  }
+  if (!any) return false;
+  out = std::chrono::milliseconds(total);
+  return true;
+}
+
+boost::system::result<Options, std::string> parse_options(const std::vector<std::string>& args, const Getenv& getenv) {
+  Options options;
+  if (const char* ns = getenv("POD_NAMESPACE"); ns && *ns) options.namespace_ = ns;
+  if (const char* kubeconfig = getenv("KUBECONFIG"); kubeconfig && *kubeconfig) options.kubeconfig = kubeconfig;
+  for (const auto& [flag, set] : setters()) {
+    const auto name = env_name(flag);
+    if (const char* value = getenv(name.c_str()); value && *value)
+      if (!set(options, value)) return fail(name + ": invalid value for --" + flag);
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "-h" || arg == "--help") return fail("help");
+    if (!arg.starts_with("--")) return fail("unexpected argument " + std::string(arg));
+    arg.remove_prefix(2);
+    std::string flag, value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    } else {
+      flag = arg;
+    }
+    auto it = setters().find(flag);
+    if (it == setters().end()) return fail("unknown flag --" + flag);
+    if (!has_value && flag != "leader-elect") {
+      if (i + 1 >= args.size()) return fail("--" + flag + " needs a value");
+      value = args[++i];
+    }
+    if (!it->second(options, value)) return fail("--" + flag + ": invalid value");
+  }
+  return options;
+}
+
+std::string usage() {
+  return R"(dragops-operator: reconciles Connections, Secrets and IntegrationPacks into sealed stores.
+
+Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
+  --kubeconfig PATH            kubeconfig (else KUBECONFIG, else in-cluster)
+  --namespace NS               operator namespace (env POD_NAMESPACE) [dragops-system]
+  --watch-namespaces a,b       namespaces to watch ("" = all) [""]
+  --leader-elect BOOL          use a Lease so only one replica reconciles [true]
+  --leader-election-id NAME    Lease name [dragops-operator]
+  --lease-duration D           [15s]   --renew-deadline D [10s]   --retry-period D [2s]
+  --metrics-addr ADDR          /metrics [:8080]
+  --health-addr ADDR           /healthz and /readyz [:8081]
+  --log-level LEVEL            debug|info|warn|error [info]
+  --workers N                  concurrent reconciles [4]
+  --key-rotation-interval D    scheduled data key rotation, 0 = off [720h]
+  --key-propagation-delay D    wait between adding a key version and sealing with it [0]
+  --webhook-addr ADDR          admission webhook listener, "" disables [:9443]
+  --webhook-service, --webhook-config, --webhook-cert-secret, --webhook-cert-mode,
+  --webhook-cert-dir, --sidecar-image, --sidecar-cpu-request, --sidecar-memory-request,
+  --sidecar-memory-limit       webhook and injection settings (docs/operator.md)
+)";
+}
+
+}  // namespace dragops::op

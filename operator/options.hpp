@@ -1,0 +1,52 @@
+#pragma once
+// Flags of dragops-operator. Every flag --some-flag can also come from the environment as
+// DRAGOPS_SOME_FLAG (a flag on the command line wins). --namespace also reads POD_NAMESPACE.
+
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace dragops::op {
+
+struct Options {
+  std::string kubeconfig;                     // "" : KUBECONFIG, else in-cluster
+  std::string namespace_ = "dragops-system";
+  std::vector<std::string> watch_namespaces;  // empty: all
+  bool leader_elect = true;
+  std::string leader_election_id = "dragops-operator";
+  std::chrono::milliseconds lease_duration{15'000};
+  std::chrono::milliseconds renew_deadline{10'000};
+  std::chrono::milliseconds retry_period{2'000};
+  std::string metrics_addr = ":8080";
+  std::string health_addr = ":8081";
+  std::string log_level = "info";
+  int workers = 4;
+  std::chrono::milliseconds key_rotation_interval{720LL * 3600 * 1000};
+  std::chrono::milliseconds key_propagation_delay{0};
+  // Webhook (wired by the webhook's owner; parsed here so the flag set is complete).
+  std::string webhook_addr = ":9443";
+  std::string webhook_service = "dragops-webhook";
+  std::string webhook_config = "dragops-sidecar-injector";
+  std::string webhook_cert_secret = "dragops-webhook-cert";
+  std::string webhook_cert_mode = "operator";
+  std::string webhook_cert_dir = "/etc/dragops/webhook-certs";
+  std::string sidecar_image = "dragops/dragops-sidecar:0.1.0";
+  std::string sidecar_cpu_request = "10m";
+  std::string sidecar_memory_request = "16Mi";
+  std::string sidecar_memory_limit = "32Mi";
+  std::string identity;                       // leader identity; default hostname_pid
+};
+
+using Getenv = std::function<const char*(const char*)>;
+
+// The error names the flag and what is wrong with it; "help" when --help was asked.
+boost::system::result<Options, std::string> parse_options(const std::vector<std::string>& args, const Getenv& getenv);
+std::string usage();
+
+// "500ms", "15s", "10m", "720h", "1h30m"; false otherwise.
+bool parse_duration(std::string_view text, std::chrono::milliseconds& out);
+
+}  // namespace dragops::op
