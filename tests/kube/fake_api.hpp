@@ -28,6 +28,8 @@ class FakeApi : public Api {
   };
 
   std::size_t history_limit = 1000;
+  // Runs once, just before the next update is applied (to interleave a competing writer).
+  std::function<void()> before_next_update;
 
   Result<boost::json::object> get(const Gvr& gvr, std::string_view ns, std::string_view name) override {
     std::lock_guard lock(mutex_);
@@ -83,6 +85,11 @@ class FakeApi : public Api {
 
   Result<boost::json::object> update(const Gvr& gvr, std::string_view ns, const boost::json::object& object,
                                      std::string_view = "") override {
+    if (before_next_update) {
+      auto hook = std::move(before_next_update);
+      before_next_update = nullptr;
+      hook();
+    }
     std::lock_guard lock(mutex_);
     calls_.push_back({"update", gvr, std::string(ns), name_of(object), boost::json::serialize(object)});
     if (fail_next_) return take_failure();
