@@ -1,0 +1,74 @@
+#include "inject/webhook_server.hpp"
+
+#include "inject/webhook_certs.hpp"
+
+#include "fake_cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace dragops::inject {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  ::pclose(pipe);
+  return out;
+}
+
+TEST(WebhookServer, ServesAdmissionOverTlsWithTheManagedCertificateAndGrantsTheSidecarItsReads) {
+  if (std::system("command -v curl >/dev/null 2>&1") != 0) GTEST_SKIP() << "curl not installed";
+  testing::FakeCluster cluster;
+  WebhookOptions options;
+  options.listen = "127.0.0.1:0";
+  WebhookServer server(cluster, options);
+  auto started = server.start();
+  ASSERT_TRUE(started) << started.error();
+  ASSERT_NE(server.port(), 0);
+
+  auto secret = cluster.find(kube::gvr::secrets(), "dragops-system", "dragops-webhook-cert");
+  ASSERT_TRUE(secret);
+  auto certificates = parse_certificate_secret(*secret);
+  ASSERT_TRUE(certificates);
+  char tmpl[] = "/tmp/dragops-webhook-test-XXXXXX";
+  fs::path dir = ::mkdtemp(tmpl);
+  std::ofstream(dir / "ca.crt") << certificates->ca_bundle;
+  json::object review{{"apiVersion", "admission.k8s.io/v1"},
+                      {"kind", "AdmissionReview"},
+                      {"request",
+                       {{"uid", "u-1"},
+                        {"kind", {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}}},
+                        {"namespace", "team-a"},
+                        {"operation", "CREATE"},
+                        {"object",
+                         {{"metadata", {{"name", "p"}, {"annotations", {{"dragops.io/inject", "true"}, {"dragops.io/connections", "github"}}}}},
+                          {"spec", {{"serviceAccountName", "runner"}, {"containers", json::array{{{"name", "app"}}}}}}}}}}};
+  std::ofstream(dir / "review.json") << json::serialize(review);
+  const std::string host = "dragops-webhook.dragops-system.svc";
+  const std::string port = std::to_string(server.port());
+  auto answer = run("curl -sS --max-time 10 --cacert " + (dir / "ca.crt").string() + " --resolve " + host + ":" + port +
+                    ":127.0.0.1 -H 'Content-Type: application/json' --data-binary @" + (dir / "review.json").string() +
+                    " https://" + host + ":" + port + "/mutate-pods 2>&1");
+  fs::remove_all(dir);
+  boost::system::error_code ec;
+  auto parsed = json::parse(answer, ec);
+  ASSERT_FALSE(ec) << answer;
+  EXPECT_EQ(parsed.at("response").at("uid"), "u-1");
+  EXPECT_EQ(parsed.at("response").at("patchType"), "JSONPatch");
+  auto role = cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-runner");
+  ASSERT_TRUE(role);
+  server.stop();
+}
+
+}  // namespace
+}  // namespace dragops::inject
