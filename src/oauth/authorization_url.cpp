@@ -1,5 +1,6 @@
 #include "oauth/authorization_url.hpp"
 
+#include "oauth/encoding.hpp"
 #include "oauth/pkce.hpp"
 
 #include <boost/url/parse.hpp>
@@ -25,18 +26,24 @@ boost::system::result<std::string, AuthorizationUrlError> build_authorization_ur
     scope += s;
   }
 
-  auto params = url.params();
-  // set() replaces every existing parameter of that name and appends otherwise; it encodes.
-  params.set("response_type", "code");
-  params.set("client_id", request.client_id);
-  params.set("redirect_uri", request.redirect_uri);
-  if (!scope.empty()) params.set("scope", scope);
-  params.set("state", request.state);
+  // set() replaces every existing parameter of that name and appends otherwise. Values are
+  // encoded by us: Boost.URL would leave '+' as is, which form decoders read as a space.
+  auto params = url.encoded_params();
+  const auto set = [&](std::string_view name, std::string_view value) {
+    const std::string encoded_name = percent_encode(name);
+    const std::string encoded_value = percent_encode(value);
+    params.set(boost::urls::pct_string_view(encoded_name), boost::urls::pct_string_view(encoded_value));
+  };
+  set("response_type", "code");
+  set("client_id", request.client_id);
+  set("redirect_uri", request.redirect_uri);
+  if (!scope.empty()) set("scope", scope);
+  set("state", request.state);
   if (!request.code_challenge.empty()) {
-    params.set("code_challenge", request.code_challenge);
-    params.set("code_challenge_method", kPkceMethod);
+    set("code_challenge", request.code_challenge);
+    set("code_challenge_method", kPkceMethod);
   }
-  for (const auto& [name, value] : request.extra_params) params.set(name, value);
+  for (const auto& [name, value] : request.extra_params) set(name, value);
   url.remove_fragment();
   return std::string(url.buffer());
 }

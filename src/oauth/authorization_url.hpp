@@ -26,6 +26,9 @@ struct AuthorizationRequest {
 
 enum class AuthorizationUrlError { invalid_url, not_http, missing_parameter };
 
+// Lets result<T, AuthorizationUrlError>::value() throw (tests and startup code only).
+[[noreturn]] void throw_exception_from_error(const AuthorizationUrlError& error, const boost::source_location& loc);
+
 boost::system::result<std::string, AuthorizationUrlError> build_authorization_url(
     const AuthorizationRequest& request);
 

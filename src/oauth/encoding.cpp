@@ -92,6 +92,23 @@ std::string form_encode(std::string_view text) {
   return out;
 }
 
+std::string percent_encode(std::string_view text) {
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0f];
+    }
+  }
+  return out;
+}
+
 void FormBody::append(std::string_view text) {
   // Grow through a fresh SecretBytes so the old buffer is wiped, never left behind by realloc.
   crypto::SecretBytes grown(body_.size() + text.size());

@@ -22,6 +22,10 @@ std::optional<std::vector<std::uint8_t>> base64url_decode(std::string_view text)
 // One name or value, form-encoded: unreserved characters kept, space as '+', the rest %XX.
 std::string form_encode(std::string_view text);
 
+// One query value for a URL: RFC 3986 unreserved characters kept, everything else %XX (space as
+// %20, '+' as %2B), so both form decoders and plain RFC 3986 decoders read it back unchanged.
+std::string percent_encode(std::string_view text);
+
 // Builds `a=1&b=2` into wiped memory. Values are views; nothing is copied into a std::string.
 class FormBody {
  public:

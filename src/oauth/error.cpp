@@ -1,5 +1,11 @@
 #include "oauth/error.hpp"
 
+#include "oauth/authorization_url.hpp"
+#include "oauth/state.hpp"
+#include "oauth/token_store.hpp"
+
+#include <stdexcept>
+
 namespace dragops::oauth {
 
 bool OAuthError::retryable() const {
@@ -25,6 +31,22 @@ std::string OAuthError::message() const {
   }
   if (!description.empty()) out += ": " + description;
   return out;
+}
+
+void throw_exception_from_error(const OAuthError& error, const boost::source_location&) {
+  throw std::runtime_error("oauth: " + error.message());
+}
+
+void throw_exception_from_error(const StateError& error, const boost::source_location&) {
+  throw std::runtime_error("oauth state: " + std::string(to_string(error)));
+}
+
+void throw_exception_from_error(const AuthorizationUrlError&, const boost::source_location&) {
+  throw std::runtime_error("oauth: invalid authorization URL request");
+}
+
+void throw_exception_from_error(const StoreError& error, const boost::source_location&) {
+  throw std::runtime_error("oauth token store: " + std::string(to_string(error)));
 }
 
 }  // namespace dragops::oauth

@@ -3,6 +3,8 @@
 // the provider's error code and description (scrubbed of every token and secret we sent), never
 // a token value.
 
+#include <boost/assert/source_location.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -31,5 +33,8 @@ struct OAuthError {
   bool retryable() const;
   std::string message() const;
 };
+
+// Lets result<T, OAuthError>::value() throw (tests and startup code only).
+[[noreturn]] void throw_exception_from_error(const OAuthError& error, const boost::source_location& loc);
 
 }  // namespace dragops::oauth

@@ -89,7 +89,7 @@ boost::system::result<StateClaims, StateError> StateCodec::verify(std::string_vi
   const std::string_view payload_b64 = token.substr(0, dot);
   const auto mac = base64url_decode(token.substr(dot + 1));
   if (!mac) return StateError::malformed;
-  if (mac->size() != Digest{}.size()) return StateError::bad_signature;
+  if (mac->size() != Digest{}.size()) return StateError::malformed;
   Digest presented{};
   std::copy(mac->begin(), mac->end(), presented.begin());
   if (!digests_equal(presented, mac_of(key_, payload_b64))) return StateError::bad_signature;

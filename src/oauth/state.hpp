@@ -35,6 +35,9 @@ enum class StateError { malformed, bad_signature, expired, wrong_uid, replayed, 
 
 std::string_view to_string(StateError error);
 
+// Lets result<T, StateError>::value() throw (tests and startup code only).
+[[noreturn]] void throw_exception_from_error(const StateError& error, const boost::source_location& loc);
+
 struct StateClaims {
   std::string namespace_;
   std::string name;

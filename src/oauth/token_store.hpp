@@ -20,6 +20,9 @@ enum class StoreError { not_found, conflict, unavailable };
 
 std::string_view to_string(StoreError error);
 
+// Lets result<T, StoreError>::value() throw (tests and startup code only).
+[[noreturn]] void throw_exception_from_error(const StoreError& error, const boost::source_location& loc);
+
 struct StoredTokens {
   TokenSet tokens;
   std::string resource_version;

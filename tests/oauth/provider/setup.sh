@@ -7,7 +7,7 @@ set -euo pipefail
 
 readonly kOidcProviderVersion="9.13.3"
 
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+repo_root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 install_dir="${DRAGOPS_OAUTH_PROVIDER_DIR:-$repo_root/.cache/oauth-provider}"
 mkdir -p "$install_dir"
 

@@ -1,0 +1,104 @@
+#include "oauth/refresh_policy.hpp"
+
+#include "oauth/token_set.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dragops::oauth {
+namespace {
+
+using namespace std::chrono_literals;
+
+const SystemTime kT0 = SystemTime(std::chrono::seconds(1'800'000'000));
+
+TEST(RefreshSkew, IsTheLargerOf60SecondsAnd10PercentCappedAtHalfTheLifetime) {
+  const RefreshPolicy policy;
+  struct Row {
+    Millis lifetime;
+    Millis skew;
+  };
+  for (const Row& row : {Row{3600s, 360s}, Row{600s, 60s}, Row{1200s, 120s}, Row{86400s, 8640s}, Row{120s, 60s},
+                         Row{100s, 50s}, Row{5s, 2500ms}, Row{0s, 0s}}) {
+    EXPECT_EQ(refresh_skew(policy, row.lifetime), row.skew) << row.lifetime.count();
+  }
+}
+
+TEST(RefreshSkew, FollowsAConfiguredMinimumAndFraction) {
+  RefreshPolicy policy;
+  policy.min_skew = 10s;
+  policy.skew_fraction = 0.25;
+  EXPECT_EQ(refresh_skew(policy, 3600s), 900s);
+  EXPECT_EQ(refresh_skew(policy, 20s), 10s);
+}
+
+TEST(RefreshAt, SubtractsSkewAndUpToAQuarterOfItAsJitter) {
+  const RefreshPolicy policy;
+  struct Row {
+    Millis lifetime;
+    double random;
+    Millis before_expiry;
+  };
+  for (const Row& row : {Row{3600s, 0.0, 360s}, Row{3600s, 0.5, 405s}, Row{3600s, 0.999, 449'910ms},
+                         Row{5s, 0.0, 2500ms}, Row{5s, 1.0, 3125ms}}) {
+    const auto at = refresh_at(policy, kT0, kT0 + row.lifetime, row.random);
+    ASSERT_TRUE(at);
+    EXPECT_EQ(kT0 + row.lifetime - *at, row.before_expiry) << row.lifetime.count() << " " << row.random;
+  }
+}
+
+TEST(RefreshAt, NeverRefreshesATokenWithoutExpiryOnATimer) {
+  EXPECT_FALSE(refresh_at(RefreshPolicy{}, kT0, std::nullopt, 0.5));
+}
+
+TEST(RefreshAt, RefreshesATokenThatWasAlreadyExpiredAtOnce) {
+  EXPECT_EQ(refresh_at(RefreshPolicy{}, kT0, kT0 - 1s, 0.5), kT0 - 1s);
+}
+
+TEST(BackoffDelay, DoublesFromOneSecondUpToFiveMinutesWithEqualJitter) {
+  const RefreshPolicy policy;
+  struct Row {
+    int failures;
+    double random;
+    Millis delay;
+  };
+  for (const Row& row : {Row{1, 1.0, 1s}, Row{1, 0.0, 500ms}, Row{2, 1.0, 2s}, Row{3, 1.0, 4s}, Row{4, 0.5, 6s},
+                         Row{9, 1.0, 256s}, Row{10, 1.0, 300s}, Row{50, 1.0, 300s}, Row{50, 0.0, 150s},
+                         Row{0, 1.0, 1s}}) {
+    EXPECT_EQ(backoff_delay(policy, row.failures, row.random), row.delay) << row.failures << " " << row.random;
+  }
+}
+
+TEST(BackoffDelay, WaitsAtLeastTheProvidersRetryAfterWithinTheCap) {
+  const RefreshPolicy policy;
+  EXPECT_EQ(backoff_delay(policy, 1, 1.0, 30s), 30s);
+  EXPECT_EQ(backoff_delay(policy, 1, 1.0, 3600s), 300s);
+  EXPECT_EQ(backoff_delay(policy, 5, 1.0, 1s), 16s);
+}
+
+TEST(MergeRefreshed, KeepsTheOldRefreshTokenWhenTheAnswerHasNone) {
+  TokenSet old_tokens;
+  old_tokens.access_token = crypto::SecretBytes::from_string("at-old");
+  old_tokens.refresh_token = crypto::SecretBytes::from_string("rt-old");
+  old_tokens.scope = "a b";
+  TokenSet fresh;
+  fresh.access_token = crypto::SecretBytes::from_string("at-new");
+  const TokenSet merged = merge_refreshed(old_tokens, fresh);
+  EXPECT_EQ(merged.access_token.view(), "at-new");
+  EXPECT_EQ(merged.refresh_token.view(), "rt-old");
+  EXPECT_EQ(merged.scope, "a b");
+}
+
+TEST(MergeRefreshed, TakesARotatedRefreshToken) {
+  TokenSet old_tokens;
+  old_tokens.refresh_token = crypto::SecretBytes::from_string("rt-old");
+  TokenSet fresh;
+  fresh.access_token = crypto::SecretBytes::from_string("at-new");
+  fresh.refresh_token = crypto::SecretBytes::from_string("rt-new");
+  fresh.scope = "a";
+  const TokenSet merged = merge_refreshed(old_tokens, fresh);
+  EXPECT_EQ(merged.refresh_token.view(), "rt-new");
+  EXPECT_EQ(merged.scope, "a");
+}
+
+}  // namespace
+}  // namespace dragops::oauth
