@@ -2,6 +2,7 @@
 
 #include "apiserver/discovery.hpp"
 #include "apiserver/json_util.hpp"
+#include "apiserver/protobuf_body.hpp"
 #include "apiserver/table.hpp"
 #include "apiserver/yaml_json.hpp"
 
@@ -97,6 +98,7 @@ Result<json::value> decode_body(const std::string& content_type, const std::stri
     if (ec) return errors::bad_request("couldn't get version/kind; json parse error: " + ec.message());
     return v;
   }
+  if (type == "application/vnd.kubernetes.protobuf") return protobuf_to_json(body);
   if (type == "application/yaml" || type == "application/apply-patch+yaml" || type == "application/x-yaml" ||
       type == "text/yaml")
     return yaml_to_json(body);
