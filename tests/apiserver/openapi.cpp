@@ -138,8 +138,9 @@ json::object operation(const ResourceType& t, const std::string& verb, const std
     op["parameters"] = query_parameters(v3);
     if (v3) {
       json::object content;
-      for (auto type : {"application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
-                        "application/strategic-merge-patch+json"})
+      // Strategic merge patch is deliberately not listed: kubectl then computes it from its own
+      // compiled-in types (exact patch metadata) instead of from these simplified schemas.
+      for (auto type : {"application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"})
         content[type] = json::object{{"schema", json::object{{"type", "object"}}}};
       op["requestBody"] = json::object{{"content", std::move(content)}, {"required", true}};
     }

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Every value set in charts/dragops/ci/ rendered with `helm template` and applied with the real
+# kubectl to the local API server (tests/apiserver), the way `helm template | kubectl apply`
+# installs the chart on a cluster: accepted, stored as rendered, unchanged on a second apply,
+# removable. The server knows nothing of cert-manager or the Prometheus Operator, so minimal CRDs
+# for their kinds are registered first, as a cluster running those operators has them.
+#
+# usage: chart_apply.sh [path to dragops-apiserver]   (or DRAGOPS_APISERVER)
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+chart="$repo/charts/dragops"
+apiserver=${1:-${DRAGOPS_APISERVER:-}}
+[ -x "$apiserver" ] || { echo "chart_apply: pass the dragops-apiserver binary (argument or DRAGOPS_APISERVER)"; exit 1; }
+helm=$("$repo/tests/tools/fetch-tools.sh" helm | awk '$1 == "helm" { print $2 }')
+readonly kNamespace=dragops-system
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- the local API server, on a port of its choosing
+mkdir "$work/server"
+"$apiserver" --dir "$work/server" >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+deadline=$((SECONDS + 30))
+until grep -q '^READY https://' "$work/server.out"; do
+  if ! kill -0 "$server_pid" 2>/dev/null; then echo "chart_apply: the API server exited:"; cat "$work/server.err"; exit 1; fi
+  [ "$SECONDS" -lt "$deadline" ] || { echo "chart_apply: the API server did not print READY within 30s"; cat "$work/server.err"; exit 1; }
+  sleep 0.1
+done
+export KUBECONFIG="$work/server/kubeconfig"
+echo "API server $(sed -n 's/^READY //p' "$work/server.out")"
+
+k() { kubectl --request-timeout=20s "$@"; }
+render() { "$helm" template dragops "$chart" --namespace "$kNamespace" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
+
+# --- what a cluster with cert-manager and the Prometheus Operator has registered
+cat >"$work/third-party-crds.yaml" <<'YAML'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: certificates.cert-manager.io}
+spec:
+  group: cert-manager.io
+  scope: Namespaced
+  names: {kind: Certificate, listKind: CertificateList, plural: certificates, singular: certificate}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: issuers.cert-manager.io}
+spec:
+  group: cert-manager.io
+  scope: Namespaced
+  names: {kind: Issuer, listKind: IssuerList, plural: issuers, singular: issuer}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: servicemonitors.monitoring.coreos.com}
+spec:
+  group: monitoring.coreos.com
+  scope: Namespaced
+  names: {kind: ServiceMonitor, listKind: ServiceMonitorList, plural: servicemonitors, singular: servicemonitor}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+YAML
+
+echo "--- CRDs: third-party fixtures, then the chart's (helm template --include-crds renders them from crds/)"
+k apply -f "$work/third-party-crds.yaml"
+# helm installs the crds/ folder itself before the templates (helm template --include-crds prints
+# the same files); kubectl needs them established before it can map the IntegrationPacks.
+k apply -f "$chart/crds/"
+k wait --for=condition=Established --timeout=30s \
+  crd/certificates.cert-manager.io crd/issuers.cert-manager.io crd/servicemonitors.monitoring.coreos.com \
+  crd/connections.dragops.io crd/secrets.dragops.io crd/integrationpacks.dragops.io
+for ns in "$kNamespace" team-a team-b; do
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n---\n' "$ns"
+done | k apply -f -
+
+# expect_field <kind/name> <namespace or ""> <jsonpath> <expected>
+expect_field() {
+  local ns_args=() got
+  [ -n "$2" ] && ns_args=(-n "$2")
+  got=$(k get "$1" "${ns_args[@]}" -o "jsonpath=$3" 2>&1) || true
+  [ "$got" = "$4" ] || fail "$1 $3 is '$got', expected '$4'"
+}
+
+for values in "$chart"/ci/*-values.yaml; do
+  set_name=$(basename "$values" -values.yaml)
+  echo "--- value set $set_name"
+  manifest="$work/$set_name.yaml"
+  render -f "$values" >"$manifest"
+  documents=$(grep -c '^kind: ' "$manifest")
+
+  if ! out=$(k apply -f "$manifest" 2>&1); then fail "kubectl apply ($set_name):"; echo "$out"; continue; fi
+  created=$(grep -cE ' (created|configured)$' <<<"$out" || true)
+  [ "$created" -eq "$documents" ] || { fail "$set_name: $created of $documents objects created"; echo "$out"; }
+
+  stored=$(k get -f "$manifest" -o name 2>&1 | grep -c / || true)
+  [ "$stored" -eq "$documents" ] || fail "$set_name: the server holds $stored of $documents objects"
+
+  again=$(k apply -f "$manifest" 2>&1) || fail "second kubectl apply ($set_name): $again"
+  changed=$(grep -vc ' unchanged$' <<<"$again" || true)
+  [ "$changed" -eq 0 ] || { fail "$set_name: a second apply changed objects:"; grep -v ' unchanged$' <<<"$again"; }
+
+  # What was stored is what the values asked for.
+  expect_field deployment/dragops-operator "$kNamespace" '{.spec.template.spec.securityContext.runAsNonRoot}' true
+  expect_field deployment/dragops-operator "$kNamespace" '{.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem}' true
+  expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].sideEffects}' NoneOnDryRun
+  expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].clientConfig.service.name}' dragops-webhook
+  args=$(k get deployment/dragops-operator -n "$kNamespace" -o 'jsonpath={.spec.template.spec.containers[0].args}')
+  case $set_name in
+    default)
+      expect_field deployment/dragops-operator "$kNamespace" '{.spec.replicas}' 2
+      expect_field poddisruptionbudget/dragops-operator "$kNamespace" '{.spec.minAvailable}' 1
+      expect_field service/dragops-webhook "$kNamespace" '{.spec.ports[0].port}' 443
+      expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].failurePolicy}' Fail
+      grep -q -- '--webhook-cert-mode=operator' <<<"$args" || fail "default: not in operator certificate mode: $args"
+      [ "$(k get integrationpacks -o name | wc -l)" -eq "$(ls "$repo"/packs/*.yaml | wc -l)" ] || fail "default: not one IntegrationPack per packs/ file"
+      expect_field integrationpack/jira "" '{.spec.authType}' fields ;;
+    cert-manager)
+      expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" \
+        '{.metadata.annotations.cert-manager\.io/inject-ca-from}' "$kNamespace/dragops-webhook-cert"
+      expect_field certificate/dragops-webhook-cert "$kNamespace" '{.spec.secretName}' dragops-webhook-cert
+      expect_field issuer/dragops-selfsigned "$kNamespace" '{.spec.selfSigned}' '{}'
+      expect_field servicemonitor/dragops-operator "$kNamespace" '{.spec.endpoints[0].port}' metrics
+      grep -q -- '--webhook-cert-mode=external' <<<"$args" || fail "cert-manager: not in external certificate mode: $args" ;;
+    metrics-off)
+      k get service/dragops-metrics -n "$kNamespace" >/dev/null 2>&1 && fail "metrics-off: dragops-metrics Service exists"
+      grep -qF -- '"--metrics-addr="' <<<"$args" || fail "metrics-off: --metrics-addr not empty: $args"
+      expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].failurePolicy}' Ignore ;;
+    restricted-namespaces)
+      expect_field role/dragops-operator-watch team-a '{.rules[2].resources[0]}' secrets
+      expect_field rolebinding/dragops-operator-watch team-b '{.subjects[0].namespace}' "$kNamespace"
+      k get clusterrole dragops-operator -o jsonpath='{.rules[*].resources}' | grep -q '"connections"' &&
+        fail "restricted-namespaces: the ClusterRole still grants connections cluster-wide"
+      grep -q -- '--watch-namespaces=team-a,team-b' <<<"$args" || fail "restricted-namespaces: no --watch-namespaces: $args"
+      [ "$(k get integrationpacks -o name | wc -l)" -eq 0 ] || fail "restricted-namespaces: packs installed with packs.install=false" ;;
+  esac
+
+  if ! out=$(k delete -f "$manifest" --wait=true 2>&1); then fail "kubectl delete ($set_name): $out"; fi
+  left=$(k get -f "$manifest" -o name 2>/dev/null | grep -c / || true)
+  [ "$left" -eq 0 ] || fail "$set_name: $left objects left after kubectl delete"
+  if [ "$failures" -eq 0 ]; then echo "ok   $set_name: $documents objects applied, stored, unchanged on re-apply, deleted"; fi
+done
+
+[ "$failures" -eq 0 ] || { echo "chart_apply: $failures failure(s)"; exit 1; }
+echo "chart_apply: all checks passed"
