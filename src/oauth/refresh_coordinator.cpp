@@ -74,6 +74,8 @@ RefreshOutcome RefreshCoordinator::failure(std::string_view why, std::string mes
   ++failures_;
   const auto retry_after = error ? error->retry_after : std::nullopt;
   next_attempt_ = clock_.now() + backoff_delay(options_.policy, failures_, random_(), retry_after);
+  last_reason_ = why;
+  last_message_ = message;
   RefreshOutcome out{RefreshResult::failed, std::move(tokens), next_attempt_, why, std::move(message), std::move(error)};
   log::warn("oauth refresh failed", {{"lease", boost::json::value(lease_.name())},
                                      {"reason", boost::json::value(why)},
@@ -131,7 +133,7 @@ RefreshOutcome RefreshCoordinator::refresh_if_due(std::stop_token stop) {
     return {RefreshResult::not_due, first->tokens, next, reason::kRefreshed, "", {}};
   }
   if (next_attempt_ && clock_.now() < *next_attempt_) {
-    return {RefreshResult::failed, first->tokens, next_attempt_, reason::kRefreshFailed, "backing off", {}};
+    return {RefreshResult::failed, first->tokens, next_attempt_, last_reason_, "backing off after: " + last_message_, {}};
   }
   if (!pending_ && !first->tokens.has_refresh_token()) {
     return failure(reason::kReauthorizationRequired, "no refresh token stored", first->tokens);

@@ -110,6 +110,8 @@ class RefreshCoordinator {
   mutable std::mutex mutex_;
   int failures_ = 0;
   std::optional<SystemTime> next_attempt_;
+  std::string_view last_reason_ = reason::kRefreshFailed;
+  std::string last_message_;
   std::optional<Pending> pending_;
   std::optional<SystemTime> jitter_for_;  // expires_at the cached refresh time belongs to
   std::optional<SystemTime> cached_refresh_at_;

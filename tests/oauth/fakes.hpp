@@ -54,7 +54,7 @@ class ScaledClock final : public Clock {
 
 class RotatingProvider final : public OAuthProvider {
  public:
-  RotatingProvider(const Clock& clock, std::chrono::seconds lifetime) : clock_(clock), lifetime_(lifetime) {}
+  RotatingProvider(Clock& clock, std::chrono::seconds lifetime) : clock_(clock), lifetime_(lifetime) {}
 
   // The token set a finished authorization would have stored.
   TokenSet issue_initial() {
@@ -68,6 +68,7 @@ class RotatingProvider final : public OAuthProvider {
   }
 
   boost::system::result<TokenSet, OAuthError> refresh(const crypto::SecretBytes& refresh_token) override {
+    if (latency_ > std::chrono::milliseconds::zero()) clock_.sleep_for(latency_);  // the network round trip
     std::lock_guard lock(mutex_);
     ++refresh_calls_;
     if (fail_next_ > 0) {
@@ -112,6 +113,7 @@ class RotatingProvider final : public OAuthProvider {
     std::lock_guard lock(mutex_);
     fail_next_ = n;
   }
+  void set_latency(std::chrono::milliseconds latency) { latency_ = latency; }
   void set_rotate(bool rotate) {
     std::lock_guard lock(mutex_);
     rotate_ = rotate;
@@ -138,8 +140,9 @@ class RotatingProvider final : public OAuthProvider {
     return tokens;
   }
 
-  const Clock& clock_;
+  Clock& clock_;
   std::chrono::seconds lifetime_;
+  std::chrono::milliseconds latency_{0};
   std::mutex mutex_;
   int serial_ = 0;
   std::string current_refresh_;

@@ -357,5 +357,53 @@ TEST_F(RealProvider, TwentyCoordinatorsRefreshWithoutEverReusingARefreshToken) {
   EXPECT_TRUE(active(store.read()->tokens.refresh_token, "refresh_token")) << "the grant is alive at the end";
 }
 
+// The provider is down for two access-token lifetimes: the coordinator backs off, the expired
+// token is reported as failed (the sidecar answers 503 with Retry-After), the stored refresh
+// token is never lost, and the first attempt after the provider returns refreshes.
+TEST_F(RealProvider, SurvivesTheProviderBeingDownForTwoLifetimes) {
+  auto initial = authorize();
+  ASSERT_TRUE(initial) << initial.error().message();
+  const auto original_refresh = initial->refresh_token;
+  InMemoryTokenStore store(std::move(*initial));
+  FakeApi api;
+  auto shared_provider = provider();
+  CoordinatorOptions o;
+  o.lease.holder_identity = "pod-0";
+  o.policy.min_skew = 1s;
+  o.policy.backoff_cap = 2s;
+  RefreshCoordinator coordinator(store, *shared_provider, api, clock_, [] { return 0.5; }, "team-a", "github", o);
+
+  control("down");
+  const auto down_until = clock_.now() + std::chrono::seconds(2 * kAccessTokenTtl);
+  int expired_reported = 0, served_expired = 0, failed = 0;
+  while (clock_.now() < down_until) {
+    const auto outcome = coordinator.refresh_if_due();
+    if (outcome.result == RefreshResult::failed) {
+      ++failed;
+      EXPECT_TRUE(outcome.next_check) << "a failure names the next attempt";
+      if (outcome.tokens.expired_at(clock_.now())) ++expired_reported;
+    } else if (outcome.tokens.expired_at(clock_.now())) {
+      ++served_expired;
+    }
+    std::this_thread::sleep_for(100ms);  // request pace
+  }
+  control("up");
+  EXPECT_GT(failed, 0);
+  EXPECT_GT(expired_reported, 0) << "after expiry the caller is told the token is not servable";
+  EXPECT_EQ(served_expired, 0);
+  EXPECT_TRUE(store.read()->tokens.refresh_token.equals(original_refresh)) << "the refresh token is never lost";
+
+  RefreshOutcome outcome;
+  const auto deadline = clock_.now() + 10s;
+  while (clock_.now() < deadline) {
+    outcome = coordinator.refresh_if_due();
+    if (outcome.result == RefreshResult::refreshed) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(outcome.result, RefreshResult::refreshed) << outcome.message;
+  EXPECT_TRUE(active(outcome.tokens.access_token, "access_token"));
+  EXPECT_FALSE(store.read()->tokens.refresh_token.equals(original_refresh));
+}
+
 }  // namespace
 }  // namespace dragops::oauth

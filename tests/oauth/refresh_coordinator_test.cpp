@@ -291,6 +291,7 @@ TEST(RefreshCoordinatorRace, TwentyThreadsNeverUseARefreshTokenTwice) {
   ScaledClock clock(1000);
   FakeApi api;
   RotatingProvider provider(clock, kLifetime);
+  provider.set_latency(2s);  // 2 ms real: long enough for the others to read the same token
   InMemoryTokenStore store(provider.issue_initial());
   std::vector<std::unique_ptr<RefreshCoordinator>> pods;
   for (int i = 0; i < kPods; ++i) {
