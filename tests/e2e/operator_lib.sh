@@ -1,0 +1,82 @@
+# Shared set-up for the operator end-to-end tests (sourced). Starts a local API server, applies
+# the CRDs and packs, starts operators, and cleans up every process it started.
+#   BUILD: the build directory (first argument of each test).
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+APISERVER=$BUILD/tests/apiserver/dragops-apiserver
+OPERATOR=$BUILD/operator/dragops-operator
+PROBE=$BUILD/tests/operator/dragops-e2e-probe
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/dragops-e2e-op.XXXXXX")
+export KUBECONFIG=$WORK/apiserver/kubeconfig
+PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${KEEP_WORK:-}" = "" ]; then rm -rf "$WORK"; else echo "work dir kept: $WORK"; fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+now_ms() { date +%s%3N; }
+
+# Waits up to $1 seconds for the command to succeed.
+wait_until() {
+  local timeout=$1
+  shift
+  local deadline=$(($(now_ms) + timeout * 1000))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(now_ms)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+start_apiserver() {
+  mkdir -p "$WORK/apiserver"
+  "$APISERVER" --dir "$WORK/apiserver" >"$WORK/apiserver.out" 2>"$WORK/apiserver.log" &
+  PIDS+=($!)
+  wait_until 20 grep -q READY "$WORK/apiserver.out" || fail "API server did not start"
+  kubectl apply -f "$ROOT/crds/" >/dev/null
+  kubectl apply -f "$ROOT/packs/" >/dev/null
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dragops-system}\n' | kubectl apply -f - >/dev/null
+}
+
+ensure_namespace() {
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$1" | kubectl apply -f - >/dev/null
+}
+
+# start_operator NAME [flags...]: logs to $WORK/NAME.log; sets OP_PID and NAME's metrics port file.
+start_operator() {
+  local name=$1
+  shift
+  "$OPERATOR" --kubeconfig "$KUBECONFIG" --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "" \
+    --lease-duration 3s --renew-deadline 2s --retry-period 500ms --identity "$name" "$@" \
+    >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  OP_PID=$!
+  PIDS+=($OP_PID)
+  echo "$OP_PID" >"$WORK/$name.pid"
+  wait_until 10 grep -q '"endpoint":"metrics"' "$WORK/$name.log" || fail "operator $name did not start"
+  grep -o '"endpoint":"metrics","addr":"[^"]*","port":[0-9]*' "$WORK/$name.log" | grep -o '[0-9]*$' >"$WORK/$name.port"
+}
+
+# metric NAME SERIES: the sum of every sample whose line starts with SERIES (0 if none).
+metric() {
+  curl -sf "http://127.0.0.1:$(cat "$WORK/$1.port")/metrics" |
+    awk -v s="$2" 'index($0, s) == 1 { sum += $NF } END { printf "%d\n", sum + 0 }'
+}
+
+condition() { # condition KIND/NAME NS TYPE FIELD
+  kubectl get "$1" -n "$2" -o "jsonpath={.status.conditions[?(@.type==\"$3\")].$4}"
+}
+
+resource_version() { kubectl get "$1" -n "$2" -o 'jsonpath={.metadata.resourceVersion}'; }
+
+# A fresh random canary, never printed by the tests.
+canary() { echo "CANARY-$1-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
