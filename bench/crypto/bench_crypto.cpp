@@ -86,6 +86,12 @@ int main(int argc, char** argv) {
     report("aead", size, rate([&] {
              if (!aes256gcm_encrypt(ring.key(1)->span(), iv, {}, payload, out, tag)) std::abort();
            }));
+    std::vector<std::uint8_t> back(size);
+    report("aead_open", size, rate([&] {
+             if (!aes256gcm_decrypt(ring.key(1)->span(), iv, {}, out, tag, back)) std::abort();
+           }));
+    // What open() pays to hand back a SecretBytes that wipes itself when dropped.
+    report("secret_drop", size, rate([&] { (void)SecretBytes::for_overwrite(size); }));
   }
   std::vector<std::uint8_t> derived(32), salt(32, 3);
   const std::string info(format::kKeyInfo);

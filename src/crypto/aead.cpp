@@ -41,43 +41,58 @@ bool parameters_ok(std::span<const std::uint8_t> key, std::span<const std::uint8
          tag_size <= kGcmMaxTagSize && fits_int(aad.size()) && fits_int(in_size) && fits_int(iv.size());
 }
 
-// One-shot GCM through the EVP provider (IV up to 128 bytes). On decrypt, tag is the expected
-// tag; on encrypt it receives the computed one.
-bool evp_gcm(Direction direction, std::span<const std::uint8_t> key, std::span<const std::uint8_t> iv,
-             std::span<const std::uint8_t> aad, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-             std::span<std::uint8_t> tag) {
+// Each thread keeps one GCM context: re-keying it costs about half of creating one, which is
+// most of the primitive's cost on short values. Every call sets direction, IV length, key and
+// IV afresh, and a call that fails drops the context, so nothing carries from one call to the
+// next (the Wycheproof and NIST runs, thousands of mixed calls on one thread, check this).
+CipherContextHandle& thread_gcm_context() {
+  thread_local CipherContextHandle context;
+  return context;
+}
+
+bool evp_gcm_on(EVP_CIPHER_CTX* ctx, Direction direction, std::span<const std::uint8_t> key,
+                std::span<const std::uint8_t> iv, std::span<const std::uint8_t> aad,
+                std::span<const std::uint8_t> in, std::span<std::uint8_t> out, std::span<std::uint8_t> tag) {
   const int enc = direction == Direction::encrypt ? 1 : 0;
-  CipherContextHandle ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || gcm_cipher() == nullptr) return false;
-  if (EVP_CipherInit_ex(ctx.get(), gcm_cipher(), nullptr, nullptr, nullptr, enc) != 1) return false;
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()), nullptr) != 1) {
-    return false;
-  }
-  if (EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key.data(), iv.data(), enc) != 1) return false;
+  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nullptr, enc) != 1) return false;
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()), nullptr) != 1) return false;
+  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, key.data(), iv.data(), enc) != 1) return false;
   int written = 0;
-  if (!aad.empty() &&
-      EVP_CipherUpdate(ctx.get(), nullptr, &written, aad.data(), static_cast<int>(aad.size())) != 1) {
+  if (!aad.empty() && EVP_CipherUpdate(ctx, nullptr, &written, aad.data(), static_cast<int>(aad.size())) != 1) {
     return false;
   }
   written = 0;
-  if (!in.empty() &&
-      EVP_CipherUpdate(ctx.get(), out.data(), &written, in.data(), static_cast<int>(in.size())) != 1) {
+  if (!in.empty() && EVP_CipherUpdate(ctx, out.data(), &written, in.data(), static_cast<int>(in.size())) != 1) {
     return false;
   }
-  if (enc == 0 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()), tag.data()) != 1) {
+  if (enc == 0 && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()), tag.data()) != 1) {
     return false;
   }
   // GCM emits nothing at the end, but hand it a valid pointer anyway. On decrypt the tag is
   // checked here.
   unsigned char tail[16];
   int tail_written = 0;
-  if (EVP_CipherFinal_ex(ctx.get(), tail, &tail_written) != 1) return false;
-  if (enc == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag.size()), tag.data()) != 1) {
-    return false;
+  if (EVP_CipherFinal_ex(ctx, tail, &tail_written) != 1) return false;
+  return enc == 0 || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag.size()), tag.data()) == 1;
+}
+
+// One-shot GCM through the EVP provider (IV up to 128 bytes). On decrypt, tag is the expected
+// tag; on encrypt it receives the computed one.
+bool evp_gcm(Direction direction, std::span<const std::uint8_t> key, std::span<const std::uint8_t> iv,
+             std::span<const std::uint8_t> aad, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+             std::span<std::uint8_t> tag) {
+  auto& context = thread_gcm_context();
+  if (!context) {
+    CipherContextHandle made(EVP_CIPHER_CTX_new());
+    if (!made || gcm_cipher() == nullptr ||
+        EVP_CipherInit_ex(made.get(), gcm_cipher(), nullptr, nullptr, nullptr, 1) != 1) {
+      return false;
+    }
+    context = std::move(made);
   }
-  return true;
+  if (evp_gcm_on(context.get(), direction, key, iv, aad, in, out, tag)) return true;
+  context.reset();  // a failed call may leave any state behind: start the next one clean
+  return false;
 }
 
 // The block function GCM128 calls: one AES-256 block through an ECB context.

@@ -32,10 +32,28 @@ void append_field(std::vector<std::uint8_t>& out, std::string_view field) {
   out.insert(out.end(), field.begin(), field.end());
 }
 
+std::size_t encoded_size(const Context& context) {
+  return 6 * 4 + format::kAadLabel.size() + context.namespace_.size() + context.kind.size() + context.name.size() +
+         context.uid.size() + context.item.size();
+}
+
+// Every field is a 4-byte big-endian length and its bytes: a prefix code, so two different
+// contexts never share an encoding.
+void append_context(std::vector<std::uint8_t>& out, const Context& context) {
+  append_field(out, format::kAadLabel);
+  append_field(out, context.namespace_);
+  append_field(out, context.kind);
+  append_field(out, context.name);
+  append_field(out, context.uid);
+  append_field(out, context.item);
+}
+
 // The full AAD: the context (self-delimiting) followed by the fixed-size header, so that the
 // version, key version, salt and nonce are authenticated too.
 std::vector<std::uint8_t> full_aad(const Context& context, std::span<const std::uint8_t> header) {
-  std::vector<std::uint8_t> aad = encode_aad(context);
+  std::vector<std::uint8_t> aad;
+  aad.reserve(encoded_size(context) + header.size());
+  append_context(aad, context);
   aad.insert(aad.end(), header.begin(), header.end());
   return aad;
 }
@@ -54,17 +72,9 @@ bool derive_key(const SecretBytes& data_key, std::span<const std::uint8_t> salt,
 }  // namespace
 
 std::vector<std::uint8_t> encode_aad(const Context& context) {
-  // Every field is a 4-byte big-endian length and its bytes: a prefix code, so two different
-  // contexts never share an encoding.
   std::vector<std::uint8_t> out;
-  out.reserve(6 * 4 + format::kAadLabel.size() + context.namespace_.size() + context.kind.size() +
-              context.name.size() + context.uid.size() + context.item.size());
-  append_field(out, format::kAadLabel);
-  append_field(out, context.namespace_);
-  append_field(out, context.kind);
-  append_field(out, context.name);
-  append_field(out, context.uid);
-  append_field(out, context.item);
+  out.reserve(encoded_size(context));
+  append_context(out, context);
   return out;
 }
 

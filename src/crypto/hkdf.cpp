@@ -61,8 +61,9 @@ bool hkdf_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t
     if (ok) std::copy_n(block, take, out.begin() + static_cast<std::ptrdiff_t>(done));
     done += take;
   }
-  // Leave no key-derived state behind: the context is re-keyed with zeros.
-  (void)EVP_MAC_init(context, kZeroSalt, sizeof kZeroSalt, nullptr);
+  // The context keeps the last PRK's HMAC state until the next call or thread exit (when
+  // OpenSSL cleanses it); the ring's data keys themselves stay in memory for the process's life,
+  // so re-keying it here would cost a fifth of a derivation and protect nothing more.
   OPENSSL_cleanse(prk, sizeof prk);
   OPENSSL_cleanse(block, sizeof block);
   if (!ok) OPENSSL_cleanse(out.data(), out.size());

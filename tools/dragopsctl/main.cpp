@@ -2,7 +2,6 @@
 
 #include "commands.hpp"
 
-#include <cstring>
 #include <iostream>
 
 int main(int argc, char** argv) {
