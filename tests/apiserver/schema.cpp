@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 
@@ -317,6 +318,7 @@ void prune_into(json::value& value, const json::object& schema, const std::strin
 std::vector<std::string> prune(json::value& value, const json::object& schema, bool root) {
   std::vector<std::string> pruned;
   prune_into(value, schema, "", root, pruned);
+  std::sort(pruned.begin(), pruned.end());
   return pruned;
 }
 
