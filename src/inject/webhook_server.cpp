@@ -11,6 +11,7 @@
 #include <boost/json/string_view.hpp>
 
 #include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -48,6 +49,17 @@ struct WebhookServer::Impl {
   std::string serving_pem;      // what the listener serves now
   bool ca_bundle_current = false;
   std::jthread maintenance;
+  // Role/RoleBinding writes happen off the admission path: an API server may be unable to answer
+  // our requests while it waits for this very admission (the local test server is one thread),
+  // and admission latency stays independent of RBAC writes. The sidecar retries until granted.
+  struct Grant {
+    std::string namespace_, service_account;
+    std::vector<std::string> store_names;
+  };
+  std::mutex grants_mutex;
+  std::condition_variable_any grants_cv;
+  std::deque<Grant> grants;
+  std::jthread granter;
 
   Impl(kube::Api& a, WebhookOptions o)
       : api(a),
@@ -70,10 +82,9 @@ struct WebhookServer::Impl {
     if (!outcome) return json_error(400, "bad_request", outcome.error());
     const auto& decision = outcome->decision;
     if (decision.action == PatchDecision::Action::patch && !outcome->dry_run && options.manage_sidecar_rbac) {
-      if (auto ensured = access.ensure(outcome->namespace_, decision.service_account, decision.store_names); !ensured) {
-        log::warn("cannot grant the sidecar its reads; it will not become ready",
-                  {{"namespace", json::string_view(outcome->namespace_)}, {"reason", json::string_view(ensured.error())}});
-      }
+      std::lock_guard lock(grants_mutex);
+      grants.push_back({outcome->namespace_, decision.service_account, decision.store_names});
+      grants_cv.notify_one();
     }
     if (decision.action != PatchDecision::Action::skip) {
       log::info("admission", {{"namespace", json::string_view(outcome->namespace_)},
@@ -85,6 +96,25 @@ struct WebhookServer::Impl {
     response.set_header("Content-Type", "application/json");
     response.body = json::serialize(outcome->review);
     return response;
+  }
+
+  void grant(std::stop_token stop) {
+    std::unique_lock lock(grants_mutex);
+    while (!stop.stop_requested()) {
+      grants_cv.wait(lock, stop, [&] { return !grants.empty(); });
+      if (stop.stop_requested()) return;
+      Grant next = std::move(grants.front());
+      grants.pop_front();
+      lock.unlock();
+      auto ensured = access.ensure(next.namespace_, next.service_account, next.store_names);
+      lock.lock();
+      if (!ensured) {
+        log::warn("cannot grant the sidecar its reads yet; retrying",
+                  {{"namespace", json::string_view(next.namespace_)}, {"reason", json::string_view(ensured.error())}});
+        grants.push_back(std::move(next));
+        grants_cv.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+      }
+    }
   }
 
   boost::system::result<http::TlsPem, std::string> current_pem() {
@@ -151,6 +181,7 @@ boost::system::result<void, std::string> WebhookServer::start() {
   impl_->server = std::make_unique<http::Server>(server_options, [impl = impl_.get()](const http::Request& r) { return impl->handle(r); });
   if (auto started = impl_->server->start(); !started) return started;
   impl_->maintenance = std::jthread([impl = impl_.get()](std::stop_token stop) { impl->maintain(stop); });
+  impl_->granter = std::jthread([impl = impl_.get()](std::stop_token stop) { impl->grant(stop); });
   log::info("webhook serving", {{"port", port()}});
   return {};
 }
@@ -162,6 +193,10 @@ void WebhookServer::stop() {
     impl_->maintenance.join();
   }
   if (impl_->server) impl_->server->stop();
+  if (impl_->granter.joinable()) {
+    impl_->granter.request_stop();
+    impl_->granter.join();
+  }
 }
 
 std::uint16_t WebhookServer::port() const {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace dragops::inject {
 namespace {
@@ -65,8 +66,13 @@ TEST(WebhookServer, ServesAdmissionOverTlsWithTheManagedCertificateAndGrantsTheS
   ASSERT_FALSE(ec) << answer;
   EXPECT_EQ(parsed.at("response").at("uid"), "u-1");
   EXPECT_EQ(parsed.at("response").at("patchType"), "JSONPatch");
-  auto role = cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-runner");
-  ASSERT_TRUE(role);
+  // Granted off the admission path, shortly after.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-runner") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-runner"));
   server.stop();
 }
 
