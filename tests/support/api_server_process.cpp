@@ -115,6 +115,7 @@ void ApiServerProcess::wait_for_exit() {
     int status = 0;
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
+    last_exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   pid_ = -1;
   if (stdout_fd_ >= 0) close(stdout_fd_);

@@ -36,6 +36,8 @@ class ApiServerProcess {
   void kill();     // SIGKILL and wait (nothing is saved)
   void restart();  // stop() then start() on the same port
   bool running() const { return pid_ > 0; }
+  // How the last run ended: the exit code, or 128 + signal number.
+  int last_exit_status() const { return last_exit_status_; }
 
   const std::string& url() const { return url_; }          // https://127.0.0.1:<port>
   unsigned short port() const { return port_; }
@@ -55,6 +57,7 @@ class ApiServerProcess {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   unsigned short port_ = 0;
+  int last_exit_status_ = -1;
   std::string url_;
 };
 
