@@ -1,0 +1,121 @@
+# Helpers for the sidecar end-to-end scripts (sourced after lib/apiserver.sh):
+# the operator with its webhook behind a Service, and a stand-in kubelet that starts the sidecar
+# with the environment the webhook wrote into a stored pod.
+
+: "${DRAGOPS_OPERATOR_BINARY:?DRAGOPS_OPERATOR_BINARY must point at the dragops-operator binary}"
+: "${DRAGOPS_SIDECAR_BINARY:?DRAGOPS_SIDECAR_BINARY must point at the dragops-sidecar binary}"
+
+# kubectl create namespace sends protobuf, which the local API server does not read: apply YAML.
+ensure_namespace() {
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$1" | kubectl apply -f - >/dev/null
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Starts the operator (webhook on a free port) and registers the webhook as the chart does:
+# Service dragops-webhook (443) whose Endpoints point at 127.0.0.1:<port>.
+operator_start() {
+  local source=$DRAGOPS_SOURCE_DIR
+  kubectl apply -f "$source/crds/" >/dev/null || return 1
+  ensure_namespace dragops-system || return 1
+  kubectl apply -f "$source/packs/" >/dev/null || return 1
+  WEBHOOK_PORT=$(free_port)
+  cat <<EOF | kubectl apply -f - >/dev/null || return 1
+apiVersion: v1
+kind: Service
+metadata: {name: dragops-webhook, namespace: dragops-system}
+spec:
+  ports: [{name: https, port: 443, targetPort: 9443}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: dragops-webhook, namespace: dragops-system}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{name: https, port: $WEBHOOK_PORT}]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: dragops-sidecar-injector}
+webhooks:
+- name: pods.dragops.io
+  admissionReviewVersions: [v1]
+  sideEffects: NoneOnDryRun
+  failurePolicy: Fail
+  timeoutSeconds: 10
+  clientConfig:
+    service: {name: dragops-webhook, namespace: dragops-system, path: /mutate-pods, port: 443}
+  rules:
+  - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+EOF
+  "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$KUBECONFIG" --namespace dragops-system --leader-elect=false \
+    --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
+    --key-rotation-interval 0 >"$APISERVER_DIR/operator.log" 2>&1 &
+  OPERATOR_PID=$!
+  wait_until 30 test -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
+    -o jsonpath='{.webhooks[0].clientConfig.caBundle}')"
+}
+
+operator_stop() {
+  if [ -n "${OPERATOR_PID:-}" ] && kill -0 "$OPERATOR_PID" 2>/dev/null; then
+    kill -TERM "$OPERATOR_PID"; wait "$OPERATOR_PID" 2>/dev/null
+  fi
+}
+
+# sidecar_start NAMESPACE POD: the stand-in kubelet. Reads the dragops-sidecar container of the
+# stored pod, resolves its downward-API env, mounts the key volume (a directory holding the
+# dragops-data-keys Secret's keyring file) and the token volume (a directory), and runs the
+# binary with that environment. The mount paths are remapped to the temporary directories, as a
+# kubelet maps volumes; the listen ports are remapped to free ones so tests can run in parallel.
+sidecar_start() {
+  local ns=$1 pod=$2
+  SIDECAR_DIR=$(mktemp -d "$APISERVER_DIR/sidecar-XXXXXX")
+  mkdir -p "$SIDECAR_DIR/keys" "$SIDECAR_DIR/token"
+  sidecar_sync_keys "$ns" || return 1
+  SIDECAR_PORT=$(free_port)
+  SIDECAR_HEALTH_PORT=$(free_port)
+  kubectl -n "$ns" get pod "$pod" -o json |
+    jq -r --arg ns "$ns" --arg pod "$pod" \
+      '.spec.initContainers[] | select(.name == "dragops-sidecar") | .env[] |
+       "\(.name)=\(if .valueFrom then (if .valueFrom.fieldRef.fieldPath == "metadata.namespace" then $ns else $pod end) else .value end)"' \
+      >"$SIDECAR_DIR/env" || return 1
+  local env_args=()
+  while IFS= read -r line; do
+    case "$line" in
+      DRAGOPS_KEY_DIR=*) line="DRAGOPS_KEY_DIR=$SIDECAR_DIR/keys" ;;
+      DRAGOPS_TOKEN_FILE=*) line="DRAGOPS_TOKEN_FILE=$SIDECAR_DIR/token/token" ;;
+      DRAGOPS_LISTEN=*) line="DRAGOPS_LISTEN=127.0.0.1:$SIDECAR_PORT,[::1]:$SIDECAR_PORT" ;;
+      DRAGOPS_HEALTH_LISTEN=*) line="DRAGOPS_HEALTH_LISTEN=127.0.0.1:$SIDECAR_HEALTH_PORT" ;;
+    esac
+    env_args+=("$line")
+  done <"$SIDECAR_DIR/env"
+  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" "${env_args[@]}" ${SIDECAR_EXTRA_ENV:-} \
+    "$DRAGOPS_SIDECAR_BINARY" >>"$SIDECAR_DIR/sidecar.log" 2>&1 &
+  SIDECAR_PID=$!
+  wait_until 20 curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz"
+}
+
+# Copies the projected key ring as the kubelet would (atomically, through a ..data symlink swap).
+sidecar_sync_keys() {
+  local ns=$1 stamp
+  wait_until 30 kubectl -n "$ns" get secret dragops-data-keys || return 1
+  stamp="..$(date +%s%N)"
+  mkdir -p "$SIDECAR_DIR/keys/$stamp"
+  kubectl -n "$ns" get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SIDECAR_DIR/keys/$stamp/keyring"
+  ln -sfn "$stamp" "$SIDECAR_DIR/keys/..data_tmp" && mv -T "$SIDECAR_DIR/keys/..data_tmp" "$SIDECAR_DIR/keys/..data"
+  [ -L "$SIDECAR_DIR/keys/keyring" ] || ln -s ..data/keyring "$SIDECAR_DIR/keys/keyring"
+}
+
+sidecar_stop() {
+  if [ -n "${SIDECAR_PID:-}" ] && kill -0 "$SIDECAR_PID" 2>/dev/null; then
+    kill -TERM "$SIDECAR_PID"; wait "$SIDECAR_PID" 2>/dev/null
+  fi
+}
+
+# sidecar_get PATH [curl args...]: prints "<status> <body>" for a request with the pod token.
+sidecar_get() {
+  local path=$1; shift
+  curl -sS -o "$SIDECAR_DIR/body" -w '%{http_code}' -H "Authorization: Bearer $(cat "$SIDECAR_DIR/token/token")" \
+    "$@" "http://127.0.0.1:$SIDECAR_PORT$path" >"$SIDECAR_DIR/code" 2>/dev/null
+  echo "$(cat "$SIDECAR_DIR/code") $(cat "$SIDECAR_DIR/body")"
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Sidecar and injector end to end, on the local API server with the real kubectl:
+#   the operator serves the webhook (managed certificate, caBundle patched); kubectl apply of an
+#   annotated pod stores it with the sidecar; a stand-in kubelet starts dragops-sidecar with the
+#   env the webhook wrote; curl checks the API contract (200/401/403/404/400 Host/405);
+#   revocation and change latency p50/p99 over 50 each (printed); the API server stopped: last
+#   known values until DRAGOPS_STALE_AFTER, then 503; no canary value in any log.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/apiserver.sh"
+source "$here/lib/sidecar.sh"
+
+ROUNDS=${SIDECAR_E2E_ROUNDS:-50}
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; printf '     %s\n' "$@"; }
+check() {   # check DESCRIPTION WANTED ACTUAL (ACTUAL must start with WANTED)
+  if [[ "$3" == "$2"* ]]; then ok "$1"; else bad "$1" "wanted: $2" "got: $3"; fi
+}
+
+cleanup() { sidecar_stop; operator_stop; apiserver_cleanup; }
+apiserver_start || exit 1
+trap cleanup EXIT
+
+# Canaries: the plaintext values; none may appear in any log.
+CANARY_VT="CANARY-vt-$RANDOM$RANDOM"
+CANARY_JIRA="CANARY-jira-$RANDOM$RANDOM"
+CANARY_DB="CANARY-db-$RANDOM$RANDOM"
+
+operator_start && ok "the operator serves the webhook and patched the caBundle" ||
+  { bad "the operator serves the webhook" "$(tail -20 "$APISERVER_DIR/operator.log")"; exit 1; }
+ensure_namespace team-a
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: virustotal-credentials, namespace: team-a}
+stringData: {api_key: "$CANARY_VT"}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: virustotal, namespace: team-a}
+spec: {pack: virustotal, credentialsRef: {name: virustotal-credentials}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: jira-credentials, namespace: team-a}
+stringData: {email: automation@example.com, api_token: "$CANARY_JIRA", instance_url: "https://example.atlassian.net"}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: jira, namespace: team-a}
+spec: {pack: jira, credentialsRef: {name: jira-credentials}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db-prod, namespace: team-a}
+stringData: {password: "$CANARY_DB"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db-dev, namespace: team-a}
+stringData: {password: development-value}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Secret
+metadata: {name: db-password, namespace: team-a}
+spec:
+  environments:
+    development: {secretKeyRef: {name: db-dev, key: password}}
+    production: {secretKeyRef: {name: db-prod, key: password}}
+EOF
+wait_until 30 kubectl -n team-a get secret dragops-conn-virustotal dragops-conn-jira dragops-secret-db-password ||
+  bad "the operator sealed the store objects" "$(kubectl -n team-a get secrets 2>&1)"
+
+# --- the webhook ---
+pod() {   # pod NAME ANNOTATIONS-YAML
+  printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: team-a\n  annotations: %s\nspec:\n  initContainers: [{name: migrate, image: busybox}]\n  containers: [{name: app, image: busybox}, {name: helper, image: busybox, env: [{name: X, value: "1"}]}]\n' "$1" "$2"
+}
+pod run-1 '{dragops.io/inject: "true", dragops.io/connections: "virustotal,jira,ghost", dragops.io/secrets: db-password, dragops.io/environment: production}' |
+  kubectl apply -f - >/dev/null
+stored=$(kubectl -n team-a get pod run-1 -o json)
+check "the stored pod carries the sidecar first among init containers" "dragops-sidecar" \
+  "$(jq -r '.spec.initContainers[0].name' <<<"$stored")"
+check "the sidecar is a native sidecar" "Always" "$(jq -r '.spec.initContainers[0].restartPolicy' <<<"$stored")"
+check "every app container gets DRAGOPS_URL" "http://127.0.0.1:8900 http://127.0.0.1:8900 http://127.0.0.1:8900" \
+  "$(jq -r '[.spec.containers[], .spec.initContainers[1]] | map(.env[] | select(.name=="DRAGOPS_URL") | .value) | join(" ")' <<<"$stored")"
+check "the key volume is mounted into the sidecar only" "1" \
+  "$(jq '[.spec.containers[], .spec.initContainers[] | .volumeMounts[]? | select(.name=="dragops-keys")] | length' <<<"$stored")"
+check "the pod is marked injected" "true" "$(jq -r '.metadata.annotations["dragops.io/injected"]' <<<"$stored")"
+pod plain '{}' | kubectl apply -f - >/dev/null
+check "a pod without the annotation is untouched" "migrate" \
+  "$(kubectl -n team-a get pod plain -o jsonpath='{.spec.initContainers[0].name}')"
+out=$(pod broken '{dragops.io/inject: "true", dragops.io/connections: "Jira,,x"}' | kubectl apply -f - 2>&1)
+check "a malformed annotation is denied with the reason" "Error from server" "$out"
+[[ "$out" == *"\"Jira\" is not a valid name"* ]] && ok "the denial says what is wrong" || bad "the denial says what is wrong" "$out"
+wait_until 10 kubectl -n team-a get role dragops-sidecar-default &&
+  check "the Role grants exactly the store objects" "dragops-conn-ghost,dragops-conn-jira,dragops-conn-virustotal,dragops-secret-db-password" \
+    "$(kubectl -n team-a get role dragops-sidecar-default -o json | jq -r '.rules[0].resourceNames | sort | join(",")')" ||
+  bad "the webhook creates the sidecar Role"
+
+# --- the sidecar, started with the env the webhook wrote ---
+started_at=$(date +%s%N)
+sidecar_start team-a run-1 && ok "the sidecar becomes ready" ||
+  { bad "the sidecar becomes ready" "$(tail -20 "$SIDECAR_DIR/sidecar.log")"; exit 1; }
+echo "     time to ready: $(( ($(date +%s%N) - started_at) / 1000000 )) ms (including kubectl reads)"
+check "/token returns the bare API key" "200 $CANARY_VT" "$(sidecar_get /v1/connections/virustotal/token)"
+out=$(sidecar_get /v1/connections/jira)
+check "a connection returns its fields" "200 {\"name\":\"jira\",\"pack\":\"jira\",\"authType\":\"fields\"" "$out"
+[[ "$out" == *"\"api_token\":\"$CANARY_JIRA\""* ]] && ok "the fields carry the value" || bad "the fields carry the value" "$out"
+check "a secret returns the pod environment's value" \
+  "200 {\"name\":\"db-password\",\"environment\":\"production\",\"value\":\"$CANARY_DB\"}" "$(sidecar_get /v1/secrets/db-password)"
+check "a connection not in the annotation gives 403" '403 {"error":{"code":"not_allowed"' "$(sidecar_get /v1/connections/slack)"
+check "an allowed but unknown connection gives 404" '404 {"error":{"code":"not_found"' "$(sidecar_get /v1/connections/ghost)"
+check "no token gives 401" "401" \
+  "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SIDECAR_PORT/v1/connections/virustotal/token")"
+check "a wrong token gives 401" "401" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer wrong' "http://127.0.0.1:$SIDECAR_PORT/v1/connections/virustotal/token")"
+check "a foreign Host gives 400" '400 {"error":{"code":"invalid_host"' "$(sidecar_get /v1/connections/virustotal/token -H 'Host: evil.example')"
+check "POST gives 405" "405" "$(sidecar_get /v1/connections/virustotal/token -X POST)"
+check "answers carry Cache-Control: no-store" "cache-control: no-store" \
+  "$(curl -s -D - -o /dev/null -H "Authorization: Bearer $(cat "$SIDECAR_DIR/token/token")" \
+      "http://127.0.0.1:$SIDECAR_PORT/v1/connections/virustotal/token" | tr -d '\r' | tr 'A-Z' 'a-z' | grep cache-control)"
+check "IPv6 loopback is served too" "200" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$SIDECAR_DIR/token/token")" \
+      "http://[::1]:$SIDECAR_PORT/v1/connections/virustotal/token" 2>/dev/null || echo skipped-no-ipv6)"
+metrics=$(curl -s "http://127.0.0.1:$SIDECAR_HEALTH_PORT/metrics")
+[[ "$metrics" == *'dragops_sidecar_requests_total{code="200",route="connection_token"}'* ]] &&
+  ok "metrics count requests by route and code" || bad "metrics count requests by route and code" "$metrics"
+if command -v promtool >/dev/null; then
+  out=$(promtool check metrics <<<"$metrics" 2>&1) && ok "promtool check metrics passes" || bad "promtool check metrics passes" "$out"
+fi
+
+# --- change and revocation latency ---
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+percentiles() {   # prints p50 and p99 of the numbers on stdin
+  sort -n | awk '{v[NR]=$1} END {p50=v[int((NR-1)*0.50)+1]; p99=v[int((NR-1)*0.99)+1]; printf "p50 %d ms, p99 %d ms (n=%d)", p50, p99, NR}'
+}
+wait_answer() {   # wait_answer PATH PREFIX: polls until the answer starts with PREFIX (10 s max)
+  local deadline=$(( $(now_ms) + 10000 ))
+  while [ "$(now_ms)" -lt $deadline ]; do
+    [[ "$(sidecar_get "$1")" == "$2"* ]] && return 0
+  done
+  return 1
+}
+: >"$APISERVER_DIR/change.ms"
+for i in $(seq 1 "$ROUNDS"); do
+  value="changed-$i-$RANDOM"
+  t0=$(now_ms)
+  kubectl -n team-a patch secret virustotal-credentials --type merge -p "{\"stringData\":{\"api_key\":\"$value\"}}" >/dev/null
+  wait_answer /v1/connections/virustotal/token "200 $value" || { bad "change $i reaches the sidecar"; break; }
+  echo $(( $(now_ms) - t0 )) >>"$APISERVER_DIR/change.ms"
+done
+[ "$(wc -l <"$APISERVER_DIR/change.ms")" -eq "$ROUNDS" ] && ok "every change reached the sidecar"
+echo "     change latency (kubectl patch of the credential -> new value served): $(percentiles <"$APISERVER_DIR/change.ms")"
+
+connection_yaml='{"apiVersion":"dragops.io/v1alpha1","kind":"Connection","metadata":{"name":"virustotal","namespace":"team-a"},"spec":{"pack":"virustotal","credentialsRef":{"name":"virustotal-credentials"}}}'
+: >"$APISERVER_DIR/revoke.ms"
+for i in $(seq 1 "$ROUNDS"); do
+  t0=$(now_ms)
+  kubectl -n team-a delete connection virustotal --wait=false >/dev/null
+  wait_answer /v1/connections/virustotal/token "404" || { bad "revocation $i reaches the sidecar"; break; }
+  echo $(( $(now_ms) - t0 )) >>"$APISERVER_DIR/revoke.ms"
+  wait_until 10 bash -c "! kubectl -n team-a get connection virustotal" >/dev/null
+  echo "$connection_yaml" | kubectl apply -f - >/dev/null
+  wait_answer /v1/connections/virustotal/token "200" || { bad "re-created connection $i is served"; break; }
+done
+[ "$(wc -l <"$APISERVER_DIR/revoke.ms")" -eq "$ROUNDS" ] && ok "every revocation reached the sidecar"
+echo "     revocation latency (kubectl delete connection -> 404): $(percentiles <"$APISERVER_DIR/revoke.ms")"
+
+# --- the API server goes away: last known values until the bound, then 503 ---
+sidecar_stop
+SIDECAR_EXTRA_ENV="DRAGOPS_STALE_AFTER=3s" sidecar_start team-a run-1 || bad "the sidecar restarts"
+check "served before the API server stops" "200" "$(sidecar_get /v1/secrets/db-password)"
+operator_stop
+kill -TERM "$APISERVER_PID"; wait "$APISERVER_PID" 2>/dev/null
+stopped_at=$(now_ms)
+wait_until 5 bash -c "curl -s http://127.0.0.1:$SIDECAR_HEALTH_PORT/metrics | grep -q '^dragops_sidecar_api_reachable 0'" &&
+  ok "metrics say the API server is unreachable" || bad "metrics say the API server is unreachable"
+if [ $(( $(now_ms) - stopped_at )) -lt 2500 ]; then
+  check "last known values are served within the bound" "200 {\"name\":\"db-password\"" "$(sidecar_get /v1/secrets/db-password)"
+else
+  bad "last known values are served within the bound" "took too long to check"
+fi
+wait_answer /v1/secrets/db-password '503 {"error":{"code":"stale"' && ok "after the bound the sidecar answers 503 stale" ||
+  bad "after the bound the sidecar answers 503 stale" "$(sidecar_get /v1/secrets/db-password)"
+echo "     stale after: $(( $(now_ms) - stopped_at )) ms (bound 3000 ms)"
+grep -q '"level":"warn".*DRAGOPS_STALE_AFTER' "$SIDECAR_DIR/sidecar.log" && ok "the sidecar logs a warning" ||
+  bad "the sidecar logs a warning"
+sidecar_stop
+
+# --- canaries ---
+leaks=$(grep -l -e "$CANARY_VT" -e "$CANARY_JIRA" -e "$CANARY_DB" "$APISERVER_DIR"/operator.log "$APISERVER_DIR"/sidecar-*/sidecar.log 2>/dev/null)
+[ -z "$leaks" ] && ok "no canary in the operator's or the sidecar's logs" || bad "no canary in the logs" "$leaks"
+grep -q '"msg":"audit"' "$APISERVER_DIR"/sidecar-*/sidecar.log && ok "the sidecar writes audit lines" || bad "audit lines"
+
+echo "sidecar e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
