@@ -9,7 +9,7 @@
 namespace dragops::crypto {
 
 // Extract-then-expand; length is at most 255 * 32. Fills out (its size is the output length);
-// false only if OpenSSL refuses (an empty key or an oversized output).
+// false for an empty key or an oversized output (or if OpenSSL fails).
 [[nodiscard]] bool hkdf_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> salt,
                                std::span<const std::uint8_t> info, std::span<std::uint8_t> out);
 
