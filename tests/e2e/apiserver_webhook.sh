@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Mutating (and validating) admission webhooks of the local API server against a real TLS
+# webhook: JSON patches applied, namespaceSelector, objectSelector, denial messages,
+# failurePolicy Fail/Ignore, timeouts, and service references resolved through Endpoints.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/apiserver.sh"
+webhook_py="$here/../apiserver/testdata/webhook_server.py"
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; printf '     %s\n' "$@"; }
+same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "'$2' != '$3'"; fi; }
+refuse() {
+  local what=$1 want=$2; shift 2
+  local out
+  if ! out=$("$@" 2>&1) && [[ "$out" == *"$want"* ]]; then ok "$what"; else bad "$what" "wanted failure with: $want" "got: $out"; fi
+}
+
+apiserver_start || exit 1
+certs="$APISERVER_DIR/webhook-certs"
+mkdir -p "$certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=webhook-test-ca \
+  -keyout "$certs/ca.key" -out "$certs/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=hook.hooks.svc \
+  -keyout "$certs/tls.key" -out "$certs/tls.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:hook.hooks.svc\n' >"$certs/ext"
+openssl x509 -req -in "$certs/tls.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" -CAcreateserial -days 1 \
+  -extfile "$certs/ext" -out "$certs/tls.crt" 2>/dev/null
+ca_bundle=$(base64 -w0 <"$certs/ca.crt")
+
+python3 "$webhook_py" "$certs/tls.crt" "$certs/tls.key" >"$certs/port" 2>"$certs/webhook.log" &
+webhook_pid=$!
+trap 'kill $webhook_pid 2>/dev/null; apiserver_cleanup' EXIT
+wait_until 10 test -s "$certs/port" || { echo "webhook server did not start"; cat "$certs/webhook.log"; exit 1; }
+port=$(cat "$certs/port")
+# A port that nothing listens on (bound and released right away).
+closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+
+k() { kubectl --request-timeout=30s "$@"; }
+k create namespace hooked >/dev/null && k label namespace hooked webhook=on >/dev/null
+k create namespace plain >/dev/null
+k create namespace hooks >/dev/null
+
+hook() {  # name path failurePolicy timeoutSeconds namespaceLabel [clientConfig]
+  local client=${6:-"url: https://127.0.0.1:$port$2"}
+  cat <<YAML
+  - name: $1
+    clientConfig:
+      $client
+      caBundle: $ca_bundle
+    rules:
+      - operations: ["CREATE"]
+        apiGroups: [""]
+        apiVersions: ["v1"]
+        resources: ["pods"]
+    namespaceSelector:
+      matchLabels: {webhook: "$5"}
+    objectSelector:
+      matchExpressions: [{key: skip, operator: DoesNotExist}]
+    failurePolicy: $3
+    timeoutSeconds: $4
+    sideEffects: None
+    admissionReviewVersions: ["v1"]
+YAML
+}
+pod() {  # namespace name [labels-json]
+  k -n "$1" apply -f - <<JSON
+{"apiVersion":"v1","kind":"Pod","metadata":{"name":"$2","labels":${3:-{\}}},"spec":{"containers":[{"name":"c","image":"busybox:1.36"}]}}
+JSON
+}
+
+{ echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
+  echo "metadata: {name: mutate-pods}"; echo "webhooks:"; hook mutate.example.test /mutate Fail 5 on; } | k apply -f - >/dev/null
+
+pod hooked p1 >/dev/null
+same "a matching pod is mutated by the webhook's JSON patch" "yes" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.labels.mutated}')"
+same "the AdmissionReview carries the operation" "CREATE" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.annotations.seen/operation}')"
+same "the AdmissionReview carries the namespace" "hooked" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.annotations.seen/namespace}')"
+same "the AdmissionReview carries kind and resource" "Pod pods" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.annotations.seen/kind} {.metadata.annotations.seen/resource}')"
+same "the AdmissionReview carries userInfo" "admin" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.annotations.seen/user}')"
+out=$(k -n hooked create --dry-run=server -o jsonpath='{.metadata.annotations.seen/dry-run}' -f - <<<'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dry"},"spec":{"containers":[{"name":"c","image":"x:1"}]}}')
+same "a server-side dry run reaches the webhook with dryRun true" "true" "$out"
+pod plain p2 >/dev/null
+same "namespaceSelector: pods elsewhere are not mutated" "" "$(k -n plain get pod p2 -o jsonpath='{.metadata.labels.mutated}')"
+pod hooked p3 '{"skip":"yes"}' >/dev/null
+same "objectSelector: excluded pods are not mutated" "" "$(k -n hooked get pod p3 -o jsonpath='{.metadata.labels.mutated}')"
+k -n hooked create configmap c1 >/dev/null
+same "rules: other resources are not sent" "" "$(k -n hooked get configmap c1 -o jsonpath='{.metadata.labels.mutated}')"
+
+# Denial, with kube's message.
+k create namespace guarded >/dev/null && k label namespace guarded webhook=deny >/dev/null
+{ echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
+  echo "metadata: {name: deny-pods}"; echo "webhooks:"; hook deny.example.test /deny Fail 5 deny; } | k apply -f - >/dev/null
+refuse "a denial is refused with the webhook's message" 'admission webhook "deny.example.test" denied the request: pods named bad are not allowed' pod guarded bad1
+refuse "nothing is stored for a denied request" 'not found' k -n guarded get pod bad1
+pod guarded good1 >/dev/null && ok "allowed pods pass the denying webhook" || bad "allowed pods pass the denying webhook"
+
+# failurePolicy: an unreachable webhook.
+k create namespace broken >/dev/null && k label namespace broken webhook=broken >/dev/null
+{ echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
+  echo "metadata: {name: unreachable}"; echo "webhooks:";
+  hook unreachable-fail.example.test /mutate Fail 2 broken "url: https://127.0.0.1:$closed_port/mutate"; } | k apply -f - >/dev/null
+refuse "failurePolicy Fail refuses when the webhook cannot be called" 'failed calling webhook "unreachable-fail.example.test"' pod broken p4
+k patch mutatingwebhookconfiguration unreachable --type json -p '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}]' >/dev/null
+pod broken p4 >/dev/null && ok "failurePolicy Ignore lets the request through" || bad "failurePolicy Ignore lets the request through"
+
+# Timeouts.
+k create namespace slow >/dev/null && k label namespace slow webhook=slow >/dev/null
+{ echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
+  echo "metadata: {name: slow}"; echo "webhooks:"; hook slow.example.test /slow Fail 1 slow; } | k apply -f - >/dev/null
+start=$SECONDS
+refuse "a webhook slower than timeoutSeconds fails the request" 'context deadline exceeded' pod slow p5
+if [ $((SECONDS - start)) -lt 3 ]; then ok "the timeout is honoured"; else bad "the timeout is honoured" "took $((SECONDS - start))s"; fi
+k patch mutatingwebhookconfiguration slow --type json -p '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}]' >/dev/null
+pod slow p5 >/dev/null && ok "a timed-out webhook with failurePolicy Ignore is skipped" || bad "a timed-out webhook with failurePolicy Ignore is skipped"
+
+# A service reference resolves through the Endpoints of that name; TLS is checked as hook.hooks.svc.
+k -n hooks apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: hook}
+spec:
+  ports: [{name: https, port: 443, targetPort: $port}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: hook}
+subsets:
+  - addresses: [{ip: 127.0.0.1}]
+    ports: [{name: https, port: $port}]
+YAML
+k create namespace viaservice >/dev/null && k label namespace viaservice webhook=svc >/dev/null
+{ echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
+  echo "metadata: {name: via-service}"; echo "webhooks:";
+  hook service.example.test /mutate Fail 5 svc "service: {name: hook, namespace: hooks, path: /mutate, port: 443}"; } | k apply -f - >/dev/null
+pod viaservice p6 >/dev/null
+same "a service reference reaches the webhook through its Endpoints" "yes" "$(k -n viaservice get pod p6 -o jsonpath='{.metadata.labels.mutated}')"
+
+# A caBundle that does not sign the webhook's certificate is a call failure.
+other_ca=$(base64 -w0 <"$APISERVER_DIR/ca.crt")
+k create namespace untrusted >/dev/null && k label namespace untrusted webhook=untrusted >/dev/null
+{ echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
+  echo "metadata: {name: untrusted}"; echo "webhooks:"; hook untrusted.example.test /mutate Fail 5 untrusted | sed "s|caBundle: .*|caBundle: $other_ca|"; } | k apply -f - >/dev/null
+refuse "a certificate not signed by caBundle is refused" 'failed calling webhook "untrusted.example.test"' pod untrusted p7
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
