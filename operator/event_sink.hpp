@@ -1,31 +1,22 @@
 #pragma once
-// Writes reconcile events as core/v1 Events about the custom resource (what kubectl describe
-// shows). Failures are logged and counted by the caller's metrics, never fatal to a reconcile.
+// Reconcile events as core/v1 Events about the custom resource (what kubectl describe shows),
+// through kube::EventRecorder: non-blocking, repeats counted on one Event, spam-limited.
 
-#include "kube/api.hpp"
+#include "kube/event_recorder.hpp"
 #include "operator/events.hpp"
-#include "operator/keys.hpp"
-
-#include <atomic>
-#include <string>
 
 namespace dragops::op {
 
-class ApiEventSink final : public EventSink {
+class RecorderEventSink final : public EventSink {
  public:
-  ApiEventSink(kube::Api& api, std::string component, WallClock clock)
-      : api_(api), component_(std::move(component)), clock_(std::move(clock)) {}
-  void emit(const boost::json::object& involved, const EventSpec& event) override;
+  explicit RecorderEventSink(kube::EventRecorder& recorder) : recorder_(recorder) {}
+  void emit(const boost::json::object& involved, const EventSpec& event) override {
+    recorder_.record(involved, event.type == "Warning" ? kube::EventType::warning : kube::EventType::normal, event.reason,
+                     event.message);
+  }
 
  private:
-  kube::Api& api_;
-  std::string component_;
-  WallClock clock_;
-  std::atomic<std::uint64_t> sequence_{0};
+  kube::EventRecorder& recorder_;
 };
-
-// The Event object (exposed for tests).
-boost::json::object build_event(const boost::json::object& involved, const EventSpec& event, std::string_view component,
-                                std::string_view now, std::uint64_t sequence);
 
 }  // namespace dragops::op

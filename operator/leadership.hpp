@@ -1,10 +1,7 @@
 #pragma once
-// Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: a candidate
-// takes the Lease only when its holder has not renewed it for leaseDuration (measured on the
-// candidate's own clock from when it last saw the record change, so clock skew does not
-// matter); the leader renews every retry period and gives up if it cannot renew within the
-// renew deadline. On stop it lets lead() finish (in-flight reconciles drain) and then
-// releases the Lease (empty holder), so a successor takes over at once.
+// Leader election for the operator, on kube::LeaderElector (client-go semantics, one Lease
+// --leader-election-id in --namespace). On stop it lets lead() finish (in-flight reconciles
+// drain) and then releases the Lease (empty holder), so a successor takes over at once.
 
 #include "kube/api.hpp"
 #include "operator/options.hpp"

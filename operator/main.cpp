@@ -61,21 +61,27 @@ int run(const op::Options& options) {
                       {options.namespace_, std::chrono::duration_cast<std::chrono::seconds>(options.key_rotation_interval),
                        std::chrono::duration_cast<std::chrono::seconds>(options.key_propagation_delay)},
                       wall);
-  op::ApiEventSink events(api, "dragops-operator", wall);
+  kube::EventRecorderOptions recorder_options;
+  recorder_options.component = "dragops-operator";
+  recorder_options.host = options.identity;
+  kube::EventRecorder recorder(api, recorder_options);
+  op::RecorderEventSink events(recorder);
   op::Controller controller(api, keys, events, metrics,
                             {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000)}, wall);
 
   std::stop_source stop;
   auto signals = watch_signals(&stop);
-  std::atomic<bool> keys_loaded{false};
 
   auto metrics_server = serve(options.metrics_addr, [&](const http::Request& r) { return op::handle_metrics(metrics, r); },
                               "metrics");
-  op::HealthProbes probes{[] { return true; }, [&] { return controller.synced(); }};
+  auto webhook = op::start_webhook(options, api);
+
+  // Ready when the caches are synced and (if enabled) the webhook serves: a standby is ready too,
+  // so that it takes webhook traffic and can take over at once.
+  op::HealthProbes probes{[] { return true; },
+                          [&] { return controller.synced() && (!webhook || webhook->ready()); }};
   auto health_server = serve(options.health_addr, [&](const http::Request& r) { return op::handle_health(probes, r); },
                              "health");
-
-  auto webhook = op::start_webhook(options, api);
 
   controller.start_informers();
   auto lead = [&](std::stop_token leading) {
@@ -85,7 +91,6 @@ int run(const op::Options& options) {
       else log::error("root key unavailable; retrying", {{"reason", json::value(loaded.error().reason)}});
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    keys_loaded = true;
     controller.wait_for_sync(std::chrono::steady_clock::now() + std::chrono::seconds(60));
     log::info("reconciling", {{"workers", options.workers}});
     controller.run(leading);
@@ -99,6 +104,7 @@ int run(const op::Options& options) {
     lead(stop.get_token());
   }
   controller.stop_informers();
+  recorder.flush(std::chrono::seconds(2));
   if (!stop.stop_requested()) {   // release the signal thread
     stop.request_stop();
     pthread_kill(signals.native_handle(), SIGTERM);

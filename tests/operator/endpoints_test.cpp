@@ -1,7 +1,5 @@
 #include "operator/endpoints.hpp"
 
-#include "operator/event_sink.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -51,20 +49,6 @@ TEST(Health, AnswersLivenessAndReadinessSeparately) {
   ready = true;
   EXPECT_EQ(handle_health(probes, get("/readyz?verbose")).status, 200);
   EXPECT_EQ(handle_health(probes, get("/metrics")).status, 404);
-}
-
-TEST(BuildEvent, DescribesTheResourceAndTheReason) {
-  boost::json::object involved{{"apiVersion", "dragops.io/v1alpha1"},
-                               {"kind", "Connection"},
-                               {"metadata", {{"name", "jira"}, {"namespace", "team-a"}, {"uid", "u1"}}}};
-  auto event = build_event(involved, {"Warning", "InvalidCredentials", "Ready=False: field \"email\" is missing"},
-                           "dragops-operator", "2026-11-24T10:00:00Z", 7);
-  EXPECT_EQ(event.at("involvedObject").at("kind").as_string(), "Connection");
-  EXPECT_EQ(event.at("involvedObject").at("uid").as_string(), "u1");
-  EXPECT_EQ(event.at("metadata").at("namespace").as_string(), "team-a");
-  EXPECT_EQ(event.at("reason").as_string(), "InvalidCredentials");
-  EXPECT_EQ(event.at("type").as_string(), "Warning");
-  EXPECT_TRUE(event.at("metadata").at("name").as_string().starts_with("jira."));
 }
 
 }  // namespace
