@@ -36,6 +36,7 @@ class ApiServerProcess {
   void kill();     // SIGKILL and wait (nothing is saved)
   void restart();  // stop() then start() on the same port
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   // How the last run ended: the exit code, or 128 + signal number.
   int last_exit_status() const { return last_exit_status_; }
 
