@@ -139,6 +139,10 @@ class FakeApi : public Api {
 
   Result<void> watch(const Gvr& gvr, std::string_view ns, const WatchOptions& options,
                      const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop) override {
+    std::stop_callback wake(stop, [&] {
+      std::lock_guard guard(mutex_);
+      cv_.notify_all();
+    });
     std::unique_lock lock(mutex_);
     calls_.push_back({"watch", gvr, std::string(ns), {}, options.resource_version});
     ++watches_started_;
@@ -148,20 +152,19 @@ class FakeApi : public Api {
     if (from < history_start_) return Status{410, "Expired", "too old resource version"};
     const auto broken = break_generation_;
     const auto expired = gone_generation_;
-    std::stop_callback wake(stop, [&] {
-      std::lock_guard guard(mutex_);
-      cv_.notify_all();
-    });
     for (;;) {
-      for (const auto& entry : history_) {
+      // By index and by version: history_ may change while the lock is released below.
+      for (std::size_t i = 0; i < history_.size(); ++i) {
+        const auto& entry = history_[i];
         if (entry.rv <= from || entry.gvr != gvr) continue;
-        if (!ns.empty() && namespace_of(entry.event.object) != ns) continue;
         from = entry.rv;
+        if (!ns.empty() && namespace_of(entry.event.object) != ns) continue;
         WatchEvent copy = entry.event;
         lock.unlock();
         const bool more = on_event(std::move(copy));
         lock.lock();
         if (!more) return {};
+        i = static_cast<std::size_t>(-1);  // rescan from the start for what follows `from`
       }
       if (stop.stop_requested()) return {};
       if (gone_generation_ != expired) return Status{410, "Expired", "too old resource version"};

@@ -34,8 +34,8 @@ std::string rv_of(const Result<boost::json::object>& r) { return resource_versio
 TEST(Informer, ListsEveryPageThenReportsEachObjectOnce) {
   FakeApi api;
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(api.create(kGvr, "ns", make_object("ns", "o" + std::to_string(i))));
-  Informer informer(api, fast_options());
   EventLog log;
+  Informer informer(api, fast_options());
   informer.add_handlers(log.handlers());
   informer.start();
   ASSERT_TRUE(informer.wait_for_sync(std::chrono::steady_clock::now() + 10s));
@@ -49,9 +49,9 @@ TEST(Informer, ListsEveryPageThenReportsEachObjectOnce) {
 
 TEST(Informer, AppliesWatchEventsToTheCacheBeforeTheHandlers) {
   FakeApi api;
-  Informer informer(api, fast_options());
   EventLog log;
   std::vector<std::string> seen_in_cache;
+  Informer informer(api, fast_options());
   informer.add_handlers(log.handlers());
   informer.add_handlers({[&](const ObjectPtr& o) {
     seen_in_cache.push_back(informer.cache().get("ns", name_of(*o)) ? "present" : "absent");
@@ -75,8 +75,8 @@ TEST(Informer, AppliesWatchEventsToTheCacheBeforeTheHandlers) {
 
 TEST(Informer, ResumesABrokenWatchFromTheLastVersionWithoutDuplicates) {
   FakeApi api;
-  Informer informer(api, fast_options());
   EventLog log;
+  Informer informer(api, fast_options());
   informer.add_handlers(log.handlers());
   informer.start();
   ASSERT_TRUE(informer.wait_for_sync(std::chrono::steady_clock::now() + 10s));
@@ -99,8 +99,8 @@ TEST(Informer, RelistsOnGoneAndReportsOnlyTheDifference) {
   auto a = api.create(kGvr, "ns", make_object("ns", "a"));
   auto b = api.create(kGvr, "ns", make_object("ns", "b"));
   auto c = api.create(kGvr, "ns", make_object("ns", "c"));
-  Informer informer(api, fast_options());
   EventLog log;
+  Informer informer(api, fast_options());
   informer.add_handlers(log.handlers());
   informer.start();
   ASSERT_TRUE(informer.wait_for_sync(std::chrono::steady_clock::now() + 10s));
