@@ -3,7 +3,7 @@
 # missing referenced Secret) gives Ready=False with a reason and a message naming the problem,
 # a Warning Event, no crash, no hot loop, and the last good sealed value kept; fixing it makes
 # the Connection Ready again.
-source "$(dirname "$0")/operator_lib.sh"
+source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
 ensure_namespace team-a
 start_operator op-a --leader-elect=false

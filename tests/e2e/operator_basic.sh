@@ -3,7 +3,7 @@
 # stores open with the namespace's key ring to exactly the submitted values, and no planted
 # value appears anywhere but the user's own core Secrets: not in any other object, not in the
 # operator's log, not in an Event.
-source "$(dirname "$0")/operator_lib.sh"
+source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
 ensure_namespace team-a
 start_operator op-a --leader-elect=false

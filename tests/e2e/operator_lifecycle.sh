@@ -2,7 +2,7 @@
 # Re-sealing when a referenced Secret changes (p50/p99 over 100 changes, printed), revocation
 # (store removed, object kept, Ready=False Revoked), and deletion (store removed, then the
 # finalizer, then the object).
-source "$(dirname "$0")/operator_lib.sh"
+source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
 ensure_namespace team-a
 start_operator op-a --leader-elect=false

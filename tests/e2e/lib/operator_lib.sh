@@ -1,13 +1,15 @@
 # Shared set-up for the operator end-to-end tests (sourced). Starts a local API server, applies
 # the CRDs and packs, starts operators, and cleans up every process it started.
-#   BUILD: the build directory (first argument of each test).
+# Run by CTest (tests/e2e/CMakeLists.txt passes DRAGOPS_BUILD_DIR and the binaries), or by hand:
+#   bash tests/e2e/operator_basic.sh BUILD_DIR
 set -euo pipefail
 
-BUILD=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-APISERVER=$BUILD/tests/apiserver/dragops-apiserver
-OPERATOR=$BUILD/operator/dragops-operator
+BUILD=$(cd "${1:-${DRAGOPS_BUILD_DIR:?usage: $0 BUILD_DIR}}" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+APISERVER=${DRAGOPS_APISERVER_BINARY:-$BUILD/tests/apiserver/dragops-apiserver}
+OPERATOR=${DRAGOPS_OPERATOR_BINARY:-$BUILD/operator/dragops-operator}
 PROBE=$BUILD/tests/operator/dragops-e2e-probe
+[ -x "$PROBE" ] || { echo "FAIL: $PROBE not built" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dragops-e2e-op.XXXXXX")
 export KUBECONFIG=$WORK/apiserver/kubeconfig
 PIDS=()
