@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The sidecar next to nginx-light on loopback, measured in the same run:
+#   wrk against /v1/connections/NAME/token (a 1 KiB API key, decrypted per request, audit line
+#   per request) vs nginx serving the same 1 KiB file; same threads and connections, each server
+#   pinned to one core and wrk to the other. Prints the rps ratio and both p99 latencies, the
+#   sidecar's RSS idle and under load, its time from start to ready, and the webhook's admission
+#   latency p99 (wrk POSTing an AdmissionReview over TLS). Not a test: figures only.
+#
+#   bench/bench_sidecar.sh [BUILD_DIR]     (BENCH_SECONDS=5 BENCH_CONNECTIONS=16 by default)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+seconds=${BENCH_SECONDS:-5}
+connections=${BENCH_CONNECTIONS:-16}
+threads=1
+
+export DRAGOPS_APISERVER_BINARY=$build/tests/apiserver/dragops-apiserver
+export DRAGOPS_OPERATOR_BINARY=$build/operator/dragops-operator
+export DRAGOPS_SIDECAR_BINARY=$build/sidecar/dragops-sidecar
+export DRAGOPS_SOURCE_DIR=$root
+for tool in wrk nginx taskset curl jq; do
+  command -v $tool >/dev/null || { echo "bench_sidecar: $tool is not installed (make deps)"; exit 1; }
+done
+source "$root/tests/e2e/lib/apiserver.sh"
+source "$root/tests/e2e/lib/sidecar.sh"
+
+NGINX_PID=""
+cleanup() {
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+  sidecar_stop; operator_stop; apiserver_cleanup
+}
+apiserver_start >/dev/null || exit 1
+trap cleanup EXIT
+operator_start || { echo "bench_sidecar: operator did not start"; tail "$APISERVER_DIR/operator.log"; exit 1; }
+ensure_namespace bench
+
+credential=$(head -c 768 /dev/urandom | base64 -w0 | head -c 1024)
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: vt-credentials, namespace: bench}
+stringData: {api_key: "$credential"}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: vt, namespace: bench}
+spec: {pack: virustotal, credentialsRef: {name: vt-credentials}}
+EOF
+wait_until 30 kubectl -n bench get secret dragops-conn-vt || { echo "bench_sidecar: the connection was not sealed"; exit 1; }
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: bench, namespace: bench, annotations: {dragops.io/inject: "true", dragops.io/connections: vt}}\nspec: {containers: [{name: app, image: busybox}]}\n' |
+  kubectl apply -f - >/dev/null
+sidecar_start bench bench || { echo "bench_sidecar: the sidecar did not become ready"; exit 1; }
+token=$(cat "$SIDECAR_DIR/token/token")
+[ "$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$SIDECAR_PORT/v1/connections/vt/token")" = "$credential" ] ||
+  { echo "bench_sidecar: the sidecar does not serve the credential"; exit 1; }
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# Time from exec to ready: a second sidecar with the same environment.
+ready_ms() {
+  local start pid ms port health
+  port=$(free_port); health=$(free_port)
+  start=$(date +%s%N)
+  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" $(sed -e "s|^DRAGOPS_KEY_DIR=.*|DRAGOPS_KEY_DIR=$SIDECAR_DIR/keys|" \
+      -e "s|^DRAGOPS_TOKEN_FILE=.*|DRAGOPS_TOKEN_FILE=$SIDECAR_DIR/token/token2|" \
+      -e "s|^DRAGOPS_LISTEN=.*|DRAGOPS_LISTEN=127.0.0.1:$port|" -e "s|^DRAGOPS_HEALTH_LISTEN=.*|DRAGOPS_HEALTH_LISTEN=127.0.0.1:$health|" \
+      "$SIDECAR_DIR/env") "$DRAGOPS_SIDECAR_BINARY" 2>/dev/null &
+  pid=$!
+  until curl -sf "http://127.0.0.1:$health/readyz" >/dev/null 2>&1; do sleep 0.002; done
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  kill "$pid"; wait "$pid" 2>/dev/null
+  echo "$ms"
+}
+ready_times=$(for i in 1 2 3 4 5; do ready_ms; done | sort -n | tr '\n' ' ')
+
+sleep 1   # let the process settle before sampling idle memory
+rss_idle=$(rss_kib "$SIDECAR_PID")
+
+# nginx-light serving the same 1 KiB on loopback.
+ngx=$APISERVER_DIR/nginx; mkdir -p "$ngx/www"
+printf '%s' "$credential" >"$ngx/www/token"
+ngx_port=$(free_port)
+cat >"$ngx/nginx.conf" <<EOF
+worker_processes 1;
+pid $ngx/nginx.pid;
+error_log $ngx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $ngx; proxy_temp_path $ngx; fastcgi_temp_path $ngx; uwsgi_temp_path $ngx; scgi_temp_path $ngx;
+  server { listen 127.0.0.1:$ngx_port; root $ngx/www; location / { default_type text/plain; add_header Cache-Control no-store; } }
+}
+EOF
+nginx -p "$ngx" -c "$ngx/nginx.conf" -g 'daemon off; master_process off;' &
+NGINX_PID=$!
+wait_until 5 curl -sf "http://127.0.0.1:$ngx_port/token" || { echo "bench_sidecar: nginx did not start"; cat "$ngx/error.log"; exit 1; }
+
+taskset -cp 0 "$NGINX_PID" >/dev/null
+taskset -acp 0 "$SIDECAR_PID" >/dev/null
+run_wrk() { taskset -c 1 wrk -t$threads -c$connections -d${seconds}s --latency "$@" 2>&1; }
+rps_of() { awk '/^Requests\/sec:/ {print $2}'; }
+p99_of() { awk '$1 == "99%" {print $2}'; }
+
+run_wrk "http://127.0.0.1:$ngx_port/token" >/dev/null   # warm-up
+nginx_out=$(run_wrk "http://127.0.0.1:$ngx_port/token")
+sidecar_out=$(run_wrk -H "Authorization: Bearer $token" "http://127.0.0.1:$SIDECAR_PORT/v1/connections/vt/token")
+rss_load=$(hwm_kib "$SIDECAR_PID")
+non2xx=$(grep -c "Non-2xx" <<<"$sidecar_out")
+
+# Webhook admission latency: AdmissionReview POSTs over TLS, one connection.
+review=$(jq -cn '{apiVersion:"admission.k8s.io/v1",kind:"AdmissionReview",request:{uid:"bench",
+  kind:{group:"",version:"v1",kind:"Pod"},namespace:"bench",operation:"CREATE",
+  object:{metadata:{name:"p",annotations:{"dragops.io/inject":"true","dragops.io/connections":"vt"}},
+          spec:{containers:[{name:"app",image:"busybox"},{name:"helper",image:"busybox"}]}}}}')
+cat >"$APISERVER_DIR/post.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[$review]]
+EOF
+webhook_out=$(taskset -c 1 wrk -t1 -c1 -d${seconds}s --latency -s "$APISERVER_DIR/post.lua" "https://127.0.0.1:$WEBHOOK_PORT/mutate-pods" 2>&1)
+
+nginx_rps=$(rps_of <<<"$nginx_out"); sidecar_rps=$(rps_of <<<"$sidecar_out")
+echo "sidecar vs nginx-light, 1 KiB body, wrk -t$threads -c$connections -d${seconds}s, one core each:"
+printf '  nginx-light  %10s req/s  p99 %s\n' "$nginx_rps" "$(p99_of <<<"$nginx_out")"
+printf '  sidecar      %10s req/s  p99 %s  (decrypt + audit line per request)\n' "$sidecar_rps" "$(p99_of <<<"$sidecar_out")"
+awk -v s="$sidecar_rps" -v n="$nginx_rps" 'BEGIN { printf "  ratio sidecar/nginx: %.2f (target >= 0.9)\n", s / n }'
+[ "$non2xx" -eq 0 ] || echo "  WARNING: the sidecar answered non-2xx during the run"
+echo "sidecar resident memory: idle $((rss_idle / 1024)).$(( (rss_idle % 1024) * 10 / 1024 )) MiB, peak under load $((rss_load / 1024)).$(( (rss_load % 1024) * 10 / 1024 )) MiB (target < 10 MiB)"
+echo "sidecar start to ready (ms, 5 runs): $ready_times"
+echo "webhook admission (AdmissionReview over TLS, one connection): $(rps_of <<<"$webhook_out") req/s, p99 $(p99_of <<<"$webhook_out")"
