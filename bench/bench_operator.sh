@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The operator at scale (make bench): 10,000 Connections in 100 namespaces, created while the
+# operator is stopped; then the operator starts and the clock runs until every Connection is
+# Ready. Prints the wall time, reconciles per second as a ratio to the local API server's raw
+# create rate measured in the same run (same number of clients as operator workers), and the
+# operator's peak resident memory. Targets: ratio >= 0.5, peak RSS <= 64 MiB.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+namespaces=${OPERATOR_BENCH_NAMESPACES:-100}
+per=${OPERATOR_BENCH_PER_NAMESPACE:-100}
+workers=${OPERATOR_BENCH_WORKERS:-4}
+total=$((namespaces * per))
+apiserver=${DRAGOPS_APISERVER_BINARY:-$build/tests/apiserver/dragops-apiserver}
+operator=${DRAGOPS_OPERATOR_BINARY:-$build/operator/dragops-operator}
+load=$build/bench/operator/bench_operator_load
+for b in "$apiserver" "$operator" "$load"; do [ -x "$b" ] || { echo "bench_operator: $b not built"; exit 1; }; done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/dragops-bench-op.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export KUBECONFIG=$work/apiserver/kubeconfig
+
+mkdir -p "$work/apiserver"
+"$apiserver" --dir "$work/apiserver" --watch-history 200000 >"$work/apiserver.out" 2>"$work/apiserver.log" &
+pids+=($!)
+for _ in $(seq 200); do grep -q READY "$work/apiserver.out" 2>/dev/null && break; sleep 0.05; done
+grep -q READY "$work/apiserver.out" || { echo "bench_operator: API server did not start"; exit 1; }
+kubectl apply -f "$root/crds/" >/dev/null
+kubectl apply -f "$root/packs/" >/dev/null
+"$load" setup "$namespaces"
+
+secrets_line=$("$load" secrets "$namespaces" "$per" "$workers")
+raw_rate=$(echo "$secrets_line" | awk '{print $NF}' | tr -d '/s')
+echo "reference: raw create rate of the local API server, $workers clients: $raw_rate objects/s ($total core Secrets)"
+"$load" connections "$namespaces" "$per" "$workers" | sed 's/^/setup: /'
+
+start=$(date +%s%N)
+"$operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 \
+  --webhook-addr "" --workers "$workers" --log-level "${OPERATOR_BENCH_LOG_LEVEL:-warn}" >"$work/operator.out" 2>"$work/operator.log" &
+op=$!
+pids+=($op)
+# Peak RSS sampler (VmHWM is the kernel's own high-water mark; sampled until the end).
+"$load" wait-ready "$total" 600 | sed 's/^/operator: /'
+end=$(date +%s%N)
+if [ -n "${OPERATOR_BENCH_METRICS:-}" ]; then
+  port=$(grep -o '"endpoint":"metrics","addr":"[^"]*","port":[0-9]*' "$work/operator.log" | grep -o '[0-9]*$' || true)
+  [ -n "$port" ] && curl -s "127.0.0.1:$port/metrics" | grep -E '^dragops_(reconcile|store|events)' >"$OPERATOR_BENCH_METRICS" || true
+fi
+hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$op/status")
+ticks=$(getconf CLK_TCK)
+cpu_of() { awk -v t="$ticks" '{ printf "%.1f", ($14 + $15) / t }' "/proc/$1/stat"; }
+op_cpu=$(cpu_of "$op")
+api_cpu=$(cpu_of "${pids[0]}")
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$op/status")
+seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", (e - s) / 1e9 }')
+rate=$(awk -v n="$total" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')
+ratio=$(awk -v r="$rate" -v raw="$raw_rate" 'BEGIN { printf "%.2f", r / raw }')
+echo "operator: $total Connections in $namespaces namespaces Ready after ${seconds} s (from process start, informer sync included)"
+echo "operator: $rate reconciles/s = ${ratio}x the raw create rate (target >= 0.5; each reconcile writes finalizer, store and status)"
+echo "operator: CPU ${op_cpu} s in the operator, API server CPU ${api_cpu} s over the whole run"
+echo "operator: peak RSS $((hwm_kb / 1024)) MiB, RSS now $((rss_kb / 1024)) MiB (target <= 64 MiB)"

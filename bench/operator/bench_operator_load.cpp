@@ -1,0 +1,156 @@
+// Load generator for bench/bench_operator.sh (KUBECONFIG selects the server):
+//   bench_operator_load setup NAMESPACES                 namespaces ns-0..ns-N-1 and dragops-system
+//   bench_operator_load secrets NAMESPACES PER THREADS   core Secrets; prints the raw create rate
+//   bench_operator_load connections NAMESPACES PER THREADS  Connections (pack generic-api-key)
+//   bench_operator_load wait-ready TOTAL TIMEOUT_S       watches Connections until TOTAL are Ready=True;
+//                                                        prints the seconds it took
+// Creates are spread over THREADS clients, each with its own keep-alive connection pool.
+
+#include "kube/config.hpp"
+#include "kube/http_api.hpp"
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace dragops;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::unique_ptr<kube::HttpApi> connect() {
+  auto config = kube::load_kubeconfig_from_env();
+  if (!config) throw std::runtime_error(config.error().message);
+  auto api = kube::HttpApi::create(*config);
+  if (!api) throw std::runtime_error(api.error().message);
+  return std::move(*api);
+}
+
+// Runs make(i) -> (gvr, ns, object) for i in [0, total) on `threads` clients; returns objects/s.
+template <class Make>
+double create_all(int total, int threads, Make make) {
+  std::atomic<int> next{0}, failures{0};
+  const auto start = Clock::now();
+  std::vector<std::jthread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      auto api = connect();
+      for (int i = next++; i < total; i = next++) {
+        auto [gvr, ns, object] = make(i);
+        auto created = api->create(gvr, ns, object);
+        if (!created && !created.error().already_exists()) ++failures;
+      }
+    });
+  workers.clear();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (failures) std::cerr << failures << " creates failed\n";
+  return total / seconds;
+}
+
+json::object ns_object(const std::string& name) {
+  return {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
+}
+
+int wait_ready(int total, int timeout_seconds) {
+  auto api = connect();
+  std::set<std::string> ready;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(timeout_seconds);
+  auto is_ready = [](const json::object& o) {
+    const auto* status = o.if_contains("status");
+    if (!status || !status->is_object()) return false;
+    const auto* conditions = status->as_object().if_contains("conditions");
+    if (!conditions || !conditions->is_array()) return false;
+    for (const auto& c : conditions->as_array())
+      if (c.as_object().at("type").as_string() == "Ready") return c.as_object().at("status").as_string() == "True";
+    return false;
+  };
+  auto key = [](const json::object& o) {
+    return std::string(o.at("metadata").at("namespace").as_string()) + "/" + std::string(o.at("metadata").at("name").as_string());
+  };
+  std::string rv;
+  {
+    kube::ListOptions options;
+    auto list = api->list(kube::gvr::connections(), "", options);
+    if (!list) return 1;
+    for (const auto& item : list->at("items").as_array())
+      if (is_ready(item.as_object())) ready.insert(key(item.as_object()));
+    rv = list->at("metadata").at("resourceVersion").as_string();
+  }
+  std::stop_source stop;
+  while (static_cast<int>(ready.size()) < total && Clock::now() < deadline) {
+    kube::WatchOptions options;
+    options.resource_version = rv;
+    options.timeout_seconds = 5;
+    auto watched = api->watch(kube::gvr::connections(), "", options, [&](kube::WatchEvent&& event) {
+      if (event.type == "BOOKMARK") {
+        rv = event.object.at("metadata").at("resourceVersion").as_string();
+        return true;
+      }
+      if (event.type == "ERROR") return false;
+      rv = event.object.at("metadata").at("resourceVersion").as_string();
+      if (is_ready(event.object)) ready.insert(key(event.object));
+      return static_cast<int>(ready.size()) < total && Clock::now() < deadline;
+    }, stop.get_token());
+    if (!watched && watched.error().gone()) {
+      auto list = api->list(kube::gvr::connections(), "", {});
+      if (!list) return 1;
+      for (const auto& item : list->at("items").as_array())
+        if (is_ready(item.as_object())) ready.insert(key(item.as_object()));
+      rv = list->at("metadata").at("resourceVersion").as_string();
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("ready %zu/%d after %.2f s\n", ready.size(), total, seconds);
+  return static_cast<int>(ready.size()) == total ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() == 2 && args[0] == "setup") {
+      auto api = connect();
+      const int n = std::stoi(args[1]);
+      api->create(kube::gvr::namespaces(), "", ns_object("dragops-system"));
+      for (int i = 0; i < n; ++i) api->create(kube::gvr::namespaces(), "", ns_object("ns-" + std::to_string(i)));
+      return 0;
+    }
+    if (args.size() == 4 && (args[0] == "secrets" || args[0] == "connections")) {
+      const int namespaces = std::stoi(args[1]), per = std::stoi(args[2]), threads = std::stoi(args[3]);
+      const bool secrets = args[0] == "secrets";
+      const double rate = create_all(namespaces * per, threads, [&](int i) {
+        const std::string ns = "ns-" + std::to_string(i % namespaces);
+        const std::string name = "c" + std::to_string(i / namespaces);
+        if (secrets)
+          return std::tuple{kube::gvr::secrets(), ns,
+                            json::object{{"apiVersion", "v1"}, {"kind", "Secret"},
+                                         {"metadata", {{"name", name + "-credentials"}, {"namespace", ns}}},
+                                         {"type", "Opaque"},
+                                         {"data", {{"api_key", "YmVuY2gta2V5LXZhbHVl"}}}}};
+        return std::tuple{kube::gvr::connections(), ns,
+                          json::object{{"apiVersion", "dragops.io/v1alpha1"}, {"kind", "Connection"},
+                                       {"metadata", {{"name", name}, {"namespace", ns}}},
+                                       {"spec", {{"pack", "generic-api-key"}, {"credentialsRef", {{"name", name + "-credentials"}}}}}}};
+      });
+      std::printf("%s created: %d at %.0f/s\n", args[0].c_str(), namespaces * per, rate);
+      return 0;
+    }
+    if (args.size() == 3 && args[0] == "wait-ready") return wait_ready(std::stoi(args[1]), std::stoi(args[2]));
+  } catch (const std::exception& e) {
+    std::cerr << "bench_operator_load: " << e.what() << "\n";
+    return 2;
+  }
+  std::cerr << "usage: see bench/operator/bench_operator_load.cpp\n";
+  return 2;
+}
