@@ -14,7 +14,9 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git curl xxd \
   libssl-dev openssl libyaml-cpp-dev prometheus-cpp-dev \
   libgtest-dev libgmock-dev googletest \
   clang libclang-rt-14-dev \
-  prometheus wrk nginx-light nodejs npm unzip
+  prometheus wrk nginx-light unzip python3 python3-cryptography
+# node and npm: Debian's nodejs and npm, unless a node with npm is already installed.
+NODE_PACKAGES := nodejs npm
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDRAGOPS_WERROR=$(WERROR)
 
@@ -27,6 +29,7 @@ deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing="$$missing $(NODE_PACKAGES)"; fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
