@@ -4,7 +4,6 @@
 #include "json_text.hpp"
 
 #include "common/log.hpp"
-#include "crypto/base64.hpp"
 #include "crypto/envelope.hpp"
 
 #include <chrono>
@@ -27,11 +26,6 @@ std::string_view annotation(const json::object& store_object, std::string_view k
   auto annotations = metadata->value().get_object().find("annotations");
   if (annotations == metadata->value().get_object().end() || !annotations->value().is_object()) return {};
   return string_at(annotations->value().get_object(), key);
-}
-
-const json::object* data_of(const json::object& store_object) {
-  auto it = store_object.find("data");
-  return it != store_object.end() && it->value().is_object() ? &it->value().get_object() : nullptr;
 }
 
 struct Opened {
@@ -84,19 +78,19 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
       return fail(503, "token_expired", "the OAuth access token has expired and has not been refreshed yet", 5);
     }
   }
-  const json::object* data = data_of(store);
-  if (data == nullptr) return fail(404, "revoked", "this connection holds no values", 0);
+  const Envelopes& envelopes = *entry->envelopes;
+  if (envelopes.empty()) return fail(404, "revoked", "this connection holds no values", 0);
 
   std::vector<std::string> items;
   if (token_only) {
     std::string field = token_field(store);
-    if (field.empty() || !data->contains("field." + field)) {
+    if (field.empty() || !envelopes.contains("field." + field)) {
       return fail(404, "no_token_field", "this connection has no single token field; use /v1/connections/{name}", 0);
     }
     items.push_back(std::move(field));
   } else {
-    for (const auto& kv : *data) {
-      std::string_view key = kv.key();
+    for (const auto& [key_string, envelope] : envelopes) {
+      std::string_view key = key_string;
       if (key.substr(0, 6) != "field.") continue;
       if (auth_type == "oauth2" && key == "field.refresh_token") continue;   // only the sidecar's refresher needs it
       items.emplace_back(key.substr(6));
@@ -108,10 +102,9 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
   opened.reserve(items.size());
   const auto begin = std::chrono::steady_clock::now();
   for (auto& item : items) {
-    auto bytes = crypto::base64_decode(string_at(*data, "field." + item));
+    auto envelope = envelopes.find("field." + item);
     context.item = item;
-    auto value = bytes ? crypto::open(*keyring, context, *bytes)
-                       : boost::system::result<crypto::SecretBytes, crypto::OpenError>(crypto::OpenError::malformed);
+    auto value = crypto::open(*keyring, context, envelope->second);
     if (!value) {
       log::warn("cannot open a sealed value", {{"kind", "Connection"}, {"name", json::string_view(name)}, {"item", json::string_view(item)},
                                                 {"reason", json::string_view(crypto::to_string(value.error()))}});
@@ -169,17 +162,14 @@ http::Response ApiHandler::secret(const std::string& name, AuditRecord& record) 
   };
   auto keyring = cache_.keyring();
   if (!keyring) return fail(503, "keyring_unavailable", "the namespace key ring is not loaded", 1);
-  const json::object* data = data_of(store);
-  std::string key = "env." + config_.environment;
-  if (data == nullptr || !data->contains(key)) {
+  auto envelope = entry->envelopes->find("env." + config_.environment);
+  if (envelope == entry->envelopes->end()) {
     return fail(404, "environment_not_found", "this secret has no value for the pod's dragops.io/environment");
   }
   crypto::Context context{config_.pod_namespace, "Secret", name, std::string(annotation(store, "dragops.io/uid")),
                           config_.environment};
   const auto begin = std::chrono::steady_clock::now();
-  auto bytes = crypto::base64_decode(string_at(*data, key));
-  auto value = bytes ? crypto::open(*keyring, context, *bytes)
-                     : boost::system::result<crypto::SecretBytes, crypto::OpenError>(crypto::OpenError::malformed);
+  auto value = crypto::open(*keyring, context, envelope->second);
   if (!value) {
     log::warn("cannot open a sealed value", {{"kind", "Secret"}, {"name", json::string_view(name)}, {"item", json::string_view(config_.environment)},
                                               {"reason", json::string_view(crypto::to_string(value.error()))}});

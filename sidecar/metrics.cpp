@@ -41,8 +41,19 @@ SidecarMetrics::SidecarMetrics()
                            .Help("Key ring (re)loads from the key volume by result.")
                            .Register(*registry_)) {}
 
+prometheus::Counter& SidecarMetrics::request_counter(std::string_view route, int code) {
+  std::lock_guard lock(counters_mutex_);
+  auto key = std::make_pair(std::string(route), code);
+  auto it = counters_.find(key);
+  if (it == counters_.end()) {
+    auto& counter = requests_.Add({{"route", key.first}, {"code", std::to_string(code)}});
+    it = counters_.emplace(std::move(key), &counter).first;
+  }
+  return *it->second;
+}
+
 void SidecarMetrics::on_request(const AuditRecord& record) {
-  requests_.Add({{"route", std::string(record.route)}, {"code", std::to_string(record.status)}}).Increment();
+  request_counter(record.route, record.status).Increment();
   namespace json = boost::json;
   log::info("audit", {{"pod", json::string_view(record.pod)},
                       {"namespace", json::string_view(record.pod_namespace)},
@@ -62,8 +73,6 @@ std::string SidecarMetrics::render(const StoreCache& cache, Clock::time_point no
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 
-double SidecarMetrics::requests(std::string_view route, int code) {
-  return requests_.Add({{"route", std::string(route)}, {"code", std::to_string(code)}}).Value();
-}
+double SidecarMetrics::requests(std::string_view route, int code) { return request_counter(route, code).Value(); }
 
 }  // namespace dragops::sidecar

@@ -18,7 +18,9 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace dragops::sidecar {
@@ -37,7 +39,11 @@ class SidecarMetrics final : public ApiObserver {
   double requests(std::string_view route, int code);   // for tests
 
  private:
+  prometheus::Counter& request_counter(std::string_view route, int code);
+
   std::shared_ptr<prometheus::Registry> registry_;
+  std::mutex counters_mutex_;
+  std::map<std::pair<std::string, int>, prometheus::Counter*, std::less<>> counters_;   // Family::Add is costly per request
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Histogram& decrypt_;
   prometheus::Gauge& store_age_;

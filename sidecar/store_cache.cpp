@@ -1,5 +1,7 @@
 #include "store_cache.hpp"
 
+#include "crypto/base64.hpp"
+
 namespace dragops::sidecar {
 
 std::string_view to_string(Kind kind) { return kind == Kind::connection ? "Connection" : "Secret"; }
@@ -14,12 +16,21 @@ void StoreCache::track(Kind kind, const std::string& name) {
 }
 
 void StoreCache::set_present(Kind kind, const std::string& name, boost::json::object object, Clock::time_point now) {
+  auto envelopes = std::make_shared<Envelopes>();
+  if (auto data = object.find("data"); data != object.end() && data->value().is_object()) {
+    for (const auto& kv : data->value().get_object()) {
+      if (!kv.value().is_string()) continue;
+      auto bytes = crypto::base64_decode(kv.value().get_string());
+      envelopes->emplace(std::string(kv.key()), bytes ? std::move(*bytes) : std::vector<std::uint8_t>{});
+    }
+  }
   auto shared = std::make_shared<const boost::json::object>(std::move(object));
   std::lock_guard lock(mutex_);
   auto it = entries_.find({kind, name});
   if (it == entries_.end()) return;
   it->second.presence = StoreEntry::Presence::present;
   it->second.object = std::move(shared);
+  it->second.envelopes = std::move(envelopes);
   it->second.updated_at = now;
 }
 
@@ -29,6 +40,7 @@ void StoreCache::set_absent(Kind kind, const std::string& name, Clock::time_poin
   if (it == entries_.end()) return;
   it->second.presence = StoreEntry::Presence::absent;
   it->second.object.reset();
+  it->second.envelopes.reset();
   it->second.updated_at = now;
 }
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <cstdint>
 #include <vector>
 
 namespace dragops::sidecar {
@@ -23,10 +24,16 @@ std::string store_name(Kind kind, std::string_view name);   // dragops-conn-<nam
 
 using Clock = std::chrono::system_clock;
 
+// The raw envelopes of a store object by data key ("field.<name>", "env.<environment>"), decoded
+// from base64 once when the object arrives (ciphertext: nothing to wipe). A value that is not
+// valid base64 is kept as an empty envelope, which fails to open as malformed.
+using Envelopes = std::map<std::string, std::vector<std::uint8_t>, std::less<>>;
+
 struct StoreEntry {
   enum class Presence { unknown, present, absent };
   Presence presence = Presence::unknown;
   std::shared_ptr<const boost::json::object> object;   // present only
+  std::shared_ptr<const Envelopes> envelopes;          // present only
   // Set while the watch behind this entry is down: since when we could not confirm it.
   std::optional<Clock::time_point> unconfirmed_since;
   Clock::time_point updated_at{};

@@ -227,7 +227,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 }  // namespace
 
 void Server::Impl::accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept(net::make_strand(io), [this, &acceptor](error_code ec, tcp::socket socket) {
+  // One thread needs no strand; with several, each connection's handlers run on its own strand.
+  auto on_accept = [this, &acceptor](error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
       error_code ignored;
@@ -241,7 +242,9 @@ void Server::Impl::accept(tcp::acceptor& acceptor) {
       }
     }
     accept(acceptor);
-  });
+  };
+  if (options.threads > 1) acceptor.async_accept(net::make_strand(io), std::move(on_accept));
+  else acceptor.async_accept(io, std::move(on_accept));
 }
 
 bool split_host_port(std::string_view address, std::string& host, std::uint16_t& port) {
