@@ -98,40 +98,51 @@ void Controller::build_informers(const std::string& ns) {
     queue_.add(std::string(kSecretPrefix) + kube::object_key(*object));
   }));
 
-  auto core = informer_options(kube::gvr::secrets(), ns);
-  core.field_selector = kCoreSecretSelector;
-  set.core_secrets = std::make_unique<kube::Informer>(api_, core);
   auto* connections = set.connections.get();
   auto* secrets = set.secrets.get();
-  set.core_secrets->add_handlers(enqueue_with([this, connections, secrets](const kube::ObjectPtr& object) {
-    const auto key = kube::object_key(*object);
-    for (const auto& owner : connections->cache().keys_by_index(kSecretRefIndex, key))
-      queue_.add(std::string(kConnectionPrefix) + owner);
-    for (const auto& owner : secrets->cache().keys_by_index(kSecretRefIndex, key))
-      queue_.add(std::string(kSecretPrefix) + owner);
-  }));
-
-  auto stores = informer_options(kube::gvr::secrets(), ns);
-  stores.label_selector = std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue);
-  set.stores = std::make_unique<kube::Informer>(api_, stores);
-  set.stores->add_index(kube::kNamespaceIndex, kube::namespace_index());
-  kube::EventHandlers store_handlers;
-  auto on_store = [this](const kube::ObjectPtr& object, bool deleted) {
-    const auto kind = label(*object, store::kKindLabel);
-    const auto owner = label(*object, store::kNameLabel);
-    const auto ns = kube::namespace_of(*object);
-    if (kind == "Connection" && !owner.empty()) queue_.add(std::string(kConnectionPrefix) + kube::key_of(ns, owner));
-    else if (kind == "Secret" && !owner.empty()) queue_.add(std::string(kSecretPrefix) + kube::key_of(ns, owner));
-    else if (deleted && kube::name_of(*object) == store::kProjectedKeyringName) {
-      keys_.forget(ns);   // re-created by the next reconcile of the namespace
-      enqueue_namespace(ns);
-    }
-  };
-  store_handlers.on_add = [on_store](const kube::ObjectPtr& o) { on_store(o, false); };
-  store_handlers.on_update = [on_store](const kube::ObjectPtr&, const kube::ObjectPtr& o) { on_store(o, false); };
-  store_handlers.on_delete = [on_store](const kube::ObjectPtr& o) { on_store(o, true); };
-  set.stores->add_handlers(std::move(store_handlers));
+  set.core_secrets = std::make_unique<EventWatch>(
+      api_, EventWatch::Options{kube::gvr::secrets(), ns, "", kCoreSecretSelector},
+      [this, connections, secrets](const kube::WatchEvent& event) {
+        const auto key = kube::object_key(event.object);
+        for (const auto& owner : connections->cache().keys_by_index(kSecretRefIndex, key))
+          queue_.add(std::string(kConnectionPrefix) + owner);
+        for (const auto& owner : secrets->cache().keys_by_index(kSecretRefIndex, key))
+          queue_.add(std::string(kSecretPrefix) + owner);
+      },
+      [this] { enqueue_all(); });
+  set.stores = std::make_unique<EventWatch>(
+      api_,
+      EventWatch::Options{kube::gvr::secrets(), ns,
+                          std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue), ""},
+      [this](const kube::WatchEvent& event) { on_store_event(event); }, [this] { enqueue_all(); });
   sets_.emplace(ns, std::move(set));
+}
+
+void Controller::on_store_event(const kube::WatchEvent& event) {
+  const auto& object = event.object;
+  const auto kind = label(object, store::kKindLabel);
+  const auto owner = label(object, store::kNameLabel);
+  const auto ns = kube::namespace_of(object);
+  const bool deleted = event.type == "DELETED";
+  if (string_at(object, "type") == store::kSealedType) {
+    std::lock_guard lock(sealed_mutex_);
+    if (deleted) sealed_.erase(kube::object_key(object));
+    else sealed_.insert(kube::object_key(object));
+  }
+  if (kind == "Connection" && !owner.empty()) queue_.add(std::string(kConnectionPrefix) + kube::key_of(ns, owner));
+  else if (kind == "Secret" && !owner.empty()) queue_.add(std::string(kSecretPrefix) + kube::key_of(ns, owner));
+  else if (deleted && kube::name_of(object) == store::kProjectedKeyringName) {
+    keys_.forget(ns);   // re-created by the next reconcile of the namespace
+    enqueue_namespace(ns);
+  }
+}
+
+void Controller::enqueue_all() {
+  for (const auto& key : packs_->cache().keys()) queue_.add(std::string(kPackPrefix) + key);
+  for (auto& [ns, set] : sets_) {
+    for (const auto& key : set.connections->cache().keys()) queue_.add(std::string(kConnectionPrefix) + key);
+    for (const auto& key : set.secrets->cache().keys()) queue_.add(std::string(kSecretPrefix) + key);
+  }
 }
 
 void Controller::start_informers() {
@@ -157,16 +168,24 @@ void Controller::stop_informers() {
 bool Controller::wait_for_sync(std::chrono::steady_clock::time_point deadline) const {
   if (!packs_->wait_for_sync(deadline)) return false;
   for (const auto& [ns, set] : sets_)
-    for (const auto* informer : {set.connections.get(), set.secrets.get(), set.core_secrets.get(), set.stores.get()})
+    for (const auto* informer : {set.connections.get(), set.secrets.get()})
       if (!informer->wait_for_sync(deadline)) return false;
+  for (const auto& [ns, set] : sets_)
+    while (!set.core_secrets->synced() || !set.stores->synced()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   return true;
 }
 
 bool Controller::synced() const {
   if (!packs_->has_synced()) return false;
   for (const auto& [ns, set] : sets_)
-    for (const auto* informer : {set.connections.get(), set.secrets.get(), set.core_secrets.get(), set.stores.get()})
+  {
+    for (const auto* informer : {set.connections.get(), set.secrets.get()})
       if (!informer->has_synced()) return false;
+    if (!set.core_secrets->synced() || !set.stores->synced()) return false;
+  }
   return true;
 }
 
@@ -183,11 +202,21 @@ ObjectPtr Controller::find(Source source, std::string_view ns, std::string_view 
   switch (source) {
     case Source::connection: return set->connections->cache().get(ns, name);
     case Source::dragops_secret: return set->secrets->cache().get(ns, name);
-    case Source::core_secret: return set->core_secrets->cache().get(ns, name);
-    case Source::store: return set->stores->cache().get(ns, name);
+    case Source::core_secret:
+    case Source::store:
     case Source::pack: break;
   }
   return nullptr;
+}
+
+kube::Result<ObjectPtr> Controller::fetch(Source source, std::string_view ns, std::string_view name) const {
+  if (source != Source::core_secret && source != Source::store) return find(source, ns, name);
+  auto object = api_.get(kube::gvr::secrets(), ns, name);
+  if (!object) {
+    if (object.error().not_found()) return ObjectPtr{};
+    return object.error();
+  }
+  return std::make_shared<const json::object>(std::move(*object));
 }
 
 void Controller::enqueue_namespace(const std::string& ns) {
@@ -231,17 +260,25 @@ void Controller::worker() {
   }
 }
 
-std::set<std::uint32_t> Controller::versions_in_use(const std::string& ns) const {
+std::optional<std::set<std::uint32_t>> Controller::versions_in_use(const std::string& ns) const {
   std::set<std::uint32_t> versions;
-  const auto* set = set_for(ns);
-  if (!set) return {0};   // unknown: block retirement
-  for (const auto& object : set->stores->cache().by_index(kube::kNamespaceIndex, ns)) {
-    if (string_at(*object, "type") != store::kSealedType) continue;
-    auto parsed = store::parse_store(*object);
-    if (!parsed) continue;
-    for (const auto& [item, envelope] : parsed->envelopes)
-      if (auto version = crypto::key_version_of(envelope)) versions.insert(*version);
-  }
+  kube::ListOptions options;
+  options.label_selector = std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue);
+  options.limit = 500;
+  do {
+    auto page = api_.list(kube::gvr::secrets(), ns, options);
+    if (!page) return std::nullopt;   // unknown: nothing is retired on this pass
+    for (const auto& item : page->at("items").as_array()) {
+      const auto& object = item.as_object();
+      if (string_at(object, "type") != store::kSealedType) continue;
+      auto parsed = store::parse_store(object);
+      if (!parsed) continue;
+      for (const auto& [entry, envelope] : parsed->envelopes)
+        if (auto version = crypto::key_version_of(envelope)) versions.insert(*version);
+    }
+    const auto* metadata = object_at(*page, "metadata");
+    options.continue_token = metadata ? std::string(string_at(*metadata, "continue")) : "";
+  } while (!options.continue_token.empty());
   return versions;
 }
 
@@ -249,11 +286,10 @@ void Controller::maintain_keys() {
   auto report = keys_.maintain([this](const std::string& ns) { return versions_in_use(ns); });
   for (const auto& ns : report.promoted) enqueue_namespace(ns);
   metrics_.set_key_versions(keys_.version_counts());
-  std::size_t sealed = 0;
-  for (const auto& [ns, set] : sets_)
-    for (const auto& object : set.stores->cache().list())
-      if (string_at(*object, "type") == store::kSealedType) ++sealed;
-  metrics_.set_sealed_objects(sealed);
+  {
+    std::lock_guard lock(sealed_mutex_);
+    metrics_.set_sealed_objects(sealed_.size());
+  }
   metrics_.set_queue_depth(queue_.depth());
 }
 

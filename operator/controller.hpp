@@ -1,7 +1,9 @@
 #pragma once
-// The controller: informers on our three kinds, on the core Secrets they reference and on the
-// store objects; a work queue fed by them; N workers running the Reconciler; and the key
-// maintenance loop (rotation, retirement, projection repair).
+// The controller: informers (with caches) on our three kinds; cache-less watches on the core
+// Secrets they reference and on the store objects (read fresh when a reconcile needs them, so
+// memory does not grow with every Secret in the cluster); a work queue fed by all of them; N
+// workers running the Reconciler; and the key maintenance loop (rotation, retirement,
+// projection repair).
 //
 // Informers run from start() (a standby warms its caches); workers and key maintenance run
 // only inside run(), which the leader calls. run() returns after stop is requested and every
@@ -11,6 +13,7 @@
 #include "kube/informer.hpp"
 #include "kube/work_queue.hpp"
 #include "operator/event_sink.hpp"
+#include "operator/event_watch.hpp"
 #include "operator/keys.hpp"
 #include "operator/lookup.hpp"
 #include "operator/metrics.hpp"
@@ -20,6 +23,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -48,6 +53,7 @@ class Controller final : public Lookup {
   bool running() const { return running_.load(); }
 
   ObjectPtr find(Source source, std::string_view ns, std::string_view name) const override;
+  kube::Result<ObjectPtr> fetch(Source source, std::string_view ns, std::string_view name) const override;
 
   // Keys, for tests and logs: "Connection/ns/name", "Secret/ns/name", "IntegrationPack/name".
   void enqueue_namespace(const std::string& ns);
@@ -56,8 +62,8 @@ class Controller final : public Lookup {
   struct InformerSet {
     std::unique_ptr<kube::Informer> connections;
     std::unique_ptr<kube::Informer> secrets;        // dragops Secrets
-    std::unique_ptr<kube::Informer> core_secrets;   // referenced credentials
-    std::unique_ptr<kube::Informer> stores;         // managed-by dragops-operator
+    std::unique_ptr<EventWatch> core_secrets;       // referenced credentials (no cache)
+    std::unique_ptr<EventWatch> stores;             // managed-by dragops-operator (no cache)
   };
 
   void build_informers(const std::string& ns);
@@ -65,7 +71,9 @@ class Controller final : public Lookup {
   void worker();
   void process(const std::string& key);
   void maintain_keys();
-  std::set<std::uint32_t> versions_in_use(const std::string& ns) const;
+  std::optional<std::set<std::uint32_t>> versions_in_use(const std::string& ns) const;
+  void on_store_event(const kube::WatchEvent& event);
+  void enqueue_all();
 
   kube::Api& api_;
   KeyManager& keys_;
@@ -76,6 +84,8 @@ class Controller final : public Lookup {
   kube::WorkQueue queue_;
   Reconciler reconciler_;
   std::atomic<bool> running_{false};
+  mutable std::mutex sealed_mutex_;
+  std::set<std::string> sealed_;   // "ns/name" of every store object seen (for the gauge)
 };
 
 }  // namespace dragops::op

@@ -172,7 +172,7 @@ boost::system::result<void, Error> KeyManager::write(const std::string& ns, Entr
 }
 
 KeyManager::MaintenanceReport KeyManager::maintain(
-    const std::function<std::set<std::uint32_t>(const std::string&)>& versions_in_use) {
+    const std::function<std::optional<std::set<std::uint32_t>>(const std::string&)>& versions_in_use) {
   MaintenanceReport report;
   // The rotation request on the root key.
   auto root_object = api_.get(kube::gvr::secrets(), options_.operator_namespace, store::kRootKeyName);
@@ -242,10 +242,11 @@ KeyManager::MaintenanceReport KeyManager::maintain(
       report.rotation_in_progress = true;
       if (rotated_at && now - *rotated_at < options_.retire_grace) continue;
       const auto in_use = versions_in_use(ns);
+      if (!in_use) continue;
       crypto::Keyring next = ring;
       std::vector<std::uint32_t> retired;
       for (auto version : ring.versions())
-        if (version != ring.primary() && !in_use.contains(version) && next.retire(version)) retired.push_back(version);
+        if (version != ring.primary() && !in_use->contains(version) && next.retire(version)) retired.push_back(version);
       if (retired.empty()) continue;
       if (auto r = write(ns, entry, next, {}); !r) {
         log::warn("key rotation step failed", {{"namespace", json::value(ns)}, {"step", "retire"}, {"error", json::value(r.error())}});

@@ -54,14 +54,15 @@ class KeyManager {
   boost::system::result<RingPtr, std::string> ring(const std::string& app_namespace);
 
   // One pass of rotation and repair over every namespace with a ring. versions_in_use(ns) gives
-  // every key version an envelope of a store in ns names. Returns the namespaces whose primary
+  // every key version an envelope of a store in ns names (nullopt: unknown, nothing is retired). Returns the namespaces whose primary
   // changed (re-enqueue their resources).
   struct MaintenanceReport {
     std::vector<std::string> promoted;
     std::vector<std::string> retired;       // "ns/version"
     bool rotation_in_progress = false;
   };
-  MaintenanceReport maintain(const std::function<std::set<std::uint32_t>(const std::string&)>& versions_in_use);
+  MaintenanceReport maintain(
+      const std::function<std::optional<std::set<std::uint32_t>>(const std::string&)>& versions_in_use);
 
   // Number of key versions per namespace (for dragops_key_versions).
   std::map<std::string, std::size_t> version_counts() const;

@@ -2,6 +2,8 @@
 // Read access to the informer caches, by what the reconcilers need. The binary backs it with
 // kube informers; tests back it with a map.
 
+#include "kube/api.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <memory>
@@ -18,6 +20,11 @@ class Lookup {
   virtual ~Lookup() = default;
   // ns is "" for IntegrationPacks. nullptr: not in the cache.
   virtual ObjectPtr find(Source source, std::string_view ns, std::string_view name) const = 0;
+  // Like find, but may read through to the API server (core Secrets and stores are not cached).
+  // nullptr: it does not exist; an error: it could not be read (the pass is retried).
+  virtual kube::Result<ObjectPtr> fetch(Source source, std::string_view ns, std::string_view name) const {
+    return find(source, ns, name);
+  }
 };
 
 }  // namespace dragops::op

@@ -49,31 +49,42 @@ PackLookup Reconciler::find_pack(const std::string& pack_name) const {
   return out;
 }
 
-ReferencedSecrets Reconciler::find_secrets(const json::object& resource, store::Kind kind, const std::string& ns) const {
+kube::Result<ReferencedSecrets> Reconciler::find_secrets(const json::object& resource, store::Kind kind,
+                                                         const std::string& ns) const {
   ReferencedSecrets out;
   for (const auto& name : referenced_secrets(resource, kind)) {
-    auto object = lookup_.find(Source::core_secret, ns, name);
-    if (object) out.emplace(name, decode_secret_data(*object));
+    auto object = lookup_.fetch(Source::core_secret, ns, name);
+    if (!object) return object.error();
+    if (*object) out.emplace(name, decode_secret_data(**object));
     else out.emplace(name, std::nullopt);
   }
   return out;
 }
 
-std::optional<ExistingStore> Reconciler::find_store(store::Kind kind, const std::string& ns, const std::string& name,
-                                                    const crypto::Keyring* ring, ObjectPtr& object) const {
-  object = lookup_.find(Source::store, ns, store::store_name(kind, name));
-  if (!object) return std::nullopt;
+kube::Result<std::optional<ExistingStore>> Reconciler::find_store(store::Kind kind, const std::string& ns,
+                                                                  const std::string& name, const crypto::Keyring* ring,
+                                                                  ObjectPtr& object) const {
+  auto fetched = lookup_.fetch(Source::store, ns, store::store_name(kind, name));
+  if (!fetched) return fetched.error();
+  object = *fetched;
+  if (!object) return std::optional<ExistingStore>{};
   auto parsed = store::parse_store(*object);
   if (!parsed) {
     // Not ours to read (or damaged): treat as present but unopenable, so it is overwritten.
     ExistingStore broken;
     broken.store.owner.kind = kind;
-    return broken;
+    return std::optional<ExistingStore>(std::move(broken));
   }
   ExistingStore existing{std::move(*parsed), std::nullopt};
   if (ring)
     if (auto opened = store::open_items(existing.store, *ring)) existing.opened = std::move(*opened);
-  return existing;
+  return std::optional<ExistingStore>(std::move(existing));
+}
+
+Outcome Reconciler::read_failed(std::string_view kind, const kube::Status& error,
+                                std::chrono::steady_clock::time_point started) {
+  metrics_.reconciled(kind, "error", std::chrono::steady_clock::now() - started);
+  return {Outcome::Kind::error, {}, "read failed: " + error.reason};
 }
 
 Outcome Reconciler::finish(const kube::Gvr& gvr, std::string_view kind, const json::object& resource,
@@ -126,10 +137,14 @@ Outcome Reconciler::reconcile_connection(const std::string& ns, const std::strin
   observe_keys(o, keys_, ring);
   if (!o.resource.deleting && !o.resource.revoked) {
     o.pack = find_pack(o.spec.pack);
-    o.secrets = find_secrets(*object, store::Kind::connection, ns);
+    auto secrets = find_secrets(*object, store::Kind::connection, ns);
+    if (!secrets) return read_failed("Connection", secrets.error(), started);
+    o.secrets = std::move(*secrets);
   }
   ObjectPtr store_object;
-  o.store = find_store(store::Kind::connection, ns, name, ring.get(), store_object);
+  auto existing = find_store(store::Kind::connection, ns, name, ring.get(), store_object);
+  if (!existing) return read_failed("Connection", existing.error(), started);
+  o.store = std::move(*existing);
   o.now = format_time(clock_());
   const auto decision = decide_connection(o);
   return finish(kube::gvr::connections(), "Connection", *object, decision, store_object, ring.get(), started);
@@ -147,9 +162,15 @@ Outcome Reconciler::reconcile_secret(const std::string& ns, const std::string& n
   o.spec = parse_secret_spec(*object);
   RingPtr ring;
   observe_keys(o, keys_, ring);
-  if (!o.resource.deleting && !o.resource.revoked) o.secrets = find_secrets(*object, store::Kind::secret, ns);
+  if (!o.resource.deleting && !o.resource.revoked) {
+    auto secrets = find_secrets(*object, store::Kind::secret, ns);
+    if (!secrets) return read_failed("Secret", secrets.error(), started);
+    o.secrets = std::move(*secrets);
+  }
   ObjectPtr store_object;
-  o.store = find_store(store::Kind::secret, ns, name, ring.get(), store_object);
+  auto existing = find_store(store::Kind::secret, ns, name, ring.get(), store_object);
+  if (!existing) return read_failed("Secret", existing.error(), started);
+  o.store = std::move(*existing);
   o.now = format_time(clock_());
   const auto decision = decide_secret(o);
   return finish(kube::gvr::dragops_secrets(), "Secret", *object, decision, store_object, ring.get(), started);

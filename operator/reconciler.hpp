@@ -34,9 +34,11 @@ class Reconciler {
 
  private:
   PackLookup find_pack(const std::string& pack_name) const;
-  ReferencedSecrets find_secrets(const boost::json::object& resource, store::Kind kind, const std::string& ns) const;
-  std::optional<ExistingStore> find_store(store::Kind kind, const std::string& ns, const std::string& name,
-                                          const crypto::Keyring* ring, ObjectPtr& object) const;
+  kube::Result<ReferencedSecrets> find_secrets(const boost::json::object& resource, store::Kind kind,
+                                               const std::string& ns) const;
+  kube::Result<std::optional<ExistingStore>> find_store(store::Kind kind, const std::string& ns, const std::string& name,
+                                                        const crypto::Keyring* ring, ObjectPtr& object) const;
+  Outcome read_failed(std::string_view kind, const kube::Status& error, std::chrono::steady_clock::time_point started);
   Outcome finish(const kube::Gvr& gvr, std::string_view kind, const boost::json::object& resource,
                  const Decision& decision, const ObjectPtr& store_object, const crypto::Keyring* ring,
                  std::chrono::steady_clock::time_point started);

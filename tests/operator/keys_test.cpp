@@ -79,7 +79,7 @@ TEST_F(KeysFixture, RotationAddsPromotesAndRetiresKeepingEveryStoreOpenable) {
   const crypto::Context context{"team-a", "Connection", "jira", "u", "api_token"};
   auto sealed_v1 = crypto::seal(*ring, context, crypto::SecretBytes::from_string("v").span());
   std::set<std::uint32_t> in_use{1};
-  auto usage = [&](const std::string&) { return in_use; };
+  auto usage = [&](const std::string&) -> std::optional<std::set<std::uint32_t>> { return in_use; };
 
   request_rotation("r1");
   auto step1 = keys.maintain(usage);   // add version 2, not primary
@@ -112,12 +112,23 @@ TEST_F(KeysFixture, RotationAddsPromotesAndRetiresKeepingEveryStoreOpenable) {
   EXPECT_FALSE(idle.rotation_in_progress);
 }
 
+TEST_F(KeysFixture, RetiresNothingWhileUsageIsUnknown) {
+  ASSERT_TRUE(keys.ensure_root_key().has_value());
+  ASSERT_TRUE(keys.ring("team-a").has_value());
+  request_rotation("r1");
+  auto unknown = [](const std::string&) -> std::optional<std::set<std::uint32_t>> { return std::nullopt; };
+  keys.maintain(unknown);
+  keys.maintain(unknown);
+  EXPECT_TRUE(keys.maintain(unknown).retired.empty());
+  EXPECT_EQ(projected("team-a").versions(), (std::vector<std::uint32_t>{1, 2}));
+}
+
 TEST_F(KeysFixture, WaitsThePropagationDelayBeforePromoting) {
   KeyManager slow{api, {"dragops-system", 0s, 60s, 0s}, [this] { return now; }};
   ASSERT_TRUE(slow.ensure_root_key().has_value());
   ASSERT_TRUE(slow.ring("team-a").has_value());
   request_rotation("r1");
-  auto usage = [](const std::string&) { return std::set<std::uint32_t>{1}; };
+  auto usage = [](const std::string&) -> std::optional<std::set<std::uint32_t>> { return std::set<std::uint32_t>{1}; };
   slow.maintain(usage);
   EXPECT_TRUE(slow.maintain(usage).promoted.empty());
   now += 61s;
@@ -128,7 +139,7 @@ TEST_F(KeysFixture, RotatesOnASchedule) {
   KeyManager scheduled{api, {"dragops-system", 3600s, 0s, 0s}, [this] { return now; }};
   ASSERT_TRUE(scheduled.ensure_root_key().has_value());
   ASSERT_TRUE(scheduled.ring("team-a").has_value());
-  auto usage = [](const std::string&) { return std::set<std::uint32_t>{}; };
+  auto usage = [](const std::string&) -> std::optional<std::set<std::uint32_t>> { return std::set<std::uint32_t>{}; };
   scheduled.maintain(usage);
   EXPECT_EQ((*scheduled.ring("team-a"))->versions().size(), 1u);
   now += 3601s;

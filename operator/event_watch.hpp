@@ -1,0 +1,45 @@
+#pragma once
+// A watch that keeps no cache: it only turns changes into callbacks. Used for the core Secrets
+// that Connections reference and for the store objects, whose content the reconciler reads
+// fresh (GET) when it needs it, so the operator's memory does not grow with every Secret in the
+// cluster. Starts from a one-item list's resourceVersion; after 410 Gone it lists again and
+// calls on_resync (the caller re-enqueues everything that might have missed an event).
+
+#include "kube/api.hpp"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+namespace dragops::op {
+
+class EventWatch {
+ public:
+  struct Options {
+    kube::Gvr gvr;
+    std::string ns;
+    std::string label_selector;
+    std::string field_selector;
+  };
+  using OnEvent = std::function<void(const kube::WatchEvent&)>;
+
+  EventWatch(kube::Api& api, Options options, OnEvent on_event, std::function<void()> on_resync);
+  ~EventWatch();
+
+  void start();
+  void stop();
+  bool synced() const { return synced_.load(); }
+
+ private:
+  void run(std::stop_token stop);
+
+  kube::Api& api_;
+  Options options_;
+  OnEvent on_event_;
+  std::function<void()> on_resync_;
+  std::atomic<bool> synced_{false};
+  std::jthread thread_;
+};
+
+}  // namespace dragops::op
