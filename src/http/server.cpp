@@ -69,7 +69,7 @@ boost::system::result<std::shared_ptr<net::ssl::context>, std::string> make_tls_
   ctx->use_certificate_chain(net::buffer(pem.certificate_chain), ec);
   if (ec) return std::string("certificate chain does not parse: ") + ec.message();
   ctx->use_private_key(net::buffer(pem.private_key), net::ssl::context::pem, ec);
-  if (ec) return std::string("private key does not parse: ") + ec.message();
+  if (ec) return std::string("private key does not parse or does not match the certificate: ") + ec.message();
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) return std::string("private key does not match the certificate");
   return ctx;
 }
