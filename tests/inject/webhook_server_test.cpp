@@ -42,6 +42,7 @@ TEST(WebhookServer, ServesAdmissionOverTlsWithTheManagedCertificateAndGrantsTheS
   auto certificates = parse_certificate_secret(*secret);
   ASSERT_TRUE(certificates);
   char tmpl[] = "/tmp/dragops-webhook-test-XXXXXX";
+  char tmpl2[] = "/tmp/dragops-webhook-test-XXXXXX";
   fs::path dir = ::mkdtemp(tmpl);
   std::ofstream(dir / "ca.crt") << certificates->ca_bundle;
   json::object review{{"apiVersion", "admission.k8s.io/v1"},
@@ -73,6 +74,32 @@ TEST(WebhookServer, ServesAdmissionOverTlsWithTheManagedCertificateAndGrantsTheS
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_TRUE(cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-runner"));
+
+  // A dry run is answered the same way but grants nothing.
+  review["request"].as_object()["dryRun"] = true;
+  review["request"].as_object()["object"].as_object()["spec"].as_object()["serviceAccountName"] = "dry";
+  dir = ::mkdtemp(tmpl2);
+  std::ofstream(dir / "ca.crt") << certificates->ca_bundle;
+  std::ofstream(dir / "review.json") << json::serialize(review);
+  answer = run("curl -sS --max-time 10 --cacert " + (dir / "ca.crt").string() + " --resolve " + host + ":" + port +
+               ":127.0.0.1 --data-binary @" + (dir / "review.json").string() + " https://" + host + ":" + port +
+               "/mutate-pods 2>&1");
+  EXPECT_NE(answer.find("JSONPatch"), std::string::npos) << answer;
+  // Then a real admission for another account: grants are queued in order, so once its Role
+  // exists, a grant for the dry run would have been made already.
+  review["request"].as_object()["dryRun"] = false;
+  review["request"].as_object()["object"].as_object()["spec"].as_object()["serviceAccountName"] = "later";
+  std::ofstream(dir / "review.json") << json::serialize(review);
+  run("curl -sS --max-time 10 --cacert " + (dir / "ca.crt").string() + " --resolve " + host + ":" + port +
+      ":127.0.0.1 --data-binary @" + (dir / "review.json").string() + " https://" + host + ":" + port + "/mutate-pods");
+  fs::remove_all(dir);
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-later") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-later"));
+  EXPECT_FALSE(cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-dry"));
   server.stop();
 }
 

@@ -1,4 +1,5 @@
 #include "api_handler.hpp"
+#include "metrics.hpp"
 
 #include "crypto/base64.hpp"
 #include "crypto/envelope.hpp"
@@ -302,6 +303,55 @@ TEST(ParseRfc3339, ReadsUtcFractionsAndOffsets) {
   EXPECT_EQ(Clock::to_time_t(t), 1893456000);
   EXPECT_FALSE(parse_rfc3339("2030-01-01 00:00:00", t));
   EXPECT_FALSE(parse_rfc3339("yesterday", t));
+}
+
+}  // namespace
+}  // namespace dragops::sidecar
+
+namespace dragops::sidecar {
+namespace {
+
+TEST(AuditLog, WritesOneLinePerRequestWithoutTheValueOrTheToken) {
+  Config config;
+  config.pod_namespace = "team-a";
+  config.pod_name = "run-7";
+  config.connections = {"vt"};
+  StoreCache cache;
+  cache.track(Kind::connection, "vt");
+  auto keyring = std::make_shared<crypto::Keyring>(crypto::Keyring::generate());
+  cache.set_keyring(keyring);
+  const std::string canary(kCanary);
+  auto sealed = crypto::seal(*keyring, {"team-a", "Connection", "vt", "uid-vt", "api_key"},
+                             std::span(reinterpret_cast<const std::uint8_t*>(canary.data()), canary.size()));
+  cache.set_present(Kind::connection, "vt",
+                    json::object{{"metadata", {{"annotations", {{"dragops.io/uid", "uid-vt"}}}}},
+                                 {"data", {{"field.api_key", crypto::base64_encode(sealed)}}}},
+                    Clock::now());
+  SidecarMetrics metrics;
+  ApiHandler handler(config, cache, crypto::SecretBytes::from_string(kToken), [] { return Clock::now(); }, metrics);
+  http::Request request;
+  request.method = "GET";
+  request.target = "/v1/connections/vt/token";
+  request.headers = {{"host", "127.0.0.1:8900"}, {"authorization", "Bearer " + std::string(kToken)}};
+
+  ::testing::internal::CaptureStderr();
+  auto response = handler(request);
+  request.headers.pop_back();
+  auto refused = handler(request);
+  std::string log = ::testing::internal::GetCapturedStderr();
+
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, kCanary);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
+  EXPECT_NE(log.find(R"("msg":"audit")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("pod":"run-7")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("item":"vt")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("outcome":"unauthorized")"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kCanary), std::string::npos);
+  EXPECT_EQ(log.find(kToken), std::string::npos);
+  EXPECT_EQ(metrics.requests("connection_token", 200), 1);
+  EXPECT_EQ(metrics.requests("connection_token", 401), 1);
 }
 
 }  // namespace
