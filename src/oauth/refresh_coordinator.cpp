@@ -125,6 +125,9 @@ RefreshOutcome RefreshCoordinator::refresh_if_due(std::stop_token stop) {
   std::lock_guard lock(mutex_);
   const auto first = store_.read();
   if (!first) {
+    if (first.error() == StoreError::not_found) {
+      return failure(reason::kAwaitingAuthorization, "no tokens stored yet", {});
+    }
     return failure(reason::kStoreUnavailable, std::string("store read failed: ") + std::string(to_string(first.error())),
                    {});
   }

@@ -43,6 +43,7 @@ inline constexpr std::string_view kRefreshFailed = "RefreshFailed";            /
 inline constexpr std::string_view kReauthorizationRequired = "ReauthorizationRequired";  // invalid_grant / no RT
 inline constexpr std::string_view kStoreUnavailable = "StoreUnavailable";
 inline constexpr std::string_view kLeaseUnavailable = "LeaseUnavailable";
+inline constexpr std::string_view kAwaitingAuthorization = "AwaitingAuthorization";  // no tokens stored yet
 }  // namespace reason
 
 struct CoordinatorOptions {

@@ -271,6 +271,18 @@ TEST(RefreshCoordinator, RefreshesATokenSetBootstrappedWithOnlyARefreshToken) {
   EXPECT_FALSE(outcome.tokens.access_token.empty());
 }
 
+TEST(RefreshCoordinator, SaysItAwaitsAuthorizationWhileNoTokensAreStored) {
+  FakeClock clock;
+  FakeApi api;
+  RotatingProvider provider(clock, 3600s);
+  InMemoryTokenStore empty;
+  RefreshCoordinator coordinator(empty, provider, api, clock, half(), "team-a", "github", options("pod-a"));
+  const auto outcome = coordinator.refresh_if_due();
+  EXPECT_EQ(outcome.result, RefreshResult::failed);
+  EXPECT_EQ(outcome.reason, reason::kAwaitingAuthorization);
+  EXPECT_EQ(provider.refresh_calls(), 0);
+}
+
 TEST(RefreshCoordinator, KeepsTokenValuesOutOfItsMessages) {
   Rig rig;
   rig.provider.fail_next(1);
