@@ -17,7 +17,7 @@ threads=1
 
 export DRAGOPS_APISERVER_BINARY=$build/tests/apiserver/dragops-apiserver
 export DRAGOPS_OPERATOR_BINARY=$build/operator/dragops-operator
-export DRAGOPS_SIDECAR_BINARY=$build/sidecar/dragops-sidecar
+export DRAGOPS_SIDECAR_BINARY=${DRAGOPS_SIDECAR_BINARY:-$build/sidecar/dragops-sidecar}
 export DRAGOPS_SOURCE_DIR=$root
 for tool in wrk nginx taskset curl jq; do
   command -v $tool >/dev/null || { echo "bench_sidecar: $tool is not installed (make deps)"; exit 1; }
@@ -130,3 +130,9 @@ awk -v s="$sidecar_rps" -v n="$nginx_rps" 'BEGIN { printf "  ratio sidecar/nginx
 echo "sidecar resident memory: idle $((rss_idle / 1024)).$(( (rss_idle % 1024) * 10 / 1024 )) MiB, peak under load $((rss_load / 1024)).$(( (rss_load % 1024) * 10 / 1024 )) MiB (target < 10 MiB)"
 echo "sidecar start to ready (ms, 5 runs): $ready_times"
 echo "webhook admission (AdmissionReview over TLS, one connection): $(rps_of <<<"$webhook_out") req/s, p99 $(p99_of <<<"$webhook_out")"
+handler_bin=$build/bench/sidecar/bench_sidecar_handler
+if [ -x "$handler_bin" ]; then
+  handler_out=$("$handler_bin" 1 2>/dev/null)
+  echo "handler alone (no socket), 1 KiB /token: $(awk '$1=="handler" {print $2}' <<<"$handler_out") ns per answer; with metrics and the audit line: $(awk '$1=="handler_audited" {print $2}' <<<"$handler_out") ns"
+fi
+echo "machine load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (figures are only comparable within one run)"
