@@ -69,7 +69,7 @@ int main() {
   http::ServerOptions api_server_options;
   api_server_options.listen = config->listen;
   api_server_options.max_body_bytes = 64 * 1024;
-  http::Server api_server(api_server_options, [&api_handler](const http::Request& r) { return api_handler(r); });
+  auto api_server = std::make_unique<http::Server>(api_server_options, [&api_handler](const http::Request& r) { return api_handler(r); });
 
   HealthHandler health_handler(cache, metrics, now);
   http::ServerOptions health_options;
@@ -77,7 +77,19 @@ int main() {
   health_options.max_body_bytes = 1024;
   http::Server health_server(health_options, [&health_handler](const http::Request& r) { return health_handler(r); });
 
-  if (auto started = api_server.start(); !started) return fail(started.error());
+  if (auto started = api_server->start(); !started) {
+    // Pods where IPv6 is disabled have no ::1: serve IPv4 loopback alone rather than not at all.
+    std::vector<std::string> v4;
+    for (const auto& address : config->listen) {
+      if (address.empty() || address.front() != '[') v4.push_back(address);
+    }
+    if (v4.empty() || v4.size() == config->listen.size()) return fail(started.error());
+    log::warn("cannot listen on every API address; serving IPv4 loopback only",
+              {{"reason", boost::json::string_view(started.error())}});
+    api_server_options.listen = v4;
+    api_server = std::make_unique<http::Server>(api_server_options, [&api_handler](const http::Request& r) { return api_handler(r); });
+    if (auto again = api_server->start(); !again) return fail(again.error());
+  }
   if (auto started = health_server.start(); !started) return fail(started.error());
 
   std::vector<std::unique_ptr<StoreWatcher>> watchers;
@@ -89,7 +101,7 @@ int main() {
   }
   for (auto& watcher : watchers) watcher->start();
 
-  auto ports = api_server.ports();
+  auto ports = api_server->ports();
   auto health_ports = health_server.ports();
   log::info("serving", {{"namespace", boost::json::string_view(config->pod_namespace)},
                         {"pod", boost::json::string_view(config->pod_name)},
@@ -101,7 +113,7 @@ int main() {
   int signal = 0;
   sigwait(&signals, &signal);
   log::info("stopping", {{"signal", signal}});
-  api_server.stop();
+  api_server->stop();
   health_server.stop();
   for (auto& watcher : watchers) watcher->stop();
   keyring.stop();
