@@ -9,7 +9,7 @@ WERROR     ?= $(if $(CI),ON,OFF)
 FUZZ_SECONDS ?= 60
 
 # Debian bookworm packages the build and the tests use (see DEVELOPERS.md).
-DEB_PACKAGES := build-essential cmake ninja-build pkg-config git curl xxd \
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config git curl xxd jq \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
   libssl-dev openssl libyaml-cpp-dev prometheus-cpp-dev \
   libgtest-dev libgmock-dev googletest \

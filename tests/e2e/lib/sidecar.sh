@@ -10,7 +10,14 @@ ensure_namespace() {
   printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$1" | kubectl apply -f - >/dev/null
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port nothing listens on right now (bash only; a tiny race is acceptable in tests).
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
 
 # Starts the operator (webhook on a free port) and registers the webhook as the chart does:
 # Service dragops-webhook (443) whose Endpoints point at 127.0.0.1:<port>.
