@@ -20,6 +20,18 @@ kube::Result<void> fail(kube::Status status) { return {boost::system::in_place_e
 
 }  // namespace
 
+void Applier::remember(const std::string& key, const json::object& written) {
+  if (own_writes_) own_writes_->record(key, meta_string(written, "resourceVersion"));
+}
+
+namespace {
+std::string resource_key(const kube::Gvr& gvr, const json::object& resource) {
+  const std::string kind = gvr.resource == "connections" ? "Connection/" : gvr.resource == "secrets" ? "Secret/" : "IntegrationPack/";
+  const auto ns = meta_string(resource, "namespace");
+  return kind + (ns.empty() ? "" : std::string(ns) + "/") + std::string(meta_string(resource, "name"));
+}
+}  // namespace
+
 kube::Result<void> Applier::set_finalizer(const kube::Gvr& gvr, json::object& resource, bool present) {
   json::array finalizers;
   if (const auto* metadata = object_at(resource, "metadata"))
@@ -32,6 +44,7 @@ kube::Result<void> Applier::set_finalizer(const kube::Gvr& gvr, json::object& re
   auto patched = api_.patch(gvr, meta_string(resource, "namespace"), meta_string(resource, "name"), kube::PatchType::merge,
                             json::serialize(patch));
   if (!patched) return fail(patched.error());
+  remember(resource_key(gvr, resource), *patched);
   resource = std::move(*patched);
   return ok();
 }
@@ -47,10 +60,12 @@ kube::Result<void> Applier::write_store(const Decision& decision, const json::ob
     object["metadata"].as_object()["resourceVersion"] = meta_string(*existing_store, "resourceVersion");
     auto updated = api_.update(kube::gvr::secrets(), ns, object);
     if (!updated) return fail(updated.error());
+    remember("Store/" + ns + "/" + std::string(meta_string(*updated, "name")), *updated);
     return ok();
   }
   auto created = api_.create(kube::gvr::secrets(), ns, object);
   if (!created) return fail(created.error());   // AlreadyExists: the cache lags; retried from fresh state
+  remember("Store/" + ns + "/" + std::string(meta_string(*created, "name")), *created);
   return ok();
 }
 
@@ -91,6 +106,7 @@ kube::Result<ApplyCounts> Applier::apply(const kube::Gvr& gvr, const json::objec
     auto patched = api_.patch(gvr, meta_string(resource, "namespace"), meta_string(resource, "name"),
                               kube::PatchType::merge, json::serialize(patch), "status");
     if (!patched) return {boost::system::in_place_error, patched.error()};
+    remember(resource_key(gvr, resource), *patched);
     ++counts.status_writes;
   }
   for (const auto& event : decision.events) events_.emit(resource, event);

@@ -7,6 +7,7 @@
 #include "kube/api.hpp"
 #include "operator/decision.hpp"
 #include "operator/events.hpp"
+#include "operator/own_writes.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -23,7 +24,10 @@ struct ApplyCounts {
 
 class Applier {
  public:
-  Applier(kube::Api& api, EventSink& events) : api_(api), events_(events) {}
+  // own_writes (optional) learns the resourceVersion of every write, keyed "<Kind>/<ns>/<name>"
+  // for the resource and "Store/<ns>/<store name>" for its store.
+  Applier(kube::Api& api, EventSink& events, OwnWrites* own_writes = nullptr)
+      : api_(api), events_(events), own_writes_(own_writes) {}
 
   // resource: the CR as observed; existing_store: the store object as observed (if any);
   // ring: the namespace's data ring (needed only for a write).
@@ -35,8 +39,11 @@ class Applier {
                                  const crypto::Keyring& ring);
   kube::Result<void> set_finalizer(const kube::Gvr& gvr, boost::json::object& resource, bool present);
 
+  void remember(const std::string& key, const boost::json::object& written);
+
   kube::Api& api_;
   EventSink& events_;
+  OwnWrites* own_writes_;
 };
 
 }  // namespace dragops::op

@@ -49,10 +49,17 @@ kube::InformerOptions informer_options(kube::Gvr gvr, const std::string& ns) {
   return options;
 }
 
-kube::EventHandlers enqueue_with(std::function<void(const kube::ObjectPtr&)> enqueue) {
+// Updates that show exactly what this operator wrote (own_prefix + key at that
+// resourceVersion) are not enqueued again.
+kube::EventHandlers enqueue_with(std::function<void(const kube::ObjectPtr&)> enqueue, OwnWrites* own_writes = nullptr,
+                                 std::string own_prefix = {}) {
   kube::EventHandlers handlers;
   handlers.on_add = enqueue;
-  handlers.on_update = [enqueue](const kube::ObjectPtr&, const kube::ObjectPtr& object) { enqueue(object); };
+  handlers.on_update = [enqueue, own_writes, own_prefix](const kube::ObjectPtr&, const kube::ObjectPtr& object) {
+    if (own_writes && own_writes->consume(own_prefix + kube::object_key(*object), kube::resource_version_of(*object)))
+      return;
+    enqueue(object);
+  };
   handlers.on_delete = enqueue;
   return handlers;
 }
@@ -65,7 +72,7 @@ Controller::Controller(kube::Api& api, KeyManager& keys, EventSink& events, Metr
       keys_(keys),
       metrics_(metrics),
       options_(std::move(options)),
-      reconciler_(api, *this, keys, events, metrics, std::move(clock)) {
+      reconciler_(api, *this, keys, events, metrics, std::move(clock), &own_writes_) {
   if (options_.watch_namespaces.empty()) build_informers("");
   for (const auto& ns : options_.watch_namespaces) build_informers(ns);
 
@@ -87,16 +94,16 @@ void Controller::build_informers(const std::string& ns) {
   set.connections->add_index(kSecretRefIndex, secret_ref_index(store::Kind::connection));
   set.connections->add_index(kPackIndex, pack_index());
   set.connections->add_index(kube::kNamespaceIndex, kube::namespace_index());
-  set.connections->add_handlers(enqueue_with([this](const kube::ObjectPtr& object) {
-    queue_.add(std::string(kConnectionPrefix) + kube::object_key(*object));
-  }));
+  set.connections->add_handlers(enqueue_with(
+      [this](const kube::ObjectPtr& object) { queue_.add(std::string(kConnectionPrefix) + kube::object_key(*object)); },
+      &own_writes_, std::string(kConnectionPrefix)));
 
   set.secrets = std::make_unique<kube::Informer>(api_, informer_options(kube::gvr::dragops_secrets(), ns));
   set.secrets->add_index(kSecretRefIndex, secret_ref_index(store::Kind::secret));
   set.secrets->add_index(kube::kNamespaceIndex, kube::namespace_index());
-  set.secrets->add_handlers(enqueue_with([this](const kube::ObjectPtr& object) {
-    queue_.add(std::string(kSecretPrefix) + kube::object_key(*object));
-  }));
+  set.secrets->add_handlers(enqueue_with(
+      [this](const kube::ObjectPtr& object) { queue_.add(std::string(kSecretPrefix) + kube::object_key(*object)); },
+      &own_writes_, std::string(kSecretPrefix)));
 
   auto* connections = set.connections.get();
   auto* secrets = set.secrets.get();
@@ -129,6 +136,7 @@ void Controller::on_store_event(const kube::WatchEvent& event) {
     if (deleted) sealed_.erase(kube::object_key(object));
     else sealed_.insert(kube::object_key(object));
   }
+  if (!deleted && own_writes_.consume("Store/" + kube::object_key(object), kube::resource_version_of(object))) return;
   if (kind == "Connection" && !owner.empty()) queue_.add(std::string(kConnectionPrefix) + kube::key_of(ns, owner));
   else if (kind == "Secret" && !owner.empty()) queue_.add(std::string(kSecretPrefix) + kube::key_of(ns, owner));
   else if (deleted && kube::name_of(object) == store::kProjectedKeyringName) {

@@ -17,6 +17,7 @@
 #include "operator/keys.hpp"
 #include "operator/lookup.hpp"
 #include "operator/metrics.hpp"
+#include "operator/own_writes.hpp"
 #include "operator/reconciler.hpp"
 
 #include <atomic>
@@ -82,6 +83,7 @@ class Controller final : public Lookup {
   std::map<std::string, InformerSet> sets_;        // by namespace ("" = all)
   std::unique_ptr<kube::Informer> packs_;
   kube::WorkQueue queue_;
+  OwnWrites own_writes_;
   Reconciler reconciler_;
   std::atomic<bool> running_{false};
   mutable std::mutex sealed_mutex_;

@@ -128,21 +128,32 @@ void plan_store(Decision& decision, const Resource& resource, const std::optiona
 
 std::string_view event_type(std::string_view status) { return status == "True" ? "Normal" : "Warning"; }
 
-// Applies the new conditions; emits an event for every condition whose status or reason changed;
-// sets decision.status only if anything differs.
+// Applies the new conditions and sets decision.status only if anything differs. Every
+// condition whose status or reason changed is reported in ONE Event for the pass (one write,
+// not one per condition): reason and type from the first changed condition (Ready comes
+// first), message listing each transition.
 void finish_status(Decision& decision, const Resource& resource, std::vector<Condition> conditions,
                    std::optional<std::int64_t> key_version, std::string_view now) {
   Status next = resource.status;
   next.observed_generation = resource.generation;
   next.key_version = key_version;
+  std::optional<EventSpec> event;
   for (auto& condition : conditions) {
     const auto* before = resource.status.condition(condition.type);
-    if (!before || before->status != condition.status || before->reason != condition.reason)
-      decision.events.push_back({std::string(event_type(condition.status)), condition.reason,
-                                 condition.type + "=" + condition.status + ": " + condition.message});
+    if (!before || before->status != condition.status || before->reason != condition.reason) {
+      if (!event) {
+        event = EventSpec{std::string(event_type(condition.status)), condition.reason,
+                          condition.type + "=" + condition.status};
+        event->message += ": " + condition.message;
+      } else {
+        const auto colon = event->message.find(": ");
+        event->message.insert(colon, ", " + condition.type + "=" + condition.status);
+      }
+    }
     condition.observed_generation = resource.generation;
     set_condition(next.conditions, std::move(condition), now);
   }
+  if (event) decision.events.push_back(std::move(*event));
   if (!(next == resource.status)) decision.status = std::move(next);
 }
 

@@ -29,8 +29,13 @@ void observe_keys(Observation& o, KeyManager& keys, RingPtr& ring) {
 }  // namespace
 
 Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
-                       WallClock clock)
-    : api_(api), lookup_(lookup), keys_(keys), applier_(api, events), metrics_(metrics), clock_(std::move(clock)) {}
+                       WallClock clock, OwnWrites* own_writes)
+    : api_(api),
+      lookup_(lookup),
+      keys_(keys),
+      applier_(api, events, own_writes),
+      metrics_(metrics),
+      clock_(std::move(clock)) {}
 
 PackLookup Reconciler::find_pack(const std::string& pack_name) const {
   PackLookup out;

@@ -26,7 +26,7 @@ struct Outcome {
 class Reconciler {
  public:
   Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
-             WallClock clock);
+             WallClock clock, OwnWrites* own_writes = nullptr);
 
   Outcome reconcile_connection(const std::string& ns, const std::string& name);
   Outcome reconcile_secret(const std::string& ns, const std::string& name);

@@ -82,8 +82,10 @@ TEST(DecideConnection, SealsTheFieldsThePackNamesAndReportsReady) {
   EXPECT_EQ(d.status->condition(condition::kSealed)->status, "True");
   EXPECT_EQ(d.status->observed_generation, 1);
   EXPECT_EQ(d.status->key_version, 1);
-  ASSERT_EQ(d.events.size(), 2u);
+  ASSERT_EQ(d.events.size(), 1u);   // one Event reports both transitions
   EXPECT_EQ(d.events[0].type, "Normal");
+  EXPECT_EQ(d.events[0].reason, reason::kSealed);
+  EXPECT_EQ(d.events[0].message, "Ready=True, Sealed=True: 3 fields sealed with key version 1");
   EXPECT_FALSE(d.requeue_after);
 }
 
