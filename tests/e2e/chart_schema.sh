@@ -29,7 +29,8 @@ echo "--- wrong values are rejected by values.schema.json"
 rejects '- webhook.failurePolicy: webhook.failurePolicy must be one of the following: "Fail", "Ignore"' --set webhook.failurePolicy=Sometimes
 rejects '- replicaCount: Invalid type. Expected: integer, given: string' --set-json 'replicaCount="two"'
 rejects '- replicaCount: Must be greater than or equal to 1' --set replicaCount=0
-rejects '- logLevel: logLevel must be one of the following: "trace", "debug", "info", "warn", "error"' --set logLevel=verbose
+rejects '- logLevel: logLevel must be one of the following: "debug", "info", "warn", "error"' --set logLevel=verbose
+rejects '- workers: Must be greater than or equal to 1' --set workers=0
 rejects '- image.pullPolicy: image.pullPolicy must be one of the following: "Always", "IfNotPresent", "Never"' --set image.pullPolicy=Sometimes
 rejects '- (root): Additional property replicas is not allowed' --set replicas=2
 rejects '- webhook: Additional property failurePolcy is not allowed' --set webhook.failurePolcy=Ignore
@@ -40,6 +41,8 @@ rejects "- webhook.timeoutSeconds: Must be less than or equal to 30" --set webho
 rejects "- leaderElection.leaseDuration: Does not match pattern" --set-string leaderElection.leaseDuration=15
 rejects "- leaderElection.leaseDuration: Invalid type. Expected: string, given: integer" --set leaderElection.leaseDuration=15
 rejects "- keyRotationInterval: Does not match pattern" --set keyRotationInterval=monthly
+rejects "- leaderElection.retryPeriod: Does not match pattern" --set leaderElection.retryPeriod=1.5s
+rejects "- metrics.serviceMonitor.interval: Does not match pattern" --set metrics.serviceMonitor.interval=often
 rejects "- keyRotationInterval: Must validate one and only one schema (oneOf)" --set keyRotationInterval=7
 rejects "- watchNamespaces.0: Does not match pattern" --set 'watchNamespaces={Team_A}'
 rejects "- webhook.certManager.issuerRef.kind: webhook.certManager.issuerRef.kind must be one of the following" --set webhook.certManager.issuerRef.kind=Vault
@@ -49,7 +52,7 @@ for values in "$chart"/ci/*-values.yaml; do
   if out=$(render -f "$values") && [ -z "$out" ]; then echo "ok   accepts $(basename "$values")"; else fail "$(basename "$values") rejected: $out"; fi
 done
 for args in "--set resources.requests.cpu=0.5" "--set sidecar.resources.requests.memory=16M" \
-            "--set keyRotationInterval=0" "--set leaderElection.leaseDuration=1m30s" \
+            "--set keyRotationInterval=0" "--set leaderElection.leaseDuration=1m30s" "--set webhook.certManager.duration=2160h0.5m" \
             "--set podDisruptionBudget.minAvailable=50%" "--set image.tag=0.1.0@sha256:$(printf 'a%.0s' {1..64})"; do
   # shellcheck disable=SC2086
   if out=$(render $args) && [ -z "$out" ]; then echo "ok   accepts $args"; else fail "$args rejected: $out"; fi
