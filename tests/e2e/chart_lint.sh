@@ -51,7 +51,7 @@ fi
 
 echo "--- helm package: the symlinked files land in the archive as files, byte for byte"
 quiet_helm package "$chart" --destination "$work" >/dev/null
-mkdir "$work/unpacked" && tar -xzf "$work"/dragops-*.tgz -C "$work/unpacked"
+mkdir "$work/unpacked" && tar -xzmf "$work"/dragops-*.tgz -C "$work/unpacked"
 for f in "$repo"/crds/*.yaml "$repo"/packs/*.yaml; do
   rel=${f#"$repo"/}; [ "${rel%%/*}" = packs ] && rel="files/$rel"
   cmp -s "$f" "$work/unpacked/dragops/$rel" || fail "packaged chart: $rel differs from $f"
@@ -72,6 +72,10 @@ if out=$(quiet_helm template dragops "$chart" --set metrics.enabled=false --set 
 else
   grep -q 'metrics.serviceMonitor.enabled needs metrics.enabled=true' <<<"$out" || fail "unclear message: $out"
 fi
+if quiet_helm template dragops "$chart" --set replicaCount=1 | grep -q '^kind: PodDisruptionBudget$'; then
+  fail "a PodDisruptionBudget with a single replica would block node drains"
+fi
+quiet_helm template dragops "$chart" | grep -q '^kind: PodDisruptionBudget$' || fail "no PodDisruptionBudget with 2 replicas"
 echo "ok   guards"
 
 [ "$failures" -eq 0 ] || { echo "chart_lint: $failures failure(s)"; exit 1; }

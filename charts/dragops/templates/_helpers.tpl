@@ -60,9 +60,6 @@ namespaces) or by one Role per watched namespace. */}}
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
-- apiGroups: [events.k8s.io]
-  resources: [events]
-  verbs: [create, patch]
 # The webhook gives each injected ServiceAccount a Role and RoleBinding
 # (dragops-sidecar-<serviceAccount>) that can read only its store objects. Creating them needs no
 # `escalate` or `bind`: the rules granted (get/list/watch on named Secrets) are a subset of the
