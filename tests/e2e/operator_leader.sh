@@ -43,7 +43,9 @@ kubectl patch secret c1-credentials -n team-a --type merge -p "{\"data\":{\"api_
 wait_until 10 grep -q 'leader election: leading' "$WORK/$F.log" || fail "no handover"
 took=$(($(now_ms) - killed_at))
 echo "handover after SIGKILL: $took ms (lease duration 3000 ms, retry period 500 ms)"
-[ "$took" -le 4500 ] || fail "handover took $took ms, more than the lease duration plus a retry"
+# client-go semantics: the successor waits lease duration from when it last saw a renewal,
+# plus up to a jittered retry period; 2 s of slack for a loaded machine.
+[ "$took" -le 5000 ] || fail "handover took $took ms, more than the lease duration plus a retry and slack"
 kubectl wait --for=condition=Ready conn/c6 -n team-a --timeout=5s >/dev/null || fail "c6 was lost in the handover"
 printf 'api_key=changed-during-handover\n' >"$WORK/c1.expect"
 wait_until 5 "$PROBE" open-connection team-a c1 "$WORK/c1.expect" || fail "the change made during the handover was lost"
