@@ -76,6 +76,11 @@ if quiet_helm template dragops "$chart" --set replicaCount=1 | grep -q '^kind: P
   fail "a PodDisruptionBudget with a single replica would block node drains"
 fi
 quiet_helm template dragops "$chart" | grep -q '^kind: PodDisruptionBudget$' || fail "no PodDisruptionBudget with 2 replicas"
+webhook() { quiet_helm template dragops "$chart" --show-only templates/mutatingwebhookconfiguration.yaml "$@"; }
+webhook | grep -q 'dragops.io/inject: "true"' || fail "the webhook's objectSelector does not require dragops.io/inject=true"
+if webhook --set webhook.objectSelector.matchLabels=null | grep -q 'objectSelector:'; then
+  fail "webhook.objectSelector.matchLabels=null still renders an objectSelector"
+fi
 echo "ok   guards"
 
 [ "$failures" -eq 0 ] || { echo "chart_lint: $failures failure(s)"; exit 1; }
