@@ -63,6 +63,16 @@ HttpResponse json_response(int status, const json::value& body) {
   return r;
 }
 
+// RFC 7234 warn-value: the text is a quoted-string, so quotes and backslashes are escaped.
+std::string warning_header(const std::string& text) {
+  std::string quoted;
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return "299 - \"" + quoted + "\"";
+}
+
 std::string base_type(const std::string& content_type) {
   std::string t = trim(content_type.substr(0, content_type.find(';')));
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -269,7 +279,7 @@ Result<Outcome> Handler::serve_resource(const HttpRequest& request, const Route&
     } else {
       resp.body = to_json(with_version(*type, obj));
     }
-    for (const auto& w : warnings) resp.headers.emplace_back("Warning", "299 - \"" + w + "\"");
+    for (const auto& w : warnings) resp.headers.emplace_back("Warning", warning_header(w));
     return Outcome{resp, std::nullopt};
   };
 

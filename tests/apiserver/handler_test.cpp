@@ -139,5 +139,41 @@ TEST_F(HandlerTest, WatchRequestsBecomeWatchPlans) {
   EXPECT_FALSE(bad_selector.watch);
 }
 
+TEST_F(HandlerTest, WarnsAboutUnknownFieldsUnderWarnValidation) {
+  const char* crd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"things.example.test"},
+    "spec":{"group":"example.test","scope":"Namespaced","names":{"plural":"things","kind":"Thing"},
+      "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{
+        "spec":{"type":"object","properties":{"a":{"type":"string","maxLength":-1},"b":{"type":"string","minLength":2.5}}}}}}}]}})";
+  ASSERT_EQ(call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).response.status, 201);
+  // Odd numbers in a schema (negative, fractional) are read without throwing.
+  auto o = call("POST", "/apis/example.test/v1/namespaces/default/things?fieldValidation=Warn",
+                R"({"apiVersion":"example.test/v1","kind":"Thing","metadata":{"name":"t"},"spec":{"a":"","b":"xyz","c":1}})");
+  ASSERT_EQ(o.response.status, 201) << o.response.body;
+  ASSERT_EQ(o.response.headers.size(), 1u);
+  EXPECT_EQ(o.response.headers[0].first, "Warning");
+  EXPECT_EQ(o.response.headers[0].second, R"(299 - "unknown field \"spec.c\"")");
+  EXPECT_EQ(find_path(body(o), "spec.c"), nullptr) << "pruned";
+  auto bad = call("POST", "/apis/example.test/v1/namespaces/default/things?fieldValidation=Sometimes", "{}");
+  EXPECT_EQ(bad.response.status, 400);
+}
+
+TEST_F(HandlerTest, WatchPathsSelectByName) {
+  auto o = call("GET", "/api/v1/watch/namespaces/default/configmaps/one?resourceVersion=0");
+  ASSERT_TRUE(o.watch);
+  ASSERT_EQ(o.watch->spec.fields.requirements().size(), 1u);
+  EXPECT_EQ(o.watch->spec.fields.requirements()[0].field, "metadata.name");
+  EXPECT_EQ(o.watch->spec.ns, "default");
+}
+
+TEST_F(HandlerTest, ApplyPatchesCreateMissingObjects) {
+  auto o = call("PATCH", "/api/v1/namespaces/default/configmaps/applied?fieldManager=test",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: b\n", "application/apply-patch+yaml");
+  EXPECT_EQ(o.response.status, 201) << o.response.body;
+  o = call("PATCH", "/api/v1/namespaces/default/configmaps/applied?fieldManager=test",
+           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  c: d\n", "application/apply-patch+yaml");
+  EXPECT_EQ(o.response.status, 200);
+  EXPECT_EQ(string_at(body(o), "data.c"), "d");
+}
+
 }  // namespace
 }  // namespace dragops::apiserver

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -169,6 +170,24 @@ std::optional<std::string> base64_decode(std::string_view text) {
   if (n < 0) return std::nullopt;
   out.resize(static_cast<std::size_t>(n) - pad);
   return out;
+}
+
+std::int64_t int_of(const json::value& v, std::int64_t fallback) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) return v.get_uint64() > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(v.get_uint64());
+  if (v.is_double()) {
+    double d = v.get_double();
+    if (!(d == d)) return fallback;
+    if (d >= 9.2e18) return INT64_MAX;
+    if (d <= -9.2e18) return INT64_MIN;
+    return static_cast<std::int64_t>(d);
+  }
+  return fallback;
+}
+
+std::uint64_t count_of(const json::value& v) {
+  std::int64_t n = int_of(v, 0);
+  return n < 0 ? 0 : static_cast<std::uint64_t>(n);
 }
 
 bool json_equal(const json::value& a, const json::value& b) {

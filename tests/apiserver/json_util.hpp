@@ -45,4 +45,9 @@ std::optional<std::string> base64_decode(std::string_view text);
 // by value so 1 and 1.0 from different decoders are equal).
 bool json_equal(const json::value& a, const json::value& b);
 
+// Non-throwing numeric reads of values that came from outside (Boost.JSON's to_number<int>
+// throws on 1.5 or -1 for unsigned): clamped, truncated, `fallback` for non-numbers.
+std::int64_t int_of(const json::value& v, std::int64_t fallback = 0);
+std::uint64_t count_of(const json::value& v);
+
 }  // namespace dragops::apiserver

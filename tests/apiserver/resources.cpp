@@ -274,7 +274,7 @@ void Registry::install_crd(const json::object& crd) {
         const auto& col = c.get_object();
         PrinterColumn pc{string_at(col, "name"), string_at(col, "type"), string_at(col, "format"),
                          string_at(col, "description"), string_at(col, "jsonPath"), 0};
-        if (const auto* p = col.if_contains("priority"); p != nullptr && p->is_number()) pc.priority = p->to_number<int>();
+        if (const auto* p = col.if_contains("priority"); p != nullptr && p->is_number()) pc.priority = int_of(*p);
         t.columns.push_back(std::move(pc));
       }
     }

@@ -171,11 +171,11 @@ void validate_into(const json::value& v, const json::object& schema, const std::
         out.push_back(errors::invalid_type(path, value_repr(v), path + " in body must be of type " + format + ": " + value_repr(v)));
     }
     if (const auto* m = schema.if_contains("maxLength"); m != nullptr && m->is_number())
-      if (utf8_length(s) > m->to_number<std::uint64_t>())
-        out.push_back(errors::too_long(path, "may not be more than " + std::to_string(m->to_number<std::uint64_t>()) + " bytes"));
+      if (utf8_length(s) > count_of(*m))
+        out.push_back(errors::too_long(path, "may not be more than " + std::to_string(count_of(*m)) + " bytes"));
     if (const auto* m = schema.if_contains("minLength"); m != nullptr && m->is_number())
-      if (utf8_length(s) < m->to_number<std::uint64_t>())
-        out.push_back(invalid_in_body(path, v, "should be at least " + std::to_string(m->to_number<std::uint64_t>()) + " chars long"));
+      if (utf8_length(s) < count_of(*m))
+        out.push_back(invalid_in_body(path, v, "should be at least " + std::to_string(count_of(*m)) + " chars long"));
   }
   if (v.is_number()) {
     double d = v.to_number<double>();
@@ -199,12 +199,12 @@ void validate_into(const json::value& v, const json::object& schema, const std::
   }
   if (v.is_array()) {
     const auto& arr = v.get_array();
-    if (const auto* m = schema.if_contains("maxItems"); m != nullptr && m->is_number() && arr.size() > m->to_number<std::uint64_t>())
+    if (const auto* m = schema.if_contains("maxItems"); m != nullptr && m->is_number() && arr.size() > count_of(*m))
       out.push_back({"FieldValueTooMany", "Too many: " + std::to_string(arr.size()) + ": must have at most " +
-                                              std::to_string(m->to_number<std::uint64_t>()) + " items", path});
-    if (const auto* m = schema.if_contains("minItems"); m != nullptr && m->is_number() && arr.size() < m->to_number<std::uint64_t>())
+                                              std::to_string(count_of(*m)) + " items", path});
+    if (const auto* m = schema.if_contains("minItems"); m != nullptr && m->is_number() && arr.size() < count_of(*m))
       out.push_back(invalid_in_body(path, json::value(static_cast<std::int64_t>(arr.size())),
-                                    "should have at least " + std::to_string(m->to_number<std::uint64_t>()) + " items"));
+                                    "should have at least " + std::to_string(count_of(*m)) + " items"));
     std::string list_type = schema.if_contains("x-kubernetes-list-type") && schema.at("x-kubernetes-list-type").is_string()
                                 ? std::string(schema.at("x-kubernetes-list-type").get_string())
                                 : std::string();
@@ -224,12 +224,12 @@ void validate_into(const json::value& v, const json::object& schema, const std::
     if (const auto* req = schema.if_contains("required"); req != nullptr && req->is_array())
       for (const auto& r : req->get_array())
         if (r.is_string() && !obj.contains(r.get_string())) out.push_back(errors::required(join(path, r.get_string())));
-    if (const auto* m = schema.if_contains("maxProperties"); m != nullptr && m->is_number() && obj.size() > m->to_number<std::uint64_t>())
+    if (const auto* m = schema.if_contains("maxProperties"); m != nullptr && m->is_number() && obj.size() > count_of(*m))
       out.push_back({"FieldValueTooMany", "Too many: " + std::to_string(obj.size()) + ": must have at most " +
-                                              std::to_string(m->to_number<std::uint64_t>()) + " items", path});
-    if (const auto* m = schema.if_contains("minProperties"); m != nullptr && m->is_number() && obj.size() < m->to_number<std::uint64_t>())
+                                              std::to_string(count_of(*m)) + " items", path});
+    if (const auto* m = schema.if_contains("minProperties"); m != nullptr && m->is_number() && obj.size() < count_of(*m))
       out.push_back(invalid_in_body(path, json::value(static_cast<std::int64_t>(obj.size())),
-                                    "should have at least " + std::to_string(m->to_number<std::uint64_t>()) + " properties"));
+                                    "should have at least " + std::to_string(count_of(*m)) + " properties"));
     const auto* props = sub(schema, "properties");
     const auto* additional = sub(schema, "additionalProperties");
     for (const auto& kv : obj) {

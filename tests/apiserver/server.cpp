@@ -79,7 +79,14 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(req.body());
     bool keep_alive = req.keep_alive();
-    Outcome outcome = handler_.handle(request);
+    Outcome outcome;
+    try {
+      outcome = handler_.handle(request);
+    } catch (const std::exception& e) {
+      // A bug must not take the whole server down; answer like kube's panic recovery does.
+      log::error("request handling threw", {{"what", boost::json::value(e.what())}});
+      outcome.response = Handler::error_response(errors::internal("the server could not handle the request"));
+    }
     if (outcome.watch) {
       start_watch(std::move(*outcome.watch));
       return;

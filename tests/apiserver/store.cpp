@@ -298,7 +298,7 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
   if (bumps_generation(type, next, old)) {
     auto& next_meta = ensure_object(next, "metadata");
     const auto* g = old_meta.if_contains("generation");
-    next_meta["generation"] = (g != nullptr && g->is_number() ? g->to_number<std::int64_t>() : 0) + 1;
+    next_meta["generation"] = (g != nullptr && g->is_number() ? int_of(*g) : 0) + 1;
   }
   if (options.dry_run) return next;
 

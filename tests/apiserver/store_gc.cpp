@@ -106,8 +106,8 @@ Result<DeleteResult> Store::delete_object(const ResourceType& type, const std::s
   }
   auto& meta = ensure_object(next, "metadata");
   if (!meta.contains("deletionTimestamp")) {
-    if (const auto* g = meta.if_contains("generation"); g != nullptr && g->is_number() && g->to_number<std::int64_t>() > 0)
-      meta["generation"] = g->to_number<std::int64_t>() + 1;
+    if (const auto* g = meta.if_contains("generation"); g != nullptr && g->is_number() && int_of(*g) > 0)
+      meta["generation"] = int_of(*g) + 1;
     meta["deletionTimestamp"] = now();
     meta["deletionGracePeriodSeconds"] = 0;
   }

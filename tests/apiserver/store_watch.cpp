@@ -129,7 +129,7 @@ Result<void> Store::restore(const json::object& state) {
         find_path(*ptr, "metadata.deletionTimestamp") == nullptr)
       registry_.install_crd(*ptr);
   }
-  resource_version_ = rv->to_number<std::uint64_t>();
+  resource_version_ = count_of(*rv);
   history_start_ = resource_version_;
   return {};
 }

@@ -97,7 +97,7 @@ Cells builtin_cells(const ResourceType& type, const json::object& o, Now now) {
       for (const auto& cs : s->get_array()) {
         if (!cs.is_object()) continue;
         if (const auto* rd = cs.get_object().if_contains("ready"); rd != nullptr && rd->is_bool() && rd->get_bool()) ++ready;
-        if (const auto* rc = cs.get_object().if_contains("restartCount"); rc != nullptr && rc->is_number()) restarts += rc->to_number<std::int64_t>();
+        if (const auto* rc = cs.get_object().if_contains("restartCount"); rc != nullptr && rc->is_number()) restarts += int_of(*rc);
       }
     std::string status = string_at(o, "status.reason");
     if (status.empty()) status = string_at(o, "status.phase");
@@ -172,7 +172,7 @@ Cells builtin_cells(const ResourceType& type, const json::object& o, Now now) {
   if (r == "deployments") {
     auto num = [&](std::string_view p) -> std::int64_t {
       const auto* v = find_path(o, p);
-      return v != nullptr && v->is_number() ? v->to_number<std::int64_t>() : 0;
+      return v != nullptr && v->is_number() ? int_of(*v) : 0;
     };
     std::string containers, images;
     if (const auto* c = find_path(o, "spec.template.spec.containers"); c != nullptr && c->is_array())
@@ -182,7 +182,7 @@ Cells builtin_cells(const ResourceType& type, const json::object& o, Now now) {
           images += (images.empty() ? "" : ",") + string_at(x.get_object(), "image");
         }
     const auto* replicas = find_path(o, "spec.replicas");
-    std::int64_t want = replicas != nullptr && replicas->is_number() ? replicas->to_number<std::int64_t>() : 1;
+    std::int64_t want = replicas != nullptr && replicas->is_number() ? int_of(*replicas) : 1;
     return {json::value(name), json::value(std::to_string(num("status.readyReplicas")) + "/" + std::to_string(want)),
             json::value(num("status.updatedReplicas")), json::value(num("status.availableReplicas")), json::value(age),
             json::value(containers), json::value(images), json::value("<none>")};

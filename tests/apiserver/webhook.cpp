@@ -183,7 +183,7 @@ Result<json::object> WebhookAdmission::mutate(const AdmissionRequest& request, j
           return errors::bad_request("admission webhook \"" + name + "\" has side effects and does not support dry run");
         bool fail_closed = string_at(hook, "failurePolicy") != "Ignore";
         int timeout_seconds = 10;
-        if (const auto* t = hook.if_contains("timeoutSeconds"); t != nullptr && t->is_number()) timeout_seconds = t->to_number<int>();
+        if (const auto* t = hook.if_contains("timeoutSeconds"); t != nullptr && t->is_number()) timeout_seconds = static_cast<int>(std::clamp<std::int64_t>(int_of(*t), 1, 30));
 
         // Where to call.
         const auto& client = object_or_empty(hook, "clientConfig");
@@ -212,7 +212,7 @@ Result<json::object> WebhookAdmission::mutate(const AdmissionRequest& request, j
           std::string svc_name = string_at(svc, "name");
           std::string svc_ns = string_at(svc, "namespace");
           int svc_port = 443;
-          if (const auto* p = svc.if_contains("port"); p != nullptr && p->is_number()) svc_port = p->to_number<int>();
+          if (const auto* p = svc.if_contains("port"); p != nullptr && p->is_number()) svc_port = int_of(*p);
           target = string_at(svc, "path");
           if (target.empty()) target = "/";
           server_name = svc_name + "." + svc_ns + ".svc";
@@ -224,7 +224,7 @@ Result<json::object> WebhookAdmission::mutate(const AdmissionRequest& request, j
             if (const auto* ports = find_path(*service, "spec.ports"); ports != nullptr && ports->is_array())
               for (const auto& p : ports->get_array())
                 if (p.is_object() && p.get_object().if_contains("port") && p.get_object().at("port").is_number() &&
-                    p.get_object().at("port").to_number<int>() == svc_port)
+                    int_of(p.get_object().at("port")) == svc_port)
                   port_name = string_at(p.get_object(), "name");
           const json::value* subsets = endpoints != nullptr ? endpoints->if_contains("subsets") : nullptr;
           if (subsets == nullptr || !subsets->is_array() || subsets->get_array().empty() ||
@@ -241,7 +241,7 @@ Result<json::object> WebhookAdmission::mutate(const AdmissionRequest& request, j
               for (const auto& p : ports->get_array()) {
                 if (!p.is_object() || !p.get_object().if_contains("port")) continue;
                 std::string n = string_at(p.get_object(), "name");
-                int number = p.get_object().at("port").to_number<int>();
+                int number = static_cast<int>(int_of(p.get_object().at("port")));
                 if ((!port_name.empty() && n == port_name) || (port_name.empty() && (ports->get_array().size() == 1 || number == svc_port))) {
                   port = static_cast<unsigned short>(number);
                   break;
@@ -312,7 +312,7 @@ Result<json::object> WebhookAdmission::mutate(const AdmissionRequest& request, j
           // kube's webhookerrors.ToStatusErr
           const auto& status = object_or_empty(*response, "status");
           int code = 0;
-          if (const auto* c = status.if_contains("code"); c != nullptr && c->is_number()) code = c->to_number<int>();
+          if (const auto* c = status.if_contains("code"); c != nullptr && c->is_number()) code = int_of(*c);
           if (code < 400) code = 400;
           std::string denied = "admission webhook \"" + name + "\" denied the request";
           std::string message = string_at(status, "message");

@@ -140,6 +140,28 @@ YAML
 expect "kubectl get events lists the event" "hello from the e2e test" k -n e2e get events
 expect "kubectl describe shows the object's events" "hello from the e2e test" k -n e2e describe wd alpha
 
+expect "fieldValidation=Warn prunes unknown fields with a warning" 'Warning: unknown field "spec.foo"' k -n e2e apply --validate=warn -f - <<<'{"apiVersion":"example.test/v1","kind":"Widget","metadata":{"name":"warned"},"spec":{"size":"small","foo":1}}'
+same "the unknown field was pruned" "" "$(k -n e2e get wd warned -o jsonpath='{.spec.foo}')"
+
+# Raw HTTP: bad bodies get Status errors and change nothing.
+raw() {  # METHOD PATH CONTENT-TYPE BODY-FILE -> "<http code> <reason>"
+  curl -sS --cacert "$APISERVER_DIR/ca.crt" -H "Authorization: Bearer $(cat "$APISERVER_DIR/token")" \
+    -H "Content-Type: $3" -X "$1" --data-binary "@$4" -o "$APISERVER_DIR/raw.out" -w '%{http_code}' "$APISERVER_URL$2"
+  printf ' %s' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("reason",""))' "$APISERVER_DIR/raw.out" 2>/dev/null)"
+}
+rv_before=$(k get --raw /api/v1/namespaces/e2e/configmaps | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
+printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"' >"$APISERVER_DIR/broken.json"
+same "malformed JSON is a 400 BadRequest" "400 BadRequest" "$(raw POST /api/v1/namespaces/e2e/configmaps application/json "$APISERVER_DIR/broken.json")"
+printf 'metadata: {name: [x\n' >"$APISERVER_DIR/broken.yaml"
+same "malformed YAML is a 400 BadRequest" "400 BadRequest" "$(raw POST /api/v1/namespaces/e2e/configmaps application/yaml "$APISERVER_DIR/broken.yaml")"
+printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}' >"$APISERVER_DIR/wrong.json"
+same "a body of the wrong kind is a 400 BadRequest" "400 BadRequest" "$(raw POST /api/v1/namespaces/e2e/configmaps application/json "$APISERVER_DIR/wrong.json")"
+same "an unsupported content type is a 415" "415 UnsupportedMediaType" "$(raw POST /api/v1/namespaces/e2e/configmaps text/plain "$APISERVER_DIR/wrong.json")"
+head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$APISERVER_DIR/huge.json"
+same "a body over 3 MiB is a 413" "413 RequestEntityTooLarge" "$(raw POST /api/v1/namespaces/e2e/configmaps application/json "$APISERVER_DIR/huge.json")"
+rv_after=$(k get --raw /api/v1/namespaces/e2e/configmaps | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
+same "bad input changed nothing" "$rv_before" "$rv_after"
+
 expect "deleting the namespace is accepted" "deleted" k delete namespace e2e --wait=false
 if wait_until 10 bash -c "! kubectl get ns e2e"; then ok "the namespace and its contents go away"; else bad "the namespace and its contents go away" "$(kubectl get ns e2e 2>&1)"; fi
 same "no widget is left" "" "$(k get wd -A -o name 2>/dev/null)"
