@@ -94,7 +94,10 @@ bool StoreWatcher::list_and_watch(std::stop_token stop) {
   watch_options.resource_version = resource_version;
   watch_options.allow_bookmarks = true;
   watch_options.timeout_seconds = timing_.watch_timeout_seconds;
+  std::mutex mutex;
+  std::condition_variable_any cv;
   for (;;) {
+    const auto started = std::chrono::steady_clock::now();
     auto watched = api_.watch(
         kube::gvr::secrets(), namespace_, watch_options,
         [&](kube::WatchEvent&& event) {
@@ -109,7 +112,14 @@ bool StoreWatcher::list_and_watch(std::stop_token stop) {
         },
         stop);
     if (stop.stop_requested()) return true;
-    if (watched) continue;                  // the server ended the watch: resume from the last version
+    if (watched) {   // the server ended the watch: resume from the last version
+      // ...but not in a tight loop if it keeps ending at once.
+      if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(100)) {
+        std::unique_lock lock(mutex);
+        cv.wait_for(lock, stop, timing_.initial_backoff, [] { return false; });
+      }
+      continue;
+    }
     if (watched.error().gone()) return true;   // too old: list again
     cache_.set_unconfirmed(kind_, name_, now_());
     log::warn("store watch lost; serving the last known value until DRAGOPS_STALE_AFTER",

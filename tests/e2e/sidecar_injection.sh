@@ -131,6 +131,33 @@ if command -v promtool >/dev/null; then
   out=$(promtool check metrics <<<"$metrics" 2>&1) && ok "promtool check metrics passes" || bad "promtool check metrics passes" "$out"
 fi
 
+# --- key rotation: the operator re-seals under a new data key; the kubelet refreshes the key
+# volume (here: sidecar_sync_keys, a ..data symlink swap) and the sidecar reloads the ring ---
+before=$(kubectl -n team-a get secret dragops-conn-jira -o jsonpath='{.metadata.annotations.dragops\.io/key-version}')
+kubectl -n dragops-system annotate secret dragops-root-key --overwrite "dragops.io/rotate=e2e-$RANDOM" >/dev/null
+rotated=""
+for _ in $(seq 1 100); do
+  after=$(kubectl -n team-a get secret dragops-conn-jira -o jsonpath='{.metadata.annotations.dragops\.io/key-version}')
+  if [ -n "$after" ] && [ "$after" != "$before" ]; then rotated=yes; break; fi
+  sleep 0.1
+done
+if [ -n "$rotated" ]; then
+  ok "the operator re-sealed under a new key version ($before -> $after)"
+  served=""
+  for _ in $(seq 1 100); do
+    sidecar_sync_keys team-a >/dev/null 2>&1
+    out=$(sidecar_get /v1/connections/jira)
+    if [[ "$out" == "200 "*"$CANARY_JIRA"* ]]; then served=yes; break; fi
+    sleep 0.1
+  done
+  [ -n "$served" ] && ok "after the key volume changes the sidecar reloads the ring and serves" ||
+    bad "the sidecar serves after rotation" "$out" "$(tail -5 "$SIDECAR_DIR/sidecar.log")"
+  reloads=$(curl -s "http://127.0.0.1:$SIDECAR_HEALTH_PORT/metrics" | awk '/^dragops_sidecar_keyring_reloads_total\{result="ok"\}/ {print $2}')
+  [ "${reloads%.*}" -ge 2 ] 2>/dev/null && ok "the key ring was reloaded in place ($reloads loads)" || bad "key ring reloads" "$reloads"
+else
+  bad "the operator re-sealed under a new key version" "key-version still $before"
+fi
+
 # --- change and revocation latency ---
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 percentiles() {   # prints p50 and p99 of the numbers on stdin
