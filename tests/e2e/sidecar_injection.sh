@@ -4,7 +4,8 @@
 #   annotated pod stores it with the sidecar; a stand-in kubelet starts dragops-sidecar with the
 #   env the webhook wrote; curl checks the API contract (200/401/403/404/400 Host/405);
 #   revocation and change latency p50/p99 over 50 each (printed); the API server stopped: last
-#   known values until DRAGOPS_STALE_AFTER, then 503; no canary value in any log.
+#   known values until DRAGOPS_STALE_AFTER, then 503; a key rotation reaches the sidecar through
+#   the key volume; no canary value in any log.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"
