@@ -107,10 +107,20 @@ run_wrk "http://127.0.0.1:$ngx_port/token" >/dev/null   # warm-up
 # Alternating rounds; the round with the median sidecar/nginx ratio is reported (this machine is
 # shared, so a single pair of runs can land in different load).
 rounds=${BENCH_ROUNDS:-3}
+# CPU time (user + system, all threads) of a process in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+: >"$APISERVER_DIR/cpu"
 : >"$APISERVER_DIR/rounds"
 for r in $(seq 1 "$rounds"); do
+  c0=$(cpu_ticks "$NGINX_PID")
   n_out=$(run_wrk "http://127.0.0.1:$ngx_port/token")
+  c1=$(cpu_ticks "$NGINX_PID"); c2=$(cpu_ticks "$SIDECAR_PID")
   s_out=$(run_wrk -H "Authorization: Bearer $token" "http://127.0.0.1:$SIDECAR_PORT/v1/connections/vt/token")
+  c3=$(cpu_ticks "$SIDECAR_PID")
+  awk -v r="$r" -v n=$((c1 - c0)) -v s=$((c3 - c2)) -v hz="$ticks_per_second" -v d="$seconds" \
+      -v nr="$(awk '/^Requests\/sec:/ {print $2}' <<<"$n_out")" -v sr="$(awk '/^Requests\/sec:/ {print $2}' <<<"$s_out")" \
+      'BEGIN { printf "%s %.1f %.1f\n", r, n / hz * 1e6 / (nr * d), s / hz * 1e6 / (sr * d) }' >>"$APISERVER_DIR/cpu"
   printf '%s\n' "$n_out" >"$APISERVER_DIR/nginx.$r"; printf '%s\n' "$s_out" >"$APISERVER_DIR/sidecar.$r"
   awk -v r="$r" -v s="$(awk '/^Requests\/sec:/ {print $2}' <<<"$s_out")" -v n="$(awk '/^Requests\/sec:/ {print $2}' <<<"$n_out")" \
     'BEGIN { printf "%s %.4f\n", r, s / n }' >>"$APISERVER_DIR/rounds"
@@ -138,6 +148,7 @@ echo "sidecar vs nginx-light, 1 KiB body, wrk -t$threads -c$connections -d${seco
 printf '  nginx-light  %10s req/s  p99 %s\n' "$nginx_rps" "$(p99_of <<<"$nginx_out")"
 printf '  sidecar      %10s req/s  p99 %s  (decrypt + audit line per request)\n' "$sidecar_rps" "$(p99_of <<<"$sidecar_out")"
 awk -v s="$sidecar_rps" -v n="$nginx_rps" 'BEGIN { printf "  ratio sidecar/nginx: %.2f (target >= 0.9)\n", s / n }'
+awk -v r="$median_round" '$1 == r { printf "  CPU per request (user+system, all threads): nginx-light %.1f us, sidecar %.1f us\n", $2, $3 }' "$APISERVER_DIR/cpu"
 [ "$non2xx" -eq 0 ] || echo "  WARNING: the sidecar answered non-2xx during the run"
 echo "sidecar resident memory: idle $((rss_idle / 1024)).$(( (rss_idle % 1024) * 10 / 1024 )) MiB, peak under load $((rss_load / 1024)).$(( (rss_load % 1024) * 10 / 1024 )) MiB (target < 10 MiB)"
 echo "sidecar start to ready (ms, 5 runs): $ready_times"
