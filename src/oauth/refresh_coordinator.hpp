@@ -97,7 +97,8 @@ class RefreshCoordinator {
   RefreshOutcome failure(std::string_view why, std::string message, TokenSet tokens,
                          std::optional<OAuthError> error = std::nullopt);
   RefreshOutcome adopt(TokenSet tokens);
-  // Holding the Lease: writes pending_ (or drops it if the store moved on). Sets out if done.
+  // Holding the Lease: writes merged at resource_version, retrying past unrelated writes. The
+  // outcome when done (refreshed, or adopted if other tokens won); nullopt keeps them in pending_.
   std::optional<RefreshOutcome> persist(TokenSet merged, const crypto::SecretBytes& consumed,
                                         std::string resource_version);
 
