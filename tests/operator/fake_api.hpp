@@ -19,9 +19,11 @@ class FakeApi : public kube::Api {
   using Key = std::tuple<std::string, std::string, std::string>;   // resource, namespace, name
 
   int writes = 0;
+  bool fail_gets = false;   // every get answers a transport error (code 0)
 
   kube::Result<boost::json::object> get(const kube::Gvr& gvr, std::string_view ns, std::string_view name) override {
     std::lock_guard lock(mutex_);
+    if (fail_gets) return kube::Status{0, "", "connection refused"};
     auto it = objects_.find(key(gvr, ns, name));
     if (it == objects_.end()) return not_found();
     return it->second;
