@@ -5,9 +5,10 @@
 # never renders it); `helm uninstall` removes the chart's objects and keeps the CRDs and the
 # custom resources.
 #
+# helm validates every object against the server's OpenAPI schema (no --disable-openapi-validation),
+# and `helm template --validate` and `helm upgrade --dry-run=server` run against it (they check
+# little here: see docs/install.md; chart_apply.sh has the server validate every object).
 # What does not work against the local API server, and is therefore not done here:
-#  - helm's OpenAPI validation (install without --disable-openapi-validation, `helm template
-#    --validate`, `--dry-run=server`): helm asks for /openapi/v2 as protobuf only;
 #  - purging the release Secrets on `helm uninstall` (a protobuf DeleteOptions body), so the
 #    uninstall uses --keep-history;
 #  - `helm upgrade` changing a webhook's fields: the server's strategic merge patch does not merge
@@ -31,7 +32,7 @@ export HELM_CACHE_HOME="$APISERVER_DIR/helm/cache" HELM_CONFIG_HOME="$APISERVER_
   HELM_DATA_HOME="$APISERVER_DIR/helm/data"
 
 echo "--- helm install"
-if ! out=$(h install dragops "$chart" --create-namespace --disable-openapi-validation 2>&1); then
+if ! out=$(h install dragops "$chart" --create-namespace 2>&1); then
   echo "$out"; echo "chart_helm: helm install failed"; exit 1
 fi
 grep -q '^STATUS: deployed$' <<<"$out" || fail "helm install did not report STATUS: deployed"
@@ -48,10 +49,22 @@ stored=$(h get manifest dragops | k get -f - -o name | wc -l)
 [ "$(k get integrationpacks -o name | wc -l)" -eq "$(ls "$repo"/packs/*.yaml | wc -l)" ] || fail "not one IntegrationPack per file in packs/"
 echo "ok   installed: $manifest_objects objects, $(ls "$repo"/crds/*.yaml | wc -l) CRDs, NOTES"
 
+echo "--- helm template --validate and helm upgrade --dry-run=server against the API server"
+for values in "$chart"/ci/default-values.yaml "$chart"/ci/metrics-off-values.yaml "$chart"/ci/restricted-namespaces-values.yaml; do
+  set_name=$(basename "$values" -values.yaml)
+  if [ "$set_name" = restricted-namespaces ]; then
+    printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n' | k apply -f - >/dev/null
+  fi
+  out=$(h template dragops "$chart" --validate -f "$values" 2>&1 >/dev/null) || fail "helm template --validate -f $set_name: $out"
+  out=$(h upgrade dragops "$chart" --dry-run=server -f "$values" 2>&1) || fail "helm upgrade --dry-run=server -f $set_name: $out"
+done
+[ "$(h history dragops -o json | grep -o '"revision":[0-9]*' | tail -1)" = '"revision":1' ] || fail "a dry run made a revision"
+echo "ok   validated by the server: default, metrics-off, restricted-namespaces"
+
 echo "--- the operator patches caBundle; helm upgrade keeps it"
 k patch mutatingwebhookconfiguration dragops-sidecar-injector --type json \
   -p '[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"Q0EgYnVuZGxl"}]' >/dev/null
-if ! out=$(h upgrade dragops "$chart" --disable-openapi-validation --set logLevel=debug --set replicaCount=3 2>&1); then
+if ! out=$(h upgrade dragops "$chart" --set logLevel=debug --set replicaCount=3 2>&1); then
   fail "helm upgrade failed:"; echo "$out"
 fi
 [ "$(k -n "$kNamespace" get deployment dragops-operator -o jsonpath='{.spec.replicas}')" = 3 ] || fail "upgrade did not scale to 3"
