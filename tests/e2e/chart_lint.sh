@@ -77,10 +77,13 @@ if quiet_helm template dragops "$chart" --set replicaCount=1 | grep -q '^kind: P
 fi
 quiet_helm template dragops "$chart" | grep -q '^kind: PodDisruptionBudget$' || fail "no PodDisruptionBudget with 2 replicas"
 webhook() { quiet_helm template dragops "$chart" --show-only templates/mutatingwebhookconfiguration.yaml "$@"; }
-webhook | grep -q 'dragops.io/inject: "true"' || fail "the webhook's objectSelector does not require dragops.io/inject=true"
-if webhook --set webhook.objectSelector.matchLabels=null | grep -q 'objectSelector:'; then
-  fail "webhook.objectSelector.matchLabels=null still renders an objectSelector"
+# The pod annotations are the contract (DESIGN.md): by default no label is required.
+if webhook | grep -q 'objectSelector:'; then
+  fail "the default webhook requires a pod label; DESIGN.md makes dragops.io/inject an annotation"
 fi
+webhook | grep -q '"kube-system"' || fail "the webhook does not exclude kube-system"
+webhook --set-json 'webhook.objectSelector={"matchLabels":{"dragops.io/inject":"true"}}' |
+  grep -q 'dragops.io/inject: "true"' || fail "webhook.objectSelector.matchLabels does not render"
 echo "ok   guards"
 
 [ "$failures" -eq 0 ] || { echo "chart_lint: $failures failure(s)"; exit 1; }
