@@ -109,6 +109,10 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
   }
   if (auto r = validate(type, body, nullptr); !r) return r.error();
   name = string_at(body, "metadata.name");
+  if (admission_ != nullptr) {
+    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run};
+    if (auto r = admission_->validate(request, body); !r) return r.error();
+  }
   std::string key = key_of(type.namespaced ? ns : "", name);
   if (find(type.collection_key(), type.namespaced ? ns : "", name) != nullptr)
     return errors::already_exists(type.resource, type.group, name);
@@ -295,6 +299,11 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
   }
   if (auto r = validate(type, next, &old); !r) return r.error();
   if (json_equal(next, old)) return old;  // a no-op: the real server does not bump the version either
+  if (admission_ != nullptr) {
+    AdmissionRequest request{&type, "UPDATE", options.status ? "status" : "", type.namespaced ? ns : "", name, &old,
+                             options.dry_run};
+    if (auto r = admission_->validate(request, next); !r) return r.error();
+  }
   if (bumps_generation(type, next, old)) {
     auto& next_meta = ensure_object(next, "metadata");
     const auto* g = old_meta.if_contains("generation");

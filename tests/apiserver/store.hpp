@@ -80,11 +80,12 @@ struct AdmissionRequest {
   bool dry_run = false;
 };
 
-// Mutating admission (webhooks). Returns the possibly changed object or the refusal.
+// Admission (webhooks): mutation before the server's own validation, validation after it.
 class Admission {
  public:
   virtual ~Admission() = default;
   virtual Result<boost::json::object> mutate(const AdmissionRequest& request, boost::json::object object) = 0;
+  virtual Result<void> validate(const AdmissionRequest& request, const boost::json::object& object) = 0;
 };
 
 struct WatchEvent {

@@ -83,6 +83,7 @@ Result<DeleteResult> Store::delete_object(const ResourceType& type, const std::s
     AdmissionRequest request{&type, "DELETE", "", scope_ns, name, &old, options.dry_run};
     auto allowed = admission_->mutate(request, old);
     if (!allowed) return allowed.error();
+    if (auto r = admission_->validate(request, old); !r) return r.error();
   }
   std::string key = key_of(scope_ns, name);
   json::object next = old;

@@ -143,8 +143,18 @@ ApiError call_failed(const std::string& name, const std::string& why) {
 }  // namespace
 
 Result<json::object> WebhookAdmission::mutate(const AdmissionRequest& request, json::object object) {
+  return call(request, std::move(object), false);
+}
+
+Result<void> WebhookAdmission::validate(const AdmissionRequest& request, const json::object& object) {
+  auto r = call(request, object, true);
+  if (!r) return r.error();
+  return {};
+}
+
+Result<json::object> WebhookAdmission::call(const AdmissionRequest& request, json::object object, bool validating) {
   if (request.type->group == "admissionregistration.k8s.io") return object;  // kube never calls webhooks for these
-  for (bool validating : {false, true}) {
+  {
     auto configs = store_.all_of(validating ? "admissionregistration.k8s.io/validatingwebhookconfigurations"
                                             : "admissionregistration.k8s.io/mutatingwebhookconfigurations");
     for (const auto& config : configs) {

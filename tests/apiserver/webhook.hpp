@@ -27,8 +27,11 @@ class WebhookAdmission : public Admission {
  public:
   explicit WebhookAdmission(Store& store) : store_(store) {}
   Result<boost::json::object> mutate(const AdmissionRequest& request, boost::json::object object) override;
+  Result<void> validate(const AdmissionRequest& request, const boost::json::object& object) override;
 
  private:
+  Result<boost::json::object> call(const AdmissionRequest& request, boost::json::object object, bool validating);
+
   Store& store_;
 };
 

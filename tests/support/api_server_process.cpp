@@ -125,6 +125,23 @@ void ApiServerProcess::wait_for_exit() {
 void ApiServerProcess::stop() {
   if (!running()) return;
   ::kill(pid_, SIGTERM);
+  // A server that does not exit within 10 seconds of SIGTERM is killed (and the test will see
+  // last_exit_status() != 0).
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      last_exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      pid_ = -1;
+      if (stdout_fd_ >= 0) close(stdout_fd_);
+      stdout_fd_ = -1;
+      return;
+    }
+    if (r < 0 && errno != EINTR) break;
+    poll(nullptr, 0, 10);
+  }
+  ::kill(pid_, SIGKILL);
   wait_for_exit();
 }
 
