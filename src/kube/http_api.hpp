@@ -17,7 +17,7 @@ namespace dragops::kube {
 struct HttpApiOptions {
   std::chrono::milliseconds request_timeout{30'000};
   // A watch with no byte (not even a bookmark) for this long is treated as broken.
-  std::chrono::milliseconds watch_idle_timeout{5 * 60'000};
+  std::chrono::milliseconds watch_idle_timeout{330'000};  // longer than the informer's 300 s watch timeout
   std::size_t max_response_bytes = 256u << 20;
   std::string user_agent = "dragops/0.1";
 };
