@@ -72,9 +72,10 @@ class Handler {
 
   static HttpResponse error_response(const ApiError& error);
 
- private:
+ // A request for a resource endpoint, taken apart by the router (handler_detail.hpp).
   struct Route;
 
+ private:
   Outcome route(const HttpRequest& request);
   Result<Outcome> serve_resource(const HttpRequest& request, const Route& route);
   HttpResponse discovery(const std::string& path, const HttpRequest& request, bool& handled) const;
