@@ -2,6 +2,7 @@
 # The local API server driven by the real kubectl: namespaces, CRDs and their objects, printer
 # columns, watch, idempotent apply, patches, finalizers, wait, explain, validation messages,
 # selectors, categories, pagination, server-side dry run, secrets, events and describe.
+# ctest-timeout: 300
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"

@@ -2,6 +2,7 @@
 # Mutating (and validating) admission webhooks of the local API server against a real TLS
 # webhook: JSON patches applied, namespaceSelector, objectSelector, denial messages,
 # failurePolicy Fail/Ignore, timeouts, and service references resolved through Endpoints.
+# ctest-timeout: 300
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"
