@@ -207,6 +207,29 @@ TEST(HttpClient, ReportsARefusedConnection) {
   EXPECT_EQ(response.error().kind, ClientErrorKind::connect);
 }
 
+TEST(HttpClient, KeepsHeadersAndBodiesOutOfItsErrors) {
+  TestServer slow([](const auto&, Reply& reply) { reply.send(200, std::string(5000, 'x')); });
+  ClientOptions options;
+  options.max_response_bytes = 10;
+  auto client = make_client(options);
+  const ClientRequest request{"POST", slow.url("/token?x=1"), {{"Authorization", "Bearer CANARY-header"}},
+                              "client_secret=CANARY-body", {}};
+  auto too_large = client->send(request);
+  ASSERT_FALSE(too_large);
+  unsigned short port = 0;
+  {
+    TestServer gone(echo);
+    port = gone.port();
+  }
+  auto refused = client->send({"POST", "http://127.0.0.1:" + std::to_string(port) + "/token",
+                               {{"Authorization", "Bearer CANARY-header"}}, "client_secret=CANARY-body", {}});
+  ASSERT_FALSE(refused);
+  for (const std::string& message : {too_large.error().message, refused.error().message}) {
+    EXPECT_EQ(message.find("CANARY"), std::string::npos) << message;
+    EXPECT_EQ(message.find("token?x"), std::string::npos) << "not even the query";
+  }
+}
+
 TEST(HttpClient, RejectsUrlsItCannotServe) {
   auto client = make_client();
   EXPECT_EQ(client->send({"GET", "ftp://example/", {}, "", {}}).error().kind, ClientErrorKind::invalid_request);
