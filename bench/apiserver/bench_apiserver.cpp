@@ -143,21 +143,26 @@ int main(int argc, char** argv) {
     watcher.start_watch("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=" +
                         std::string(boost::json::parse(Connection(server).request(http::verb::get, "/api/v1/namespaces/default/configmaps?limit=1").body())
                                         .at("metadata").at("resourceVersion").as_string()));
-    int events = creates;
-    std::thread writer([&] {
-      Connection c(server);
-      for (int i = 0; i < events; ++i) c.request(http::verb::post, "/api/v1/namespaces/default/configmaps", config_map("w-" + std::to_string(i)));
-    });
+    int per_writer = creates / kThreads;
+    int events = per_writer * kThreads;
+    std::vector<std::thread> writers;
     auto start = Clock::now();
+    for (int t = 0; t < kThreads; ++t)
+      writers.emplace_back([&, t] {
+        Connection c(server);
+        for (int i = 0; i < per_writer; ++i)
+          c.request(http::verb::post, "/api/v1/namespaces/default/configmaps",
+                    config_map("w-" + std::to_string(t) + "-" + std::to_string(i)));
+      });
     watcher.read_events(static_cast<std::size_t>(events));
     double took = seconds_since(start);
-    writer.join();
-    std::printf("watch:   %8.0f events/s delivered live while a single client creates (%d events)\n", events / took, events);
+    for (auto& w : writers) w.join();
+    std::printf("watch:   %8.0f events/s delivered live while %d clients create (%d events)\n", events / took, kThreads, events);
   }
   // Replay: a watch from resourceVersion 0 sends every existing object.
   {
     Connection watcher(server);
-    int existing = 2 * creates - creates % kThreads;
+    int existing = 2 * (creates - creates % kThreads);
     auto start = Clock::now();
     watcher.start_watch("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=0");
     watcher.read_events(static_cast<std::size_t>(existing));
@@ -167,7 +172,7 @@ int main(int argc, char** argv) {
   // List 10,000 objects in pages of 500.
   {
     Connection c(server);
-    int have = 2 * creates - creates % kThreads;
+    int have = 2 * (creates - creates % kThreads);
     for (int i = have; i < listed; ++i) c.request(http::verb::post, "/api/v1/namespaces/default/secrets",
                                                   R"({"metadata":{"name":"s-)" + std::to_string(i) + R"("},"stringData":{"k":"v"}})");
     for (int i = 0; i < std::min(have, listed); ++i) c.request(http::verb::post, "/api/v1/namespaces/default/secrets",
