@@ -94,5 +94,6 @@ echo "ok missing secret: Ready=False CredentialsNotFound, Event, last good kept,
 
 kill -0 "$(cat "$WORK/op-a.pid")" || fail "the operator died"
 grep -qF "$TOKEN" "$WORK/op-a.log" && fail "the token leaked into the log"
-kubectl get events -A -o json | grep -qF "$TOKEN" && fail "the token leaked into an Event"
+events=$(kubectl get events -A -o json)
+grep -qF "$TOKEN" <<<"$events" && fail "the token leaked into an Event"
 echo "PASS operator_bad_cases"

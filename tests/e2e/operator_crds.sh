@@ -7,15 +7,20 @@ start_apiserver
 ensure_namespace team-a
 
 for short in conn dsec ipack; do kubectl get "$short" -A >/dev/null 2>&1 || fail "short name $short"; done
-[ "$(kubectl get dragops -A -o name | grep -c integrationpack)" = 8 ] || fail "category dragops does not list the 8 built-in packs"
-kubectl get ipack jira | head -1 | grep -q 'DISPLAY NAME *TYPE *AGE' || fail "IntegrationPack printer columns"
-kubectl get ipack jira | grep -q 'Jira Cloud *fields' || fail "IntegrationPack printer values"
+[ "$(kubectl get dragops -A -o name | grep -c integrationpack || true)" = 8 ] || fail "category dragops does not list the 8 built-in packs"
+# (output captured first: with pipefail, `kubectl | head` can fail on SIGPIPE)
+table=$(kubectl get ipack jira)
+grep -q 'DISPLAY NAME *TYPE *AGE' <<<"$table" || fail "IntegrationPack printer columns"
+grep -q 'Jira Cloud *fields' <<<"$table" || fail "IntegrationPack printer values"
 printf 'apiVersion: dragops.io/v1alpha1\nkind: Connection\nmetadata: {name: ok, namespace: team-a}\nspec: {pack: jira, credentialsRef: {name: creds}}\n' |
   kubectl apply -f - >/dev/null || fail "a valid Connection is refused"
-kubectl get conn ok -n team-a | head -1 | grep -q 'READY *PACK *EXPIRES *AGE' || fail "Connection printer columns"
-kubectl explain conn.spec.credentialsRef | grep -q 'one key per pack field' || fail "kubectl explain conn.spec.credentialsRef"
-kubectl explain ipack.spec.authType | grep -q 'apiKey' || fail "kubectl explain ipack.spec.authType"
-kubectl explain conn.status.conditions | grep -q 'metav1.Condition' || fail "kubectl explain conn.status.conditions"
+table=$(kubectl get conn ok -n team-a)
+grep -q 'READY *PACK *EXPIRES *AGE' <<<"$table" || fail "Connection printer columns"
+# The server publishes new CRDs' OpenAPI shortly after they are established: wait for it.
+explains() { local text; text=$(kubectl explain "$1" 2>/dev/null) && grep -q "$2" <<<"$text"; }
+wait_until 10 explains conn.spec.credentialsRef 'one key per pack field' || fail "kubectl explain conn.spec.credentialsRef"
+wait_until 10 explains ipack.spec.authType apiKey || fail "kubectl explain ipack.spec.authType"
+wait_until 10 explains conn.status.conditions metav1.Condition || fail "kubectl explain conn.status.conditions"
 
 reject() { # NAME YAML FRAGMENT
   local out
