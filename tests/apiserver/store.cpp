@@ -96,10 +96,13 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
   if (type.generation != GenerationPolicy::none) meta["generation"] = 1;
 
   if (auto r = prepare_for_create(type, body, options); !r) return r.error();
+  const json::object body_identity = object_or_empty(body, "metadata");
   if (admission_ != nullptr) {
     AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run};
     auto mutated = admission_->mutate(request, std::move(body));
     if (!mutated) return mutated.error();
+    if (string_at(*mutated, "metadata.name") != name || string_at(*mutated, "metadata.namespace") != string_at(body_identity, "namespace"))
+      return errors::internal("an admission webhook changed the object's name or namespace");
     body = std::move(*mutated);
     if (type.custom) {
       WriteOptions quiet = options;
@@ -247,6 +250,11 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
     return errors::not_found(type.resource, type.group, name);
   }
   const json::object& old = *existing;
+  std::string body_uid = string_at(meta, "uid");
+  if (!body_uid.empty() && body_uid != string_at(old, "metadata.uid"))
+    return errors::conflict(type.resource, type.group, name,
+                            "Precondition failed: UID in precondition: " + body_uid +
+                                ", UID in object meta: " + string_at(old, "metadata.uid"));
   std::string rv = string_at(meta, "resourceVersion");
   if (!rv.empty() && rv != string_at(old, "metadata.resourceVersion")) return errors::stale(type.resource, type.group, name);
   if (rv.empty() && type.custom)
@@ -295,6 +303,8 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
                              options.dry_run};
     auto mutated = admission_->mutate(request, std::move(next));
     if (!mutated) return mutated.error();
+    if (string_at(*mutated, "metadata.name") != name || string_at(*mutated, "metadata.uid") != string_at(old, "metadata.uid"))
+      return errors::internal("an admission webhook changed the object's name or uid");
     next = std::move(*mutated);
   }
   if (auto r = validate(type, next, &old); !r) return r.error();

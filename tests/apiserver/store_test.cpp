@@ -90,6 +90,50 @@ TEST_F(StoreTest, ErrorsCarryKubesCodesReasonsAndMessages) {
   EXPECT_EQ(bad_name.error().causes.at(0).field, "metadata.name");
 }
 
+TEST_F(StoreTest, AnUpdateCarryingAnotherUidIsAConflict) {
+  ASSERT_TRUE(store_.create(type("", "configmaps"), "default", cm("a"), {}));
+  auto r = store_.update(type("", "configmaps"), "default", "a", cm("a", R"(,"uid":"someone-else")"), {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, 409);
+  EXPECT_NE(r.error().message.find("Precondition failed: UID in precondition: someone-else"), std::string::npos);
+}
+
+// Admission that renames what it sees, or refuses in validation.
+class FakeAdmission : public Admission {
+ public:
+  bool rename = false;
+  bool refuse = false;
+  std::vector<std::string> calls;
+  Result<json::object> mutate(const AdmissionRequest& request, json::object object) override {
+    calls.push_back("mutate " + request.operation);
+    if (rename) ensure_object(object, "metadata")["name"] = "renamed";
+    else ensure_object(ensure_object(object, "metadata"), "labels")["admitted"] = "yes";
+    return object;
+  }
+  Result<void> validate(const AdmissionRequest& request, const json::object& object) override {
+    calls.push_back("validate " + request.operation + " " + string_at(object, "metadata.labels.admitted"));
+    if (refuse) return ApiError{403, "Forbidden", "refused by validation"};
+    return {};
+  }
+};
+
+TEST_F(StoreTest, AdmissionMutatesThenValidatesAndCannotRename) {
+  FakeAdmission admission;
+  store_.set_admission(&admission);
+  auto created = store_.create(type("", "configmaps"), "default", cm("a"), {});
+  ASSERT_TRUE(created);
+  EXPECT_EQ(string_at(*created, "metadata.labels.admitted"), "yes");
+  EXPECT_EQ(admission.calls, (std::vector<std::string>{"mutate CREATE", "validate CREATE yes"}));
+  admission.refuse = true;
+  auto rv = store_.resource_version();
+  EXPECT_EQ(store_.create(type("", "configmaps"), "default", cm("b"), {}).error().code, 403);
+  admission.refuse = false;
+  admission.rename = true;
+  EXPECT_EQ(store_.create(type("", "configmaps"), "default", cm("c"), {}).error().code, 500);
+  EXPECT_EQ(store_.resource_version(), rv);
+  store_.set_admission(nullptr);
+}
+
 TEST_F(StoreTest, AnUnchangedUpdateDoesNotBumpTheVersion) {
   auto a = store_.create(type("", "configmaps"), "default", cm("a", R"(},"data":{"k":"v")"), {});
   ASSERT_TRUE(a);
