@@ -42,6 +42,9 @@ conn_line=$("$load" connections "$namespaces" "$per" "$workers")
 conn_rate=$(echo "$conn_line" | awk '{print $NF}' | tr -d '/s')
 echo "reference: raw create rate of Connections (custom resources, schema-validated), $workers clients: $conn_rate objects/s"
 
+ticks=$(getconf CLK_TCK)
+cpu_of() { awk -v t="$ticks" '{ printf "%.1f", ($14 + $15) / t }' "/proc/$1/stat"; }
+api_cpu_before=$(cpu_of "${pids[0]}")
 start=$(date +%s%N)
 "$operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 \
   --webhook-addr "" --workers "$workers" --log-level "${OPERATOR_BENCH_LOG_LEVEL:-warn}" >"$work/operator.out" 2>"$work/operator.log" &
@@ -55,10 +58,8 @@ if [ -n "${OPERATOR_BENCH_METRICS:-}" ]; then
   [ -n "$port" ] && curl -s "127.0.0.1:$port/metrics" | grep -E '^dragops_(reconcile|store|events)' >"$OPERATOR_BENCH_METRICS" || true
 fi
 hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$op/status")
-ticks=$(getconf CLK_TCK)
-cpu_of() { awk -v t="$ticks" '{ printf "%.1f", ($14 + $15) / t }' "/proc/$1/stat"; }
 op_cpu=$(cpu_of "$op")
-api_cpu=$(cpu_of "${pids[0]}")
+api_cpu=$(awk -v a="$(cpu_of "${pids[0]}")" -v b="$api_cpu_before" 'BEGIN { printf "%.1f", a - b }')
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$op/status")
 seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", (e - s) / 1e9 }')
 rate=$(awk -v n="$total" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')
@@ -67,5 +68,5 @@ ratio_cr=$(awk -v r="$rate" -v raw="$conn_rate" 'BEGIN { printf "%.2f", r / raw 
 echo "operator: $total Connections in $namespaces namespaces Ready after ${seconds} s (from process start, informer sync included)"
 echo "operator: $rate reconciles/s = ${ratio}x the raw core-Secret create rate, ${ratio_cr}x the raw Connection create rate"
 echo "          (target >= 0.5; each reconcile makes three writes in sequence: finalizer, store, status)"
-echo "operator: CPU ${op_cpu} s in the operator, API server CPU ${api_cpu} s over the whole run"
+echo "operator: CPU while reconciling: operator ${op_cpu} s, API server ${api_cpu} s (wall ${seconds} s, 2 cores shared)"
 echo "operator: peak RSS $((hwm_kb / 1024)) MiB, RSS now $((rss_kb / 1024)) MiB (target <= 64 MiB)"
