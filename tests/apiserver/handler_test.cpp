@@ -157,6 +157,26 @@ TEST_F(HandlerTest, WarnsAboutUnknownFieldsUnderWarnValidation) {
   EXPECT_EQ(bad.response.status, 400);
 }
 
+TEST_F(HandlerTest, ServesEveryCrdVersionAndPrefersTheMostStable) {
+  const char* crd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"gadgets.example.test"},
+    "spec":{"group":"example.test","scope":"Cluster","names":{"plural":"gadgets","kind":"Gadget"},"versions":[
+      {"name":"v1alpha1","served":true,"storage":false,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}},
+      {"name":"v1beta2","served":true,"storage":false,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}},
+      {"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","properties":{"count":{"type":"integer"}}}}}}}]}})";
+  ASSERT_EQ(call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).response.status, 201);
+  auto group = body(call("GET", "/apis/example.test"));
+  EXPECT_EQ(string_at(group, "preferredVersion.version"), "v1");
+  std::vector<std::string> order;
+  for (const auto& v : group.at("versions").as_array()) order.push_back(string_at(v.as_object(), "version"));
+  EXPECT_EQ(order, (std::vector<std::string>{"v1", "v1beta2", "v1alpha1"}));
+  ASSERT_EQ(call("POST", "/apis/example.test/v1/gadgets", R"({"apiVersion":"example.test/v1","kind":"Gadget","metadata":{"name":"g"},"spec":{"count":1}})")
+                .response.status, 201);
+  auto old = call("GET", "/apis/example.test/v1alpha1/gadgets/g");
+  ASSERT_EQ(old.response.status, 200);
+  EXPECT_EQ(string_at(body(old), "apiVersion"), "example.test/v1alpha1");
+  EXPECT_EQ(to_json(*find_path(body(old), "spec.count")), "1");
+}
+
 TEST_F(HandlerTest, WatchPathsSelectByName) {
   auto o = call("GET", "/api/v1/watch/namespaces/default/configmaps/one?resourceVersion=0");
   ASSERT_TRUE(o.watch);

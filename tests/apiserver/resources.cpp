@@ -56,6 +56,46 @@ json::object condition(const std::string& type, const std::string& reason, const
   return {{"type", type}, {"status", "True"}, {"lastTransitionTime", now}, {"reason", reason}, {"message", message}};
 }
 
+// kube's version priority (GA > beta > alpha, then higher numbers; others last, by name):
+// true when `a` is preferred over `b`.
+bool version_before(const std::string& a, const std::string& b) {
+  struct Rank {
+    bool kube_like = false;
+    int major = 0;
+    int stability = 0;  // 2 GA, 1 beta, 0 alpha
+    int minor = 0;
+  };
+  auto rank = [](const std::string& v) {
+    Rank r;
+    if (v.size() < 2 || v[0] != 'v' || !std::isdigit(static_cast<unsigned char>(v[1]))) return r;
+    std::size_t i = 1;
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) r.major = r.major * 10 + (v[i++] - '0');
+    std::string rest = v.substr(i);
+    if (rest.empty()) {
+      r.kube_like = true;
+      r.stability = 2;
+      return r;
+    }
+    for (auto [word, stability] : {std::pair<const char*, int>{"beta", 1}, {"alpha", 0}}) {
+      std::string w(word);
+      if (rest.starts_with(w) && rest.size() > w.size() &&
+          std::all_of(rest.begin() + static_cast<std::ptrdiff_t>(w.size()), rest.end(),
+                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+        r.kube_like = true;
+        r.stability = stability;
+        r.minor = std::stoi(rest.substr(w.size()));
+      }
+    }
+    return r;
+  };
+  Rank ra = rank(a), rb = rank(b);
+  if (ra.kube_like != rb.kube_like) return ra.kube_like;
+  if (!ra.kube_like) return a < b;
+  if (ra.stability != rb.stability) return ra.stability > rb.stability;
+  if (ra.major != rb.major) return ra.major > rb.major;
+  return ra.minor > rb.minor;
+}
+
 }  // namespace
 
 Registry::Registry() {
@@ -151,6 +191,7 @@ std::vector<GroupVersions> Registry::groups() const {
   std::stable_sort(custom.begin(), custom.end(),
                    [](const ResourceType* a, const ResourceType* b) { return a->group < b->group; });
   for (const auto* t : custom) add_version(*t);
+  for (auto& g : out) std::stable_sort(g.versions.begin(), g.versions.end(), version_before);
   return out;
 }
 
