@@ -108,7 +108,7 @@ void Controller::build_informers(const std::string& ns) {
   auto* connections = set.connections.get();
   auto* secrets = set.secrets.get();
   set.core_secrets = std::make_unique<EventWatch>(
-      api_, EventWatch::Options{kube::gvr::secrets(), ns, "", kCoreSecretSelector},
+      api_, EventWatch::Options{kube::gvr::secrets(), ns, "", kCoreSecretSelector, {}},
       [this, connections, secrets](const kube::WatchEvent& event) {
         const auto key = kube::object_key(event.object);
         for (const auto& owner : connections->cache().keys_by_index(kSecretRefIndex, key))
@@ -117,10 +117,15 @@ void Controller::build_informers(const std::string& ns) {
           queue_.add(std::string(kSecretPrefix) + owner);
       },
       [this] { enqueue_all(); });
+  EventWatch::Options store_options{kube::gvr::secrets(), ns,
+                                    std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue), "", {}};
+  store_options.on_listed = [this](const json::object* object) {   // counts the stores for the gauge
+    std::lock_guard lock(sealed_mutex_);
+    if (!object) sealed_.clear();
+    else if (string_at(*object, "type") == store::kSealedType) sealed_.insert(kube::object_key(*object));
+  };
   set.stores = std::make_unique<EventWatch>(
-      api_,
-      EventWatch::Options{kube::gvr::secrets(), ns,
-                          std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue), ""},
+      api_, std::move(store_options),
       [this](const kube::WatchEvent& event) { on_store_event(event); }, [this] { enqueue_all(); });
   sets_.emplace(ns, std::move(set));
 }

@@ -35,15 +35,30 @@ void EventWatch::run(std::stop_token stop) {
       kube::ListOptions list_options;
       list_options.label_selector = options_.label_selector;
       list_options.field_selector = options_.field_selector;
-      list_options.limit = 1;   // only the snapshot's resourceVersion is needed
-      auto list = api_.list(options_.gvr, options_.ns, list_options);
-      if (!list) {
-        log::warn("watch list failed", {{"resource", json::value(options_.gvr.resource)}, {"code", list.error().code}});
+      list_options.limit = options_.on_listed ? 500 : 1;   // without on_listed only the snapshot's resourceVersion is needed
+      if (options_.on_listed) options_.on_listed(nullptr);
+      bool failed = false;
+      resource_version.clear();
+      do {
+        auto list = api_.list(options_.gvr, options_.ns, list_options);
+        if (!list) {
+          log::warn("watch list failed", {{"resource", json::value(options_.gvr.resource)}, {"code", list.error().code}});
+          failed = true;
+          break;
+        }
+        const auto* metadata = object_at(*list, "metadata");
+        if (resource_version.empty() && metadata) resource_version = string_at(*metadata, "resourceVersion");
+        list_options.continue_token = metadata ? std::string(string_at(*metadata, "continue")) : "";
+        if (options_.on_listed)
+          if (auto it = list->find("items"); it != list->end() && it->value().is_array())
+            for (const auto& item : it->value().get_array())
+              if (item.is_object()) options_.on_listed(&item.get_object());
+      } while (options_.on_listed && !list_options.continue_token.empty());
+      if (failed) {
+        resource_version.clear();
         kube::sleep_for(*clock, backoff.next(), stop);
         continue;
       }
-      const auto* metadata = object_at(*list, "metadata");
-      resource_version = metadata ? std::string(string_at(*metadata, "resourceVersion")) : "";
       if (listed_before && on_resync_) on_resync_();
       listed_before = true;
       synced_ = true;

@@ -21,6 +21,9 @@ class EventWatch {
     std::string ns;
     std::string label_selector;
     std::string field_selector;
+    // Set: every (re)list pages through all objects (500 at a time, none kept) and hands each
+    // to it, after a call with nullptr that means "a new list starts".
+    std::function<void(const boost::json::object*)> on_listed;
   };
   using OnEvent = std::function<void(const kube::WatchEvent&)>;
 

@@ -92,4 +92,16 @@ for value in "$JIRA_TOKEN" "$VT_KEY" "$DB_DEV" "$DB_PROD"; do
   done
 done
 echo "no planted value outside the user's Secrets ($(wc -c <"$WORK/dump") bytes of objects, $(wc -l <"$WORK/op-a.log") log lines scanned)"
+# The live /metrics passes promtool, and the gauges agree with what exists.
+metrics_settled() {   # the gauges are refreshed every second
+  curl -sf "http://127.0.0.1:$(cat "$WORK/op-a.port")/metrics" >"$WORK/metrics.txt" && grep -qx 'dragops_sealed_objects 3' "$WORK/metrics.txt"
+}
+wait_until 5 metrics_settled || fail "/metrics does not count the 3 stores"
+if command -v promtool >/dev/null; then promtool check metrics <"$WORK/metrics.txt" || fail "promtool check metrics"; fi
+grep -qx 'dragops_sealed_objects 3' "$WORK/metrics.txt" || fail "dragops_sealed_objects is not 3"
+grep -qx 'dragops_key_versions{namespace="team-a"} 1' "$WORK/metrics.txt" || fail "dragops_key_versions"
+for path in healthz readyz; do
+  curl -sf "http://127.0.0.1:$(grep -o '"endpoint":"health","addr":"[^"]*","port":[0-9]*' "$WORK/op-a.log" | grep -o '[0-9]*$')/$path" >/dev/null ||
+    fail "/$path"
+done
 echo "PASS operator_basic"

@@ -72,5 +72,7 @@ kubectl get conn -n team-a -o 'jsonpath={range .items[*]}{.metadata.name}={.meta
 diff "$WORK/rv.before" "$WORK/rv.after" >&2 || fail "the restarted operator rewrote stores that had not changed"
 diff "$WORK/crs.before" "$WORK/crs.after" >&2 || fail "the restarted operator rewrote Connections (status) that had not changed"
 [ "$(metric op-c dragops_store_writes_total)" = 0 ] || fail "the restarted operator counted store writes"
+wait_until 5 bash -c "curl -sf http://127.0.0.1:$(cat "$WORK/op-c.port")/metrics | grep -qx 'dragops_sealed_objects 6'" ||
+  fail "the restarted operator does not count the 6 existing stores"
 echo "ok restart: $(wc -l <"$WORK/rv.before") store objects and $(wc -l <"$WORK/crs.before") Connections unchanged (resourceVersions equal)"
 echo "PASS operator_leader"
