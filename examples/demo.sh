@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# make demo: the whole flow on this machine, step by step, like a tutorial.
+#   local API server -> chart manifests (helm template | kubectl apply) -> operator -> Connections
+#   -> an annotated pod (the webhook injects the sidecar) -> that pod's sidecar -> curl.
+# Everything it starts it stops by process id; it exits 0 when every step behaved as described.
+set -euo pipefail
+
+BUILD=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+APISERVER=$BUILD/tests/apiserver/dragops-apiserver
+OPERATOR=$BUILD/operator/dragops-operator
+SIDECAR=$BUILD/sidecar/dragops-sidecar
+for bin in "$APISERVER" "$OPERATOR" "$SIDECAR"; do
+  [ -x "$bin" ] || { echo "demo: $bin is not built (run make build)" >&2; exit 1; }
+done
+HELM=$(bash "$ROOT/tests/tools/fetch-tools.sh" helm | awk '$1 == "helm" { print $2 }')
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/dragops-demo.XXXXXX")
+export KUBECONFIG=$WORK/apiserver/kubeconfig KUBECACHEDIR=$WORK/kube-cache
+PIDS=()
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ $status -ne 0 ]; then
+    echo; echo "demo failed (exit $status); logs kept in $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+bold=$'\033[1m'; plain=$'\033[0m'
+[ -t 1 ] || { bold=""; plain=""; }
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+say() { printf '   %s\n' "$*"; }
+# Prints a command as a user would type it, then runs it.
+run() { printf '$ %s\n' "$*"; "$@"; }
+fail() { echo "demo: $*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
+wait_until() {  # wait_until SECONDS COMMAND...
+  local deadline=$(($(now_ms) + $1 * 1000)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$(now_ms)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+free_port() {  # a port nothing listens on, found by asking the kernel through bash's /dev/tcp
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+  return 1
+}
+
+step "1. Start the local Kubernetes API server (tests/apiserver) and point kubectl at it"
+mkdir -p "$WORK/apiserver"
+"$APISERVER" --dir "$WORK/apiserver" >"$WORK/apiserver.out" 2>"$WORK/apiserver.log" &
+PIDS+=($!)
+wait_until 30 grep -q '^READY ' "$WORK/apiserver.out" || fail "API server did not start"
+say "$(sed -n 's/^READY /API server at /p' "$WORK/apiserver.out"); KUBECONFIG=$KUBECONFIG"
+run kubectl version -o yaml | grep -E 'gitVersion' | head -2
+
+step "2. Install the chart's manifests (helm template | kubectl apply), as on a real cluster"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dragops-system}\n' | kubectl apply -f - >/dev/null
+# CRDs first (as `helm install` does), so the IntegrationPacks in the templates validate.
+run kubectl apply -f "$ROOT/charts/dragops/crds/"
+run kubectl wait --for=condition=Established crd --all --timeout=30s
+printf '$ helm template dragops charts/dragops --namespace dragops-system | kubectl apply -f -\n'
+"$HELM" template dragops "$ROOT/charts/dragops" --namespace dragops-system 2>/dev/null >"$WORK/manifests.yaml"
+kubectl apply -f "$WORK/manifests.yaml" | sed 's/^/   /'
+say "No kubelet runs here, so the operator Deployment is stored but not started: this script runs"
+say "the operator binary itself, and routes the webhook Service to it through its Endpoints."
+
+step "3. Run the operator (leader election, webhook on loopback, keys created on first use)"
+WEBHOOK_PORT=$(free_port)
+cat <<YAML | kubectl apply -f - >/dev/null
+apiVersion: v1
+kind: Endpoints
+metadata: {name: dragops-webhook, namespace: dragops-system}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{name: https, port: $WEBHOOK_PORT}]
+YAML
+"$OPERATOR" --kubeconfig "$KUBECONFIG" --namespace dragops-system --identity demo-operator \
+  --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
+  >"$WORK/operator.out" 2>"$WORK/operator.log" &
+PIDS+=($!)
+wait_until 30 test -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
+  -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" || fail "the operator did not set up its webhook"
+say "operator running (pid ${PIDS[-1]}); it generated the webhook CA and patched the caBundle"
+
+step "4. A workflow author applies Connections (jira: fields, virustotal: apiKey) and a Secret"
+run kubectl apply -f "$ROOT/examples/namespace.yaml"
+# The examples carry placeholder values; the demo plants its own so it can check what is served.
+JIRA_TOKEN="demo-jira-token-$RANDOM$RANDOM"
+VT_KEY="demo-vt-key-$RANDOM$RANDOM"
+DB_PROD="demo-db-prod-$RANDOM$RANDOM"
+sed "s/replace-with-your-atlassian-api-token/$JIRA_TOKEN/" "$ROOT/examples/jira-connection.yaml" | kubectl apply -f -
+sed "s/replace-with-your-virustotal-api-key/$VT_KEY/" "$ROOT/examples/virustotal-connection.yaml" | kubectl apply -f -
+sed "s/replace-with-the-production-password/$DB_PROD/" "$ROOT/examples/db-password-secret.yaml" | kubectl apply -f -
+run kubectl wait -n team-a --for=condition=Ready connection/jira connection/virustotal secret.dragops.io/db-password --timeout=30s
+run kubectl get connections,secrets.dragops.io -n team-a
+say "Each one is sealed into a store Secret of type dragops.io/sealed (ciphertext only):"
+run kubectl get secrets -n team-a --field-selector type=dragops.io/sealed
+
+step "5. Apply an annotated pod: the webhook injects the sidecar"
+sed -n '/^apiVersion/,/^spec/p' "$ROOT/examples/workflow-pod.yaml" | sed 's/^/   /'
+run kubectl apply -f "$ROOT/examples/workflow-pod.yaml"
+printf '$ kubectl get pod workflow-run-1 -n team-a -o jsonpath=...\n'
+kubectl get pod workflow-run-1 -n team-a -o jsonpath='{range .spec.initContainers[*]}   init container {.name} (restartPolicy {.restartPolicy}){"\n"}{end}{range .spec.containers[*]}   container {.name}: {range .env[*]}{.name}={.value} {end}{"\n"}{end}'
+[ "$(kubectl get pod workflow-run-1 -n team-a -o jsonpath='{.spec.initContainers[0].name}')" = dragops-sidecar ] \
+  || fail "the pod was not injected"
+
+step "6. Start that pod's sidecar with exactly the environment the webhook wrote (a stand-in kubelet)"
+SIDECAR_DIR=$WORK/pod; mkdir -p "$SIDECAR_DIR/keys" "$SIDECAR_DIR/token"
+sync_keys() {  # the key volume, updated as the kubelet does (..data symlink swap)
+  local stamp="..$(date +%s%N)"
+  mkdir -p "$SIDECAR_DIR/keys/$stamp"
+  kubectl -n team-a get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SIDECAR_DIR/keys/$stamp/keyring"
+  ln -sfn "$stamp" "$SIDECAR_DIR/keys/..data_tmp" && mv -T "$SIDECAR_DIR/keys/..data_tmp" "$SIDECAR_DIR/keys/..data"
+  [ -L "$SIDECAR_DIR/keys/keyring" ] || ln -s ..data/keyring "$SIDECAR_DIR/keys/keyring"
+}
+sync_keys
+SIDECAR_PORT=$(free_port); HEALTH_PORT=$(free_port)
+env_args=()
+while IFS= read -r line; do
+  case "$line" in
+    DRAGOPS_KEY_DIR=*) line="DRAGOPS_KEY_DIR=$SIDECAR_DIR/keys" ;;
+    DRAGOPS_TOKEN_FILE=*) line="DRAGOPS_TOKEN_FILE=$SIDECAR_DIR/token/token" ;;
+    DRAGOPS_LISTEN=*) line="DRAGOPS_LISTEN=127.0.0.1:$SIDECAR_PORT" ;;
+    DRAGOPS_HEALTH_LISTEN=*) line="DRAGOPS_HEALTH_LISTEN=127.0.0.1:$HEALTH_PORT" ;;
+  esac
+  env_args+=("$line")
+done < <(kubectl get pod workflow-run-1 -n team-a -o go-template='{{range .spec.initContainers}}{{if eq .name "dragops-sidecar"}}{{range .env}}{{.name}}={{if .valueFrom}}{{if eq .valueFrom.fieldRef.fieldPath "metadata.namespace"}}team-a{{else}}workflow-run-1{{end}}{{else}}{{.value}}{{end}}{{"\n"}}{{end}}{{end}}{{end}}')
+printf '   %s\n' "${env_args[@]}"
+env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" "${env_args[@]}" "$SIDECAR" >"$WORK/sidecar.out" 2>"$WORK/sidecar.log" &
+PIDS+=($!)
+wait_until 30 curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" || fail "the sidecar did not become ready"
+say "sidecar ready on 127.0.0.1:$SIDECAR_PORT (a real pod uses 8900); health on $HEALTH_PORT"
+DRAGOPS_URL=http://127.0.0.1:$SIDECAR_PORT
+DRAGOPS_TOKEN_FILE=$SIDECAR_DIR/token/token
+
+step "7. From the app container: fetch the credentials the pod may read"
+get() {  # get PATH [curl args]: prints the status line and body
+  local path=$1; shift
+  curl -sS -o "$WORK/body" -w '%{http_code}' "$@" "$DRAGOPS_URL$path" >"$WORK/code" 2>/dev/null || true
+  printf '   -> HTTP %s %s\n' "$(cat "$WORK/code")" "$(cat "$WORK/body")"
+}
+auth=(-H "Authorization: Bearer $(cat "$DRAGOPS_TOKEN_FILE")")
+printf '$ curl -H "Authorization: Bearer $(cat $DRAGOPS_TOKEN_FILE)" $DRAGOPS_URL/v1/connections/jira\n'
+get /v1/connections/jira "${auth[@]}"
+grep -q "$JIRA_TOKEN" "$WORK/body" || fail "jira fields not served"
+printf '$ curl ... $DRAGOPS_URL/v1/connections/jira/token\n'
+get /v1/connections/jira/token "${auth[@]}"
+[ "$(cat "$WORK/body")" = "$JIRA_TOKEN" ] || fail "jira token not served"
+printf '$ curl ... $DRAGOPS_URL/v1/secrets/db-password      # the production value (dragops.io/environment)\n'
+get /v1/secrets/db-password "${auth[@]}"
+grep -q "$DB_PROD" "$WORK/body" || fail "production secret not served"
+
+step "8. What the pod may not read is refused"
+printf '$ curl ... $DRAGOPS_URL/v1/connections/virustotal   # not in dragops.io/connections\n'
+get /v1/connections/virustotal "${auth[@]}"
+[ "$(cat "$WORK/code")" = 403 ] || fail "expected 403"
+printf '$ curl $DRAGOPS_URL/v1/connections/jira              # no token\n'
+get /v1/connections/jira
+[ "$(cat "$WORK/code")" = 401 ] || fail "expected 401"
+
+step "9. Rotate a credential: change the core Secret; the new value reaches the sidecar"
+NEW_TOKEN="demo-jira-token-rotated-$RANDOM$RANDOM"
+start=$(now_ms)
+run kubectl patch secret jira-credentials -n team-a --type merge -p "{\"stringData\":{\"api_token\":\"$NEW_TOKEN\"}}"
+wait_until 10 sh -c "curl -fsS -H 'Authorization: Bearer $(cat "$DRAGOPS_TOKEN_FILE")' $DRAGOPS_URL/v1/connections/jira/token | grep -qx '$NEW_TOKEN'" \
+  || fail "the rotated value did not reach the sidecar"
+say "served by the sidecar $(( $(now_ms) - start )) ms after the patch"
+get /v1/connections/jira/token "${auth[@]}"
+
+step "10. Revoke the connection: the sidecar stops serving it"
+start=$(now_ms)
+run kubectl patch connection jira -n team-a --type merge -p '{"spec":{"revoked":true}}'
+wait_until 10 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $(cat "$DRAGOPS_TOKEN_FILE")' $DRAGOPS_URL/v1/connections/jira)\" = 404 ]" \
+  || fail "the revocation did not reach the sidecar"
+say "404 from the sidecar $(( $(now_ms) - start )) ms after the patch"
+get /v1/connections/jira "${auth[@]}"
+run kubectl get connection jira -n team-a
+printf '$ kubectl get events -n team-a --field-selector involvedObject.name=jira\n'
+kubectl get events -n team-a --field-selector involvedObject.name=jira 2>/dev/null | sed 's/^/   /' || true
+
+step "11. Done: stopping the sidecar, the operator and the API server (by process id)"
+! grep -qE "$JIRA_TOKEN|$NEW_TOKEN|$VT_KEY|$DB_PROD" "$WORK"/*.log || fail "a credential value appeared in a log"
+say "no credential value appears in the API server's, operator's or sidecar's log"
