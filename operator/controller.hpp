@@ -36,6 +36,7 @@ struct ControllerOptions {
   std::vector<std::string> watch_namespaces;   // empty: all
   int workers = 4;
   std::chrono::milliseconds key_maintenance_period{1000};
+  const Authorizer* authorizer = nullptr;      // the OAuth flow; nullptr: not configured
 };
 
 class Controller final : public Lookup {

@@ -1,6 +1,8 @@
 #include "operator/decide.hpp"
 
 #include "crypto/envelope.hpp"
+#include "oauth/time_format.hpp"
+#include "oauth/token_items.hpp"
 #include "operator/reasons.hpp"
 
 #include <algorithm>
@@ -16,11 +18,20 @@ struct Verdict {
   store::Plaintexts values;
   std::string pack;
   std::string auth_type;
+  std::string token_field;         // the store annotation dragops.io/token-field
+  std::string expires_at;          // oauth2: RFC 3339, "" : does not expire
+  std::string authorization_url;   // oauth2 awaiting authorization
+  std::optional<std::chrono::seconds> requeue_after;
 
   bool ok() const { return reason.empty(); }
 };
 
-Verdict problem(std::string_view reason, std::string message) { return Verdict{reason, std::move(message), {}, {}, {}}; }
+Verdict problem(std::string_view reason, std::string message) {
+  Verdict verdict;
+  verdict.reason = reason;
+  verdict.message = std::move(message);
+  return verdict;
+}
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -33,12 +44,81 @@ bool is_dns_label(std::string_view text) {
 
 // --- Connection rules -------------------------------------------------------------------
 
+// The field /token serves: apiKey its one field, fields the first secret field, oauth2 the
+// access token ("" : none, the sidecar answers 404 no_token_field).
+std::string token_field_of(const packs::Pack& pack) {
+  if (pack.auth_type == packs::AuthType::oauth2) return std::string(oauth::kAccessTokenItem);
+  for (const auto& field : pack.fields)
+    if (field.secret || pack.auth_type == packs::AuthType::api_key) return field.name;
+  return {};
+}
+
+bool is_authorization_failure(const Resource& resource) {
+  const auto* ready = resource.status.condition(condition::kReady);
+  return ready && ready->status == "False" &&
+         (ready->reason == reason::kAuthorizationDenied || ready->reason == reason::kAuthorizationFailed);
+}
+
+// oauth2: tokens from the credentialsRef Secret (bootstrap, until the store holds tokens of
+// this generation), else the store's own tokens (sealed by the callback or a refresh), else
+// the authorization URL to open.
+Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
+  Verdict verdict;
+  verdict.pack = pack.name;
+  verdict.auth_type = packs::to_string(pack.auth_type);
+  verdict.token_field = token_field_of(pack);
+  const auto& existing = o.store;
+  const bool store_has_tokens = existing && existing->opened && existing->store.owner == o.resource.owner &&
+                                existing->opened->contains(oauth::kAccessTokenItem);
+  const bool bootstrap = !o.spec.credentials_ref.empty() &&
+                         !(store_has_tokens && existing->store.generation == o.resource.generation);
+  if (bootstrap) {
+    auto it = o.secrets.find(o.spec.credentials_ref);
+    if (it == o.secrets.end() || !it->second)
+      return problem(reason::kCredentialsNotFound, "Secret " + quoted(o.spec.credentials_ref) +
+                                                       " not found in namespace " + quoted(o.resource.owner.namespace_));
+    const auto& data = *it->second;
+    auto access = data.find(oauth::kAccessTokenItem);
+    if (access == data.end() || access->second.empty())
+      return problem(reason::kInvalidCredentials,
+                     "Secret " + quoted(o.spec.credentials_ref) + ": key \"access_token\" is required for oauth2");
+    verdict.values.emplace(std::string(oauth::kAccessTokenItem), access->second);
+    if (auto refresh = data.find(oauth::kRefreshTokenItem); refresh != data.end() && !refresh->second.empty())
+      verdict.values.emplace(std::string(oauth::kRefreshTokenItem), refresh->second);
+    if (auto expires = data.find("expires_at"); expires != data.end() && !expires->second.empty()) {
+      auto when = oauth::parse_rfc3339(expires->second.view());
+      if (!when)
+        return problem(reason::kInvalidCredentials,
+                       "Secret " + quoted(o.spec.credentials_ref) + ": key \"expires_at\" is not an RFC 3339 time");
+      verdict.expires_at = oauth::format_rfc3339(*when);
+    }
+    return verdict;
+  }
+  if (store_has_tokens) {
+    verdict.values = *existing->opened;
+    verdict.expires_at = existing->store.expires_at;
+    return verdict;
+  }
+  const auto& offer = o.authorization;
+  std::string message = offer.url.empty()
+                            ? "waiting for the authorization flow; no authorization URL: " + offer.problem
+                            : "open status.authorizationURL in a browser to authorize";
+  Verdict waiting = problem(reason::kAwaitingAuthorization, std::move(message));
+  if (is_authorization_failure(o.resource)) {   // keep the failure visible next to the new URL
+    const auto* ready = o.resource.status.condition(condition::kReady);
+    waiting.reason = ready->reason == reason::kAuthorizationDenied ? reason::kAuthorizationDenied
+                                                                   : reason::kAuthorizationFailed;
+    waiting.message = ready->message;
+  }
+  waiting.authorization_url = offer.url;
+  waiting.requeue_after = offer.renew_after;
+  return waiting;
+}
+
 Verdict connection_values(const ConnectionObservation& o) {
   if (!o.pack.pack) return problem(reason::kPackNotFound, o.pack.problem);
   const auto& pack = *o.pack.pack;
-  if (pack.auth_type == packs::AuthType::oauth2)
-    return problem(reason::kAwaitingAuthorization,
-                   "pack " + quoted(pack.name) + " uses oauth2; waiting for the authorization flow to complete");
+  if (pack.auth_type == packs::AuthType::oauth2) return oauth_values(o, pack);
   if (o.spec.credentials_ref.empty())
     return problem(reason::kInvalidCredentials, "spec.credentialsRef is required for pack " + quoted(pack.name) +
                                                     " (authType " + std::string(packs::to_string(pack.auth_type)) + ")");
@@ -56,6 +136,7 @@ Verdict connection_values(const ConnectionObservation& o) {
   }
   verdict.pack = pack.name;
   verdict.auth_type = packs::to_string(pack.auth_type);
+  verdict.token_field = token_field_of(pack);
   return verdict;
 }
 
@@ -99,7 +180,9 @@ void plan_store(Decision& decision, const Resource& resource, const std::optiona
   desired.key_version = primary;
   desired.pack = verdict.pack;
   desired.auth_type = verdict.auth_type;
+  desired.expires_at = verdict.expires_at;
   desired.generation = resource.generation;
+  decision.token_field = verdict.token_field;
 
   const bool usable = existing && existing->opened && existing->store.owner == resource.owner;
   for (auto& [item, value] : verdict.values) {
@@ -121,6 +204,7 @@ void plan_store(Decision& decision, const Resource& resource, const std::optiona
   const bool unchanged = usable && decision.to_seal.empty() && existing->store.key_version == primary &&
                          existing->store.pack == desired.pack && existing->store.auth_type == desired.auth_type &&
                          existing->store.generation == desired.generation &&
+                         existing->store.expires_at == desired.expires_at && existing->token_field == decision.token_field &&
                          existing->store.envelopes.size() == desired.envelopes.size();
   decision.store_action = unchanged ? StoreAction::keep : StoreAction::write;
   decision.desired_store = std::move(desired);
@@ -132,11 +216,19 @@ std::string_view event_type(std::string_view status) { return status == "True" ?
 // condition whose status or reason changed is reported in ONE Event for the pass (one write,
 // not one per condition): reason and type from the first changed condition (Ready comes
 // first), message listing each transition.
+// The oauth2 extras of status (empty for everything else).
+struct StatusExtras {
+  std::string expires_at;
+  std::string authorization_url;
+};
+
 void finish_status(Decision& decision, const Resource& resource, std::vector<Condition> conditions,
-                   std::optional<std::int64_t> key_version, std::string_view now) {
+                   std::optional<std::int64_t> key_version, std::string_view now, StatusExtras extras = {}) {
   Status next = resource.status;
   next.observed_generation = resource.generation;
   next.key_version = key_version;
+  next.expires_at = std::move(extras.expires_at);
+  next.authorization_url = std::move(extras.authorization_url);
   std::optional<EventSpec> event;
   for (auto& condition : conditions) {
     const auto* before = resource.status.condition(condition.type);
@@ -202,7 +294,8 @@ Decision decide_values(const Resource& resource, const std::optional<ExistingSto
                   {make(condition::kReady, false, verdict.reason, verdict.message),
                    make(condition::kSealed, existing.has_value(), existing ? reason::kSealed : reason::kNotSealed,
                         kept_message)},
-                  kept_version, now);
+                  kept_version, now, {existing ? existing->store.expires_at : std::string(), verdict.authorization_url});
+    decision.requeue_after = verdict.requeue_after;
     return decision;
   }
   if (!keys.primary) {
@@ -210,16 +303,17 @@ Decision decide_values(const Resource& resource, const std::optional<ExistingSto
                   {make(condition::kReady, false, reason::kKeyringUnavailable, keys.problem),
                    make(condition::kSealed, existing.has_value(), existing ? reason::kSealed : reason::kNotSealed,
                         kept_message)},
-                  kept_version, now);
+                  kept_version, now, {existing ? existing->store.expires_at : std::string(), {}});
     decision.requeue_after = kKeyringRetry;
     return decision;
   }
   const auto count = verdict.values.size();
+  auto expires_at = verdict.expires_at;
   plan_store(decision, resource, existing, verdict, *keys.primary);
   const auto message = sealed_message(*keys.primary, count, what);
   finish_status(decision, resource,
                 {make(condition::kReady, true, reason::kSealed, message), make(condition::kSealed, true, reason::kSealed, message)},
-                *keys.primary, now);
+                *keys.primary, now, {std::move(expires_at), {}});
   return decision;
 }
 

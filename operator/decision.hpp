@@ -30,6 +30,8 @@ struct Decision {
   // values to seal afresh under the primary.
   store::Store desired_store;
   store::Plaintexts to_seal;
+  // The store annotation dragops.io/token-field: the field the sidecar's /token serves.
+  std::string token_field;
 
   std::optional<Status> status;      // set only when it differs from the observed status
   std::vector<EventSpec> events;     // one per condition transition

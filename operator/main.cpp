@@ -11,6 +11,7 @@
 #include "operator/keys.hpp"
 #include "operator/leadership.hpp"
 #include "operator/metrics.hpp"
+#include "operator/oauth_wiring.hpp"
 #include "operator/options.hpp"
 #include "operator/webhook_wiring.hpp"
 
@@ -66,8 +67,11 @@ int run(const op::Options& options) {
   recorder_options.host = options.identity;
   kube::EventRecorder recorder(api, recorder_options);
   op::RecorderEventSink events(recorder);
+  auto oauth_flow = op::start_oauth(options, api, keys, events, wall);
   op::Controller controller(api, keys, events, metrics,
-                            {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000)}, wall);
+                            {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000),
+                             oauth_flow ? oauth_flow->authorizer.get() : nullptr},
+                            wall);
 
   std::stop_source stop;
   auto signals = watch_signals(&stop);

@@ -34,6 +34,12 @@ ConnectionSpec parse_connection_spec(const json::object& object) {
   if (!s) return spec;
   spec.pack = string_at(*s, "pack");
   if (const auto* ref = object_at(*s, "credentialsRef")) spec.credentials_ref = string_at(*ref, "name");
+  if (const auto* oauth = object_at(*s, "oauth")) {
+    if (const auto* ref = object_at(*oauth, "clientRef")) spec.client_ref = string_at(*ref, "name");
+    if (auto it = oauth->find("scopes"); it != oauth->end() && it->value().is_array())
+      for (const auto& scope : it->value().get_array())
+        if (scope.is_string()) spec.scopes.emplace_back(scope.get_string());
+  }
   return spec;
 }
 
@@ -57,6 +63,7 @@ std::vector<std::string> referenced_secrets(const json::object& object, store::K
   if (kind == store::Kind::connection) {
     auto spec = parse_connection_spec(object);
     if (!spec.credentials_ref.empty()) names.push_back(spec.credentials_ref);
+    if (!spec.client_ref.empty() && spec.client_ref != spec.credentials_ref) names.push_back(spec.client_ref);
   } else {
     for (auto& [environment, ref] : parse_secret_spec(object).environments)
       if (!ref.name.empty() && std::find(names.begin(), names.end(), ref.name) == names.end()) names.push_back(ref.name);

@@ -12,6 +12,7 @@
 #include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,6 +38,8 @@ struct SecretKeyRef {
 struct ConnectionSpec {
   std::string pack;
   std::string credentials_ref;   // "" : absent
+  std::string client_ref;        // spec.oauth.clientRef.name, "" : absent
+  std::vector<std::string> scopes;   // spec.oauth.scopes
 };
 
 struct SecretSpec {
@@ -58,6 +61,7 @@ SecretData decode_secret_data(const boost::json::object& secret);
 
 struct ExistingStore {
   store::Store store;
+  std::string token_field;                  // annotation dragops.io/token-field
   std::optional<store::Plaintexts> opened;   // nullopt: it does not open with the current ring
 };
 
@@ -71,6 +75,14 @@ struct PackLookup {
   std::string problem;                    // "IntegrationPack \"x\" not found" or its parse error
 };
 
+// For an oauth2 Connection without tokens: the URL to open (state signed and bound to the
+// UID), or why there is none yet (no client Secret, no callback configured).
+struct AuthorizationOffer {
+  std::string url;
+  std::string problem;
+  std::optional<std::chrono::seconds> renew_after;   // the state expires: issue a new URL then
+};
+
 struct ConnectionObservation {
   Resource resource;
   ConnectionSpec spec;
@@ -79,6 +91,7 @@ struct ConnectionObservation {
   std::optional<ExistingStore> store;
   KeyState keys;
   std::string now;                        // RFC 3339, from the clock
+  AuthorizationOffer authorization;       // oauth2 without tokens only
 };
 
 struct SecretObservation {

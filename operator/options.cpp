@@ -71,6 +71,11 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"sidecar-memory-request", text(&Options::sidecar_memory_request)},
       {"sidecar-memory-limit", text(&Options::sidecar_memory_limit)},
       {"identity", text(&Options::identity)},
+      {"oauth-callback-addr", text(&Options::oauth_callback_addr)},
+      {"oauth-external-url", text(&Options::oauth_external_url)},
+      {"oauth-state-lifetime", duration(&Options::oauth_state_lifetime)},
+      {"oauth-provider-timeout", duration(&Options::oauth_provider_timeout)},
+      {"oauth-ca-file", text(&Options::oauth_ca_file)},
   };
   return table;
 }
@@ -167,6 +172,12 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --webhook-service, --webhook-config, --webhook-cert-secret, --webhook-cert-mode,
   --webhook-cert-dir, --sidecar-image, --sidecar-cpu-request, --sidecar-memory-request,
   --sidecar-memory-limit       webhook and injection settings (docs/operator.md)
+  --oauth-callback-addr ADDR   OAuth redirect listener, "" disables [:8443]
+  --oauth-external-url URL     public URL of that listener (redirect_uri; a bare origin gets
+                               /oauth/callback appended); "" : no authorization URLs [""]
+  --oauth-state-lifetime D     how long an authorization link works [10m]
+  --oauth-provider-timeout D   token endpoint timeout [10s]
+  --oauth-ca-file PATH         extra CA bundle for private providers [""]
 )";
 }
 

@@ -38,6 +38,12 @@ struct Options {
   std::string sidecar_memory_request = "16Mi";
   std::string sidecar_memory_limit = "32Mi";
   std::string identity;                       // leader identity; default hostname_pid
+  // OAuth authorization-code flow (docs/oauth.md).
+  std::string oauth_callback_addr = ":8443";
+  std::string oauth_external_url;             // "" : no authorization URLs are issued
+  std::chrono::milliseconds oauth_state_lifetime{600'000};
+  std::chrono::milliseconds oauth_provider_timeout{10'000};
+  std::string oauth_ca_file;
 };
 
 using Getenv = std::function<const char*(const char*)>;

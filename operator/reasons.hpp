@@ -20,11 +20,15 @@ inline constexpr std::string_view kCredentialsNotFound = "CredentialsNotFound";
 inline constexpr std::string_view kKeyringUnavailable = "KeyringUnavailable";
 inline constexpr std::string_view kAwaitingAuthorization = "AwaitingAuthorization";
 inline constexpr std::string_view kNotSealed = "NotSealed";
+// oauth2: the person denied consent; the callback failed (state, provider error or timeout).
+inline constexpr std::string_view kAuthorizationDenied = "AuthorizationDenied";
+inline constexpr std::string_view kAuthorizationFailed = "AuthorizationFailed";
 // IntegrationPack conditions.
 inline constexpr std::string_view kValid = "Valid";
 inline constexpr std::string_view kInvalidPack = "InvalidPack";
 }  // namespace reason
 
 inline constexpr std::string_view kFinalizer = "dragops.io/finalizer";
+inline constexpr std::string_view kTokenFieldAnnotation = "dragops.io/token-field";
 
 }  // namespace dragops::op

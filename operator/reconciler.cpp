@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "operator/decide.hpp"
+#include "operator/reasons.hpp"
 #include "store/json_access.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -26,16 +27,24 @@ void observe_keys(Observation& o, KeyManager& keys, RingPtr& ring) {
   o.keys.primary = ring->primary();
 }
 
+// An oauth2 Connection with neither bootstrap tokens nor tokens in its store.
+bool needs_authorization(const ConnectionObservation& o) {
+  if (o.resource.deleting || o.resource.revoked || !o.pack.pack) return false;
+  if (o.pack.pack->auth_type != packs::AuthType::oauth2 || !o.spec.credentials_ref.empty()) return false;
+  return !(o.store && o.store->opened && o.store->opened->contains("access_token"));
+}
+
 }  // namespace
 
 Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
-                       WallClock clock, OwnWrites* own_writes)
+                       WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer)
     : api_(api),
       lookup_(lookup),
       keys_(keys),
       applier_(api, events, own_writes),
       metrics_(metrics),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      authorizer_(authorizer) {}
 
 PackLookup Reconciler::find_pack(const std::string& pack_name) const {
   PackLookup out;
@@ -80,7 +89,10 @@ kube::Result<std::optional<ExistingStore>> Reconciler::find_store(store::Kind ki
     broken.store.owner.kind = kind;
     return std::optional<ExistingStore>(std::move(broken));
   }
-  ExistingStore existing{std::move(*parsed), std::nullopt};
+  ExistingStore existing{std::move(*parsed), {}, std::nullopt};
+  if (const auto* metadata = object_at(*object, "metadata"))
+    if (const auto* annotations = object_at(*metadata, "annotations"))
+      existing.token_field = string_at(*annotations, kTokenFieldAnnotation);
   if (ring)
     if (auto opened = store::open_items(existing.store, *ring)) existing.opened = std::move(*opened);
   return std::optional<ExistingStore>(std::move(existing));
@@ -151,6 +163,10 @@ Outcome Reconciler::reconcile_connection(const std::string& ns, const std::strin
   if (!existing) return read_failed("Connection", existing.error(), started);
   o.store = std::move(*existing);
   o.now = format_time(clock_());
+  if (needs_authorization(o)) {
+    if (authorizer_) o.authorization = authorizer_->offer(o.resource, o.spec, *o.pack.pack, o.secrets);
+    else o.authorization.problem = "the operator's OAuth flow is not configured";
+  }
   const auto decision = decide_connection(o);
   return finish(kube::gvr::connections(), "Connection", *object, decision, store_object, ring.get(), started);
 }

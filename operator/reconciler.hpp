@@ -9,6 +9,7 @@
 #include "operator/keys.hpp"
 #include "operator/lookup.hpp"
 #include "operator/metrics.hpp"
+#include "operator/oauth_authorizer.hpp"
 #include "operator/observation.hpp"
 
 #include <chrono>
@@ -26,7 +27,7 @@ struct Outcome {
 class Reconciler {
  public:
   Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
-             WallClock clock, OwnWrites* own_writes = nullptr);
+             WallClock clock, OwnWrites* own_writes = nullptr, const Authorizer* authorizer = nullptr);
 
   Outcome reconcile_connection(const std::string& ns, const std::string& name);
   Outcome reconcile_secret(const std::string& ns, const std::string& name);
@@ -49,6 +50,7 @@ class Reconciler {
   Applier applier_;
   Metrics& metrics_;
   WallClock clock_;
+  const Authorizer* authorizer_;   // nullptr: the OAuth flow is not configured
 };
 
 }  // namespace dragops::op

@@ -49,7 +49,9 @@ struct ApplyFixture : ::testing::Test {
     o.now = "2026-11-24T10:00:00Z";
     if (auto existing = api.get(kube::gvr::secrets(), "team-a", "dragops-conn-vt")) {
       auto parsed = store::parse_store(*existing);
-      ExistingStore e{*parsed, {}};
+      ExistingStore e{*parsed, {}, {}};
+      const auto& annotations = existing->at("metadata").as_object().at("annotations").as_object();
+      if (auto field = annotations.if_contains("dragops.io/token-field")) e.token_field = field->as_string();
       if (auto opened = store::open_items(*parsed, ring)) e.opened = std::move(*opened);
       o.store = std::move(e);
     }
@@ -80,6 +82,13 @@ TEST_F(ApplyFixture, FirstPassAddsTheFinalizerSealsAndReportsReady) {
   EXPECT_EQ(opened->fields.at("api_key").view(), kCanary);
   EXPECT_EQ(api.dump().find(kCanary), std::string::npos);
   ASSERT_EQ(sink.events.size(), 1u);   // one Event reports both transitions
+}
+
+TEST_F(ApplyFixture, TheStoreNamesItsTokenField) {
+  create_connection();
+  ASSERT_TRUE(pass().has_value());
+  auto store = *api.get(kube::gvr::secrets(), "team-a", "dragops-conn-vt");
+  EXPECT_EQ(store.at("metadata").at("annotations").at("dragops.io/token-field").as_string(), "api_key");
 }
 
 TEST_F(ApplyFixture, ASecondPassWritesNothing) {

@@ -38,7 +38,7 @@ ConnectionObservation connection(SecretData credentials = good_jira()) {
   o.resource.owner = {store::Kind::connection, "team-a", "jira", "uid-1"};
   o.resource.generation = 1;
   o.resource.has_finalizer = true;
-  o.spec = {"jira", "jira-credentials"};
+  o.spec = {"jira", "jira-credentials", {}, {}};
   o.pack.pack = jira_pack();
   o.secrets.emplace("jira-credentials", std::move(credentials));
   o.keys.primary = 1;
@@ -59,7 +59,7 @@ struct World {
     store::Store s = d.desired_store;
     auto fresh = store::seal_items(ring, s.owner, d.to_seal);
     s.envelopes.merge(fresh);
-    ExistingStore existing{s, {}};
+    ExistingStore existing{s, d.token_field, std::nullopt};
     auto opened = store::open_items(s, ring);
     if (opened) existing.opened = std::move(*opened);
     o.store = std::move(existing);
@@ -291,6 +291,7 @@ TEST(DecideConnection, RecordsANewGenerationWithoutReSealing) {
 TEST(DecideConnection, OAuthPacksAwaitAuthorization) {
   auto o = connection();
   o.pack.pack->auth_type = packs::AuthType::oauth2;
+  o.spec.credentials_ref.clear();   // no bootstrap tokens (tests/operator/decide_oauth_test.cpp)
   EXPECT_EQ(ready(decide_connection(o)).reason, reason::kAwaitingAuthorization);
 }
 

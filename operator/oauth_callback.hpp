@@ -1,0 +1,53 @@
+#pragma once
+// The OAuth redirect endpoint (GET /oauth/callback?code=..&state=..): verifies the signed
+// state (signature, expiry, bound to the Connection's UID, used once), then exchanges the code
+// at the pack's token URL with the client from spec.oauth.clientRef (client_id,
+// client_secret, optional token_endpoint_auth_method) and the PKCE verifier derived from the
+// state, seals the token set into the Connection's store and answers a plain HTML page.
+//
+// Every failure answers an HTML page (400 for the link, 502 for the provider), stores nothing,
+// emits a Warning Event on the Connection when the state names one, and sets Ready=False with
+// reason AuthorizationDenied or AuthorizationFailed unless the Connection is already Ready (a
+// replayed link must not take a working connection down). The next reconcile then publishes a
+// fresh authorizationURL; success makes it Ready through the store watch.
+
+#include "http/server_types.hpp"
+#include "kube/api.hpp"
+#include "oauth/http_provider.hpp"
+#include "operator/events.hpp"
+#include "operator/keys.hpp"
+#include "operator/oauth_authorizer.hpp"
+
+#include <functional>
+#include <memory>
+
+namespace dragops::op {
+
+using ProviderFactory =
+    std::function<std::unique_ptr<oauth::OAuthProvider>(oauth::ProviderEndpoints endpoints, oauth::ClientCredentials client)>;
+
+class OAuthCallback {
+ public:
+  OAuthCallback(kube::Api& api, KeyManager& keys, EventSink& events, const Authorizer& authorizer, UsedNonces& used,
+                ProviderFactory providers, WallClock clock);
+
+  http::Response handle(const http::Request& request);
+
+ private:
+  http::Response complete(const boost::json::object& connection, const std::string& code, const std::string& nonce);
+  http::Response reject(const boost::json::object& connection, std::string_view reason, const std::string& message,
+                        int http_status);
+
+  kube::Api& api_;
+  KeyManager& keys_;
+  EventSink& events_;
+  const Authorizer& authorizer_;
+  UsedNonces& used_;
+  ProviderFactory providers_;
+  WallClock clock_;
+};
+
+// The page the person sees (title and text are HTML-escaped).
+http::Response html_page(int status, std::string_view title, std::string_view text);
+
+}  // namespace dragops::op

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# End to end: the OAuth authorization-code flow run by the operator against the real
+# oidc-provider (tests/oauth/provider). API server + provider + operator (callback listener);
+# an IntegrationPack pointing at the provider, a client Secret and a Connection. The login and
+# consent pages are driven with curl; the redirect lands on the operator's callback.
+#   - denied consent, replayed state, forged state, expired state: HTML 400, nothing stored,
+#     Ready=False with a reason, an Event;
+#   - the allowed flow: Ready=True with status.expiresAt, a sealed store with token-field
+#     access_token, a sidecar serving an access token that the provider's introspection says is
+#     active; a replay of that link leaves the Connection Ready.
+# No token or client secret value is printed; the logs are checked for them.
+# ctest-timeout: 300
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
+SIDECAR=${DRAGOPS_SIDECAR_BINARY:-$BUILD/sidecar/dragops-sidecar}
+[ -x "$SIDECAR" ] || fail "$SIDECAR not built"
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# --- the provider --------------------------------------------------------------------------
+export DRAGOPS_OAUTH_PROVIDER_DIR
+DRAGOPS_OAUTH_PROVIDER_DIR=$(bash "$ROOT/tests/oauth/provider/setup.sh") || fail "oidc-provider setup failed"
+CB_PORT=$(free_port)
+CALLBACK="http://127.0.0.1:$CB_PORT/oauth/callback"
+CLIENT_ID=dragops-e2e
+CLIENT_SECRET=$(canary client-secret)
+node "$ROOT/tests/oauth/provider/server.mjs" --port 0 --access-token-ttl 300 --client-id "$CLIENT_ID" \
+  --client-secret "$CLIENT_SECRET" --redirect-uri "$CALLBACK" >"$WORK/provider.out" 2>"$WORK/provider.log" &
+PIDS+=($!)
+wait_until 30 grep -q '^READY' "$WORK/provider.out" || fail "oidc-provider did not start"
+ISSUER=$(sed -n 's/^READY port=[0-9]* issuer=//p' "$WORK/provider.out")
+
+# --- cluster objects -----------------------------------------------------------------------
+start_apiserver
+ensure_namespace team-a
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: dragops.io/v1alpha1
+kind: IntegrationPack
+metadata: {name: localidp}
+spec:
+  displayName: Local OpenID provider
+  authType: oauth2
+  oauth:
+    authorizeURL: $ISSUER/auth
+    tokenURL: $ISSUER/token
+    revokeURL: $ISSUER/token/revocation
+    pkce: true
+    defaultScopes: [openid, offline_access]
+    extraAuthorizeParams: {prompt: consent}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: idp-client, namespace: team-a}
+stringData: {client_id: $CLIENT_ID, client_secret: $CLIENT_SECRET}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: github, namespace: team-a}
+spec:
+  pack: localidp
+  oauth: {clientRef: {name: idp-client}}
+EOF
+
+start_op() { # start_op NAME [flags]
+  local name=$1
+  shift
+  start_operator "$name" --leader-elect=false --key-rotation-interval 0 \
+    --oauth-callback-addr "127.0.0.1:$CB_PORT" --oauth-external-url "http://127.0.0.1:$CB_PORT" "$@"
+}
+start_op op1
+
+auth_url() { kubectl get conn "$1" -n team-a -o jsonpath='{.status.authorizationURL}'; }
+reason_is() { [ "$(condition "conn/$1" team-a Ready reason)" = "$2" ]; }
+has_event() { kubectl get events -n team-a -o jsonpath='{range .items[*]}{.involvedObject.name}/{.reason}{"\n"}{end}' | grep -qx "$1/$2"; }
+no_store() { ! kubectl get secret "dragops-conn-$1" -n team-a >/dev/null 2>&1; }
+url_changed() { local now; now=$(auth_url "$1"); [ -n "$now" ] && [ "$now" != "$2" ]; }
+
+# browse URL allow|deny: the person at the provider; prints the redirect to our callback.
+browse() {
+  local url=$1 mode=$2 jar out code data
+  jar=$(mktemp "$WORK/jar.XXXXXX")
+  for _ in $(seq 1 12); do
+    out=$(curl -s -c "$jar" -b "$jar" -o "$WORK/page" -w '%{http_code} %{redirect_url}' "$url") || return 1
+    code=${out%% *}
+    if [ "$code" = 200 ] && [[ $url == */interaction/* ]]; then
+      if [ "$mode" = deny ]; then url="$url/abort"; continue; fi
+      if grep -q 'name="prompt" value="login"' "$WORK/page"; then data='prompt=login&login=alice&password=any'
+      else data='prompt=consent'; fi
+      out=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' --data "$data" "$url") || return 1
+      url=${out#* }
+      continue
+    fi
+    [ "${code:0:1}" = 3 ] || { echo "provider answered $code" >&2; return 1; }
+    url=${out#* }
+    case $url in "$CALLBACK"*) echo "$url"; return 0 ;; esac
+  done
+  return 1
+}
+
+# callback URL: GET on the operator; sets CB_CODE and leaves the page in $WORK/callback.html.
+callback() { CB_CODE=$(curl -s -o "$WORK/callback.html" -w '%{http_code}' "$1"); }
+
+# --- awaiting authorization ----------------------------------------------------------------
+wait_until 30 test -n "$(auth_url github)" || fail "no status.authorizationURL"
+reason_is github AwaitingAuthorization || fail "Ready reason is $(condition conn/github team-a Ready reason)"
+URL1=$(auth_url github)
+case $URL1 in
+  "$ISSUER/auth?"*code_challenge_method=S256*) ;;
+  *) fail "authorization URL is not the provider's with S256 PKCE" ;;
+esac
+for part in "client_id=$CLIENT_ID" "state=v1." "code_challenge=" "redirect_uri=http%3A%2F%2F127.0.0.1%3A$CB_PORT%2Foauth%2Fcallback"; do
+  [[ $URL1 == *"$part"* ]] || fail "authorization URL lacks $part"
+done
+echo "authorization URL published"
+
+# --- denied consent ------------------------------------------------------------------------
+DENIED=$(browse "$URL1" deny) || fail "could not drive the denial"
+[[ $DENIED == *error=access_denied* ]] || fail "the provider did not redirect with access_denied"
+callback "$DENIED"
+[ "$CB_CODE" = 400 ] || fail "denied consent answered $CB_CODE"
+grep -q "Authorization denied" "$WORK/callback.html" || fail "denied page lacks its title"
+wait_until 10 reason_is github AuthorizationDenied || fail "Ready reason after denial: $(condition conn/github team-a Ready reason)"
+wait_until 10 has_event github AuthorizationDenied || fail "no AuthorizationDenied Event"
+no_store github || fail "a store exists after a denial"
+echo "denied consent: 400, Ready=False AuthorizationDenied, Event, no store"
+
+# --- replayed state ------------------------------------------------------------------------
+callback "$DENIED"
+[ "$CB_CODE" = 400 ] || fail "replayed state answered $CB_CODE"
+wait_until 10 reason_is github AuthorizationFailed || fail "Ready reason after replay: $(condition conn/github team-a Ready reason)"
+[[ $(condition conn/github team-a Ready message) == *"already used"* ]] || fail "replay message"
+wait_until 10 has_event github AuthorizationFailed || fail "no AuthorizationFailed Event"
+no_store github || fail "a store exists after a replay"
+echo "replayed state: 400, Ready=False AuthorizationFailed, Event, no store"
+
+# --- forged state --------------------------------------------------------------------------
+wait_until 10 url_changed github "$URL1" || fail "no new authorization URL after the used one"
+URL2=$(auth_url github)
+GOOD_STATE=$(sed -n 's/.*[?&]state=\([^&]*\).*/\1/p' <<<"$URL2")
+SIGNATURE=${GOOD_STATE##*.}
+if [ "${SIGNATURE:0:1}" = A ]; then FLIPPED=B; else FLIPPED=A; fi
+FORGED="${GOOD_STATE%.*}.$FLIPPED${SIGNATURE:1}"   # same payload, one signature character changed
+callback "$CALLBACK?code=anything&state=$FORGED"
+[ "$CB_CODE" = 400 ] || fail "forged state answered $CB_CODE"
+grep -q "not valid" "$WORK/callback.html" || fail "forged-state page"
+grep -q '"error":"bad signature"' "$WORK/op1.log" || fail "the forged state was not rejected for its signature"
+callback "$CALLBACK?code=anything"
+[ "$CB_CODE" = 400 ] || fail "missing state answered $CB_CODE"
+no_store github || fail "a store exists after a forged state"
+echo "forged and missing state: 400, no store"
+
+# --- the allowed flow ----------------------------------------------------------------------
+ALLOWED=$(browse "$URL2" allow) || fail "could not drive login and consent"
+[[ $ALLOWED == *code=* ]] || fail "the provider did not redirect with a code"
+started=$(now_ms)
+callback "$ALLOWED"
+[ "$CB_CODE" = 200 ] || fail "the callback answered $CB_CODE: $(sed 's/<[^>]*>//g' "$WORK/callback.html" | tr -s '\n' ' ')"
+wait_until 20 test "$(condition conn/github team-a Ready status)" = True || fail "Connection not Ready after the callback"
+echo "callback to Ready=True: $(($(now_ms) - started)) ms"
+[ -n "$(kubectl get conn github -n team-a -o jsonpath='{.status.expiresAt}')" ] || fail "no status.expiresAt"
+[ -z "$(auth_url github)" ] || fail "authorizationURL still set on a Ready connection"
+[ "$(kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.metadata.annotations.dragops\.io/token-field}')" = access_token ] ||
+  fail "store lacks dragops.io/token-field=access_token"
+[ -n "$(kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.metadata.annotations.dragops\.io/expires-at}')" ] ||
+  fail "store lacks dragops.io/expires-at"
+for item in access_token refresh_token; do
+  [ -n "$(kubectl get secret dragops-conn-github -n team-a -o jsonpath="{.data.field\.$item}")" ] || fail "store lacks $item"
+done
+has_event github Authorized || fail "no Authorized Event"
+
+# A sidecar serves the access token; the provider says it is active.
+SC=$WORK/sidecar
+mkdir -p "$SC/keys" "$SC/token"
+wait_until 20 kubectl -n team-a get secret dragops-data-keys || fail "no projected key ring"
+kubectl -n team-a get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SC/keys/keyring"
+SC_PORT=$(free_port)
+SC_HEALTH=$(free_port)
+env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" DRAGOPS_POD_NAMESPACE=team-a DRAGOPS_POD_NAME=app-1 \
+  DRAGOPS_CONNECTIONS=github DRAGOPS_SECRETS= DRAGOPS_ENVIRONMENT=production DRAGOPS_KEY_DIR="$SC/keys" \
+  DRAGOPS_TOKEN_FILE="$SC/token/token" DRAGOPS_LISTEN="127.0.0.1:$SC_PORT" DRAGOPS_HEALTH_LISTEN="127.0.0.1:$SC_HEALTH" \
+  "$SIDECAR" >"$WORK/sidecar.log" 2>&1 &
+PIDS+=($!)
+wait_until 20 curl -fsS "http://127.0.0.1:$SC_HEALTH/readyz" || fail "sidecar not ready"
+ACCESS_TOKEN=$(curl -sf -H "Authorization: Bearer $(cat "$SC/token/token")" \
+  "http://127.0.0.1:$SC_PORT/v1/connections/github/token") || fail "sidecar did not serve the token"
+[ -n "$ACCESS_TOKEN" ] || fail "empty token from the sidecar"
+INTROSPECTION=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$ACCESS_TOKEN" "$ISSUER/token/introspection") ||
+  fail "introspection failed"
+grep -q '"active":true' <<<"$INTROSPECTION" || fail "the provider says the served token is not active"
+echo "allowed flow: Ready=True, sealed store, sidecar token active at the provider"
+
+# A replay of the successful link: 400, the Connection stays Ready.
+callback "$ALLOWED"
+[ "$CB_CODE" = 400 ] || fail "replayed success link answered $CB_CODE"
+[ "$(condition conn/github team-a Ready status)" = True ] || fail "a replayed link took the Connection down"
+echo "replayed success link: 400, still Ready"
+
+# --- expired state (an operator with 2 s links) --------------------------------------------
+kill "$OP_PID"
+wait "$OP_PID" 2>/dev/null || true
+start_op op2 --oauth-state-lifetime 2s
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: late, namespace: team-a}
+spec:
+  pack: localidp
+  oauth: {clientRef: {name: idp-client}}
+EOF
+wait_until 30 test -n "$(auth_url late)" || fail "no authorization URL for late"
+URL3=$(auth_url late)
+EXPIRY_WAIT_UNTIL=$(($(now_ms) + 2500))
+LATE=$(browse "$URL3" allow) || fail "could not drive the late flow"
+while [ "$(now_ms)" -lt "$EXPIRY_WAIT_UNTIL" ]; do sleep 0.1; done   # the link's lifetime passing is the point
+callback "$LATE"
+[ "$CB_CODE" = 400 ] || fail "expired state answered $CB_CODE"
+grep -q "expired" "$WORK/callback.html" || fail "expired page"
+wait_until 10 reason_is late AuthorizationFailed || fail "Ready reason after expiry: $(condition conn/late team-a Ready reason)"
+wait_until 10 has_event late AuthorizationFailed || fail "no Event for the expired link"
+no_store late || fail "a store exists after an expired link"
+echo "expired state: 400, Ready=False AuthorizationFailed, Event, no store"
+
+# --- nothing leaked -------------------------------------------------------------------------
+for log in "$WORK"/op1.log "$WORK"/op2.log "$WORK/sidecar.log" "$WORK/provider.log"; do
+  if grep -qF -e "$CLIENT_SECRET" -e "$ACCESS_TOKEN" "$log"; then fail "a secret value appears in $(basename "$log")"; fi
+done
+echo "PASS oauth_flow"
