@@ -155,7 +155,22 @@ callback "$CALLBACK?code=anything"
 no_store github || fail "a store exists after a forged state"
 echo "forged and missing state: 400, no store"
 
+# --- the provider fails at the code exchange -----------------------------------------------
+curl -sf -X POST "$ISSUER/__control/down" >/dev/null || fail "provider control"
+DOWN=$(browse "$URL2" allow) || fail "could not drive login and consent"
+callback "$DOWN"
+curl -sf -X POST "$ISSUER/__control/up" >/dev/null || fail "provider control"
+[ "$CB_CODE" = 502 ] || fail "a failing token endpoint answered $CB_CODE"
+message_has() { [[ $(condition "conn/$1" team-a Ready message) == *"$2"* ]]; }
+wait_until 10 message_has github "token exchange failed" ||
+  fail "Ready message after the provider failed: $(condition conn/github team-a Ready message)"
+reason_is github AuthorizationFailed || fail "Ready reason after the provider failed"
+no_store github || fail "a store exists after a failed exchange"
+echo "provider error at the token endpoint: 502, Ready=False AuthorizationFailed, no store"
+
 # --- the allowed flow ----------------------------------------------------------------------
+wait_until 10 url_changed github "$URL2" || fail "no new authorization URL after the failed exchange"
+URL2=$(auth_url github)
 ALLOWED=$(browse "$URL2" allow) || fail "could not drive login and consent"
 [[ $ALLOWED == *code=* ]] || fail "the provider did not redirect with a code"
 started=$(now_ms)
@@ -201,6 +216,31 @@ callback "$ALLOWED"
 [ "$(condition conn/github team-a Ready status)" = True ] || fail "a replayed link took the Connection down"
 echo "replayed success link: 400, still Ready"
 
+# --- bootstrap from existing tokens --------------------------------------------------------
+MIGRATED_ACCESS=$(canary access)
+MIGRATED_REFRESH=$(canary refresh)
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: migrated-tokens, namespace: team-a}
+stringData: {access_token: $MIGRATED_ACCESS, refresh_token: $MIGRATED_REFRESH, expires_at: "2030-01-02T03:04:05+00:00"}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: migrated, namespace: team-a}
+spec:
+  pack: localidp
+  credentialsRef: {name: migrated-tokens}
+  oauth: {clientRef: {name: idp-client}}
+EOF
+wait_until 20 test "$(condition conn/migrated team-a Ready status)" = True || fail "bootstrapped Connection not Ready"
+[ "$(kubectl get conn migrated -n team-a -o jsonpath='{.status.expiresAt}')" = 2030-01-02T03:04:05Z ] || fail "bootstrap expiresAt"
+[ "$(kubectl get secret dragops-conn-migrated -n team-a -o jsonpath='{.metadata.annotations.dragops\.io/expires-at}')" = 2030-01-02T03:04:05Z ] ||
+  fail "bootstrap expires-at annotation"
+printf 'access_token=%s\nrefresh_token=%s\n' "$MIGRATED_ACCESS" "$MIGRATED_REFRESH" >"$WORK/migrated.expect"
+"$PROBE" open-connection team-a migrated "$WORK/migrated.expect" >/dev/null || fail "bootstrapped store does not hold the tokens"
+echo "bootstrap: Ready=True, expiresAt and the two tokens sealed"
+
 # --- expired state (an operator with 2 s links) --------------------------------------------
 kill "$OP_PID"
 wait "$OP_PID" 2>/dev/null || true
@@ -228,6 +268,6 @@ echo "expired state: 400, Ready=False AuthorizationFailed, Event, no store"
 
 # --- nothing leaked -------------------------------------------------------------------------
 for log in "$WORK"/op1.log "$WORK"/op2.log "$WORK/sidecar.log" "$WORK/provider.log"; do
-  if grep -qF -e "$CLIENT_SECRET" -e "$ACCESS_TOKEN" "$log"; then fail "a secret value appears in $(basename "$log")"; fi
+  if grep -qF -e "$CLIENT_SECRET" -e "$ACCESS_TOKEN" -e "$MIGRATED_ACCESS" -e "$MIGRATED_REFRESH" "$log"; then fail "a secret value appears in $(basename "$log")"; fi
 done
 echo "PASS oauth_flow"
