@@ -37,6 +37,7 @@ struct ControllerOptions {
   int workers = 4;
   std::chrono::milliseconds key_maintenance_period{1000};
   const Authorizer* authorizer = nullptr;      // the OAuth flow; nullptr: not configured
+  Revoker* revoker = nullptr;                  // revocation at the provider; nullptr: off
 };
 
 class Controller final : public Lookup {

@@ -70,7 +70,8 @@ int run(const op::Options& options) {
   auto oauth_flow = op::start_oauth(options, api, keys, events, wall);
   op::Controller controller(api, keys, events, metrics,
                             {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000),
-                             oauth_flow ? oauth_flow->authorizer.get() : nullptr},
+                             oauth_flow ? oauth_flow->authorizer.get() : nullptr,
+                             oauth_flow ? oauth_flow->revoker.get() : nullptr},
                             wall);
 
   std::stop_source stop;

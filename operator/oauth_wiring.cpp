@@ -45,6 +45,7 @@ std::unique_ptr<OAuthFlow> start_oauth(const Options& options, kube::Api& api, K
     return std::unique_ptr<oauth::OAuthProvider>(std::make_unique<oauth::HttpProvider>(
         std::move(endpoints), std::move(credentials), oauth::make_http_transport(shared_client, timeout), system_clock));
   };
+  flow->revoker = std::make_unique<Revoker>(api, providers, options.oauth_revoke_attempts);
   flow->callback = std::make_unique<OAuthCallback>(api, keys, events, *flow->authorizer, flow->used, std::move(providers),
                                                    std::move(clock));
   if (!options.oauth_callback_addr.empty()) {

@@ -76,6 +76,11 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"oauth-state-lifetime", duration(&Options::oauth_state_lifetime)},
       {"oauth-provider-timeout", duration(&Options::oauth_provider_timeout)},
       {"oauth-ca-file", text(&Options::oauth_ca_file)},
+      {"oauth-revoke-attempts",
+       [](Options& o, const std::string& v) {
+         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.oauth_revoke_attempts);
+         return ec == std::errc{} && end == v.data() + v.size() && o.oauth_revoke_attempts > 0;
+       }},
   };
   return table;
 }
@@ -178,6 +183,7 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --oauth-state-lifetime D     how long an authorization link works [10m]
   --oauth-provider-timeout D   token endpoint timeout [10s]
   --oauth-ca-file PATH         extra CA bundle for private providers [""]
+  --oauth-revoke-attempts N    tries to revoke at the provider on delete/revoke, then give up [5]
 )";
 }
 

@@ -44,6 +44,7 @@ struct Options {
   std::chrono::milliseconds oauth_state_lifetime{600'000};
   std::chrono::milliseconds oauth_provider_timeout{10'000};
   std::string oauth_ca_file;
+  int oauth_revoke_attempts = 5;              // then revocation is given up (Event)
 };
 
 using Getenv = std::function<const char*(const char*)>;

@@ -37,14 +37,16 @@ bool needs_authorization(const ConnectionObservation& o) {
 }  // namespace
 
 Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
-                       WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer)
+                       WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer, Revoker* revoker)
     : api_(api),
       lookup_(lookup),
       keys_(keys),
       applier_(api, events, own_writes),
       metrics_(metrics),
       clock_(std::move(clock)),
-      authorizer_(authorizer) {}
+      authorizer_(authorizer),
+      revoker_(revoker),
+      events_(events) {}
 
 PackLookup Reconciler::find_pack(const std::string& pack_name) const {
   PackLookup out;
@@ -158,11 +160,33 @@ Outcome Reconciler::reconcile_connection(const std::string& ns, const std::strin
     if (!secrets) return read_failed("Connection", secrets.error(), started);
     o.secrets = std::move(*secrets);
   }
+  // Deleted or revoked oauth2: open the store so its tokens can be revoked at the provider.
+  std::optional<packs::Pack> revoke_with;
+  if ((o.resource.deleting || o.resource.revoked) && revoker_ && o.resource.has_finalizer) {
+    auto pack = find_pack(o.spec.pack);
+    if (pack.pack && Revoker::applies(*pack.pack))
+      if (auto found = keys_.ring(ns)) {
+        ring = *found;
+        revoke_with = std::move(pack.pack);
+      }
+  }
   ObjectPtr store_object;
   auto existing = find_store(store::Kind::connection, ns, name, ring.get(), store_object);
   if (!existing) return read_failed("Connection", existing.error(), started);
   o.store = std::move(*existing);
   o.now = format_time(clock_());
+  if (revoke_with && o.store && o.store->opened) {
+    auto revoked = revoker_->revoke(o.resource.owner, o.spec, *revoke_with, *o.store->opened);
+    if (revoked.kind == RevokeResult::Kind::retry) {
+      log::warn("revocation at the provider failed; retrying",
+                {{"namespace", json::value(ns)}, {"name", json::value(name)}, {"message", json::value(revoked.message)}});
+      return {Outcome::Kind::requeue, revoked.retry_after, {}};
+    }
+    if (!revoked.message.empty())
+      events_.emit(*object, EventSpec{revoked.kind == RevokeResult::Kind::done ? "Normal" : "Warning",
+                                      revoked.kind == RevokeResult::Kind::done ? "RevokedAtProvider" : "RevocationFailed",
+                                      revoked.message});
+  }
   if (needs_authorization(o)) {
     if (authorizer_) o.authorization = authorizer_->offer(o.resource, o.spec, *o.pack.pack, o.secrets);
     else o.authorization.problem = "the operator's OAuth flow is not configured";

@@ -10,6 +10,7 @@
 #include "operator/lookup.hpp"
 #include "operator/metrics.hpp"
 #include "operator/oauth_authorizer.hpp"
+#include "operator/oauth_revoker.hpp"
 #include "operator/observation.hpp"
 
 #include <chrono>
@@ -27,7 +28,8 @@ struct Outcome {
 class Reconciler {
  public:
   Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
-             WallClock clock, OwnWrites* own_writes = nullptr, const Authorizer* authorizer = nullptr);
+             WallClock clock, OwnWrites* own_writes = nullptr, const Authorizer* authorizer = nullptr,
+             Revoker* revoker = nullptr);
 
   Outcome reconcile_connection(const std::string& ns, const std::string& name);
   Outcome reconcile_secret(const std::string& ns, const std::string& name);
@@ -51,6 +53,8 @@ class Reconciler {
   Metrics& metrics_;
   WallClock clock_;
   const Authorizer* authorizer_;   // nullptr: the OAuth flow is not configured
+  Revoker* revoker_;               // nullptr: no revocation at the provider
+  EventSink& events_;
 };
 
 }  // namespace dragops::op

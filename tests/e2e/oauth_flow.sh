@@ -216,6 +216,18 @@ callback "$ALLOWED"
 [ "$(condition conn/github team-a Ready status)" = True ] || fail "a replayed link took the Connection down"
 echo "replayed success link: 400, still Ready"
 
+# Deleting the Connection revokes the grant at the provider (RFC 7009) before the finalizer
+# lets go: the served access token turns inactive.
+started=$(now_ms)
+kubectl delete conn github -n team-a --wait=false >/dev/null
+wait_until 30 eval '! kubectl get conn github -n team-a' || fail "Connection github not deleted"
+echo "delete with revocation: $(($(now_ms) - started)) ms"
+INTROSPECTION=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$ACCESS_TOKEN" "$ISSUER/token/introspection") ||
+  fail "introspection failed"
+grep -q '"active":false' <<<"$INTROSPECTION" || fail "the grant is still active after deleting the Connection"
+has_event github RevokedAtProvider || fail "no RevokedAtProvider Event"
+echo "deleted Connection: grant revoked at the provider (introspection inactive), Event"
+
 # --- bootstrap from existing tokens --------------------------------------------------------
 MIGRATED_ACCESS=$(canary access)
 MIGRATED_REFRESH=$(canary refresh)
@@ -244,7 +256,7 @@ echo "bootstrap: Ready=True, expiresAt and the two tokens sealed"
 # --- expired state (an operator with 2 s links) --------------------------------------------
 kill "$OP_PID"
 wait "$OP_PID" 2>/dev/null || true
-start_op op2 --oauth-state-lifetime 2s
+start_op op2 --oauth-state-lifetime 2s --oauth-revoke-attempts 2
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: dragops.io/v1alpha1
 kind: Connection
@@ -265,6 +277,15 @@ wait_until 10 reason_is late AuthorizationFailed || fail "Ready reason after exp
 wait_until 10 has_event late AuthorizationFailed || fail "no Event for the expired link"
 no_store late || fail "a store exists after an expired link"
 echo "expired state: 400, Ready=False AuthorizationFailed, Event, no store"
+
+# --- revocation gives up after its bound while the provider is down ------------------------
+curl -sf -X POST "$ISSUER/__control/down" >/dev/null || fail "provider control"
+started=$(now_ms)
+kubectl delete conn migrated -n team-a --wait=false >/dev/null
+wait_until 30 eval '! kubectl get conn migrated -n team-a' || fail "deletion hangs while the provider is down"
+curl -sf -X POST "$ISSUER/__control/up" >/dev/null || fail "provider control"
+has_event migrated RevocationFailed || fail "no RevocationFailed Event"
+echo "provider down at deletion: given up after 2 attempts in $(($(now_ms) - started)) ms, Event, Connection gone"
 
 # --- nothing leaked -------------------------------------------------------------------------
 for log in "$WORK"/op1.log "$WORK"/op2.log "$WORK/sidecar.log" "$WORK/provider.log"; do

@@ -5,6 +5,7 @@
 #include "oauth/pkce.hpp"
 #include "operator/oauth_authorizer.hpp"
 #include "operator/oauth_callback.hpp"
+#include "operator/oauth_revoker.hpp"
 #include "operator/reasons.hpp"
 #include "tests/operator/fake_api.hpp"
 
@@ -246,6 +247,63 @@ TEST_F(CallbackFixture, OtherPathsAreNotServed) {
   request.method = "GET";
   request.target = "/metrics";
   EXPECT_EQ(callback.handle(request).status, 404);
+}
+
+}  // namespace
+}  // namespace dragops::op
+
+namespace dragops::op {
+namespace {
+
+struct RevokerFixture : ::testing::Test {
+  testing::FakeApi api;
+  oauth::OAuthError error{oauth::ErrorKind::http_status, "", "HTTP 503", 503, {}};
+  int calls = 0;
+  Revoker revoker{api,
+                  [this](oauth::ProviderEndpoints, oauth::ClientCredentials) {
+                    ++calls;
+                    return std::make_unique<FailingProvider>(error);
+                  },
+                  3, std::chrono::milliseconds(100)};
+  store::Owner owner{store::Kind::connection, "team-a", "github", "uid-1"};
+  ConnectionSpec spec;
+  packs::Pack pack = oauth_pack();
+  store::Plaintexts tokens;
+
+  void SetUp() override {
+    pack.oauth->revoke_url = "https://idp.example/revoke";
+    spec.client_ref = "idp-client";
+    tokens.emplace("refresh_token", crypto::SecretBytes::from_string("CANARY-refresh"));
+    boost::json::object client{{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "idp-client"}}},
+                               {"stringData", {{"client_id", "dragops"}, {"client_secret", kClientSecret}}}};
+    ASSERT_TRUE(api.create(kube::gvr::secrets(), "team-a", client));
+  }
+};
+
+TEST_F(RevokerFixture, RetriesARetryableFailureWithADoublingDelayThenGivesUp) {
+  auto first = revoker.revoke(owner, spec, pack, tokens);
+  EXPECT_EQ(first.kind, RevokeResult::Kind::retry);
+  EXPECT_EQ(first.retry_after, std::chrono::milliseconds(100));
+  auto second = revoker.revoke(owner, spec, pack, tokens);
+  EXPECT_EQ(second.kind, RevokeResult::Kind::retry);
+  EXPECT_EQ(second.retry_after, std::chrono::milliseconds(200));
+  auto third = revoker.revoke(owner, spec, pack, tokens);
+  EXPECT_EQ(third.kind, RevokeResult::Kind::gave_up);
+  EXPECT_NE(third.message.find("3 attempt"), std::string::npos);
+  EXPECT_EQ(third.message.find("CANARY"), std::string::npos);
+  EXPECT_EQ(calls, 3);
+}
+
+TEST_F(RevokerFixture, GivesUpAtOnceOnAFailureThatWillNotPass) {
+  error = {oauth::ErrorKind::provider, "invalid_client", "client authentication failed", 401, {}};
+  EXPECT_EQ(revoker.revoke(owner, spec, pack, tokens).kind, RevokeResult::Kind::gave_up);
+}
+
+TEST_F(RevokerFixture, HasNothingToDoWithoutTokensOrARevocationEndpoint) {
+  EXPECT_EQ(revoker.revoke(owner, spec, pack, {}).kind, RevokeResult::Kind::done);
+  EXPECT_EQ(calls, 0);
+  pack.oauth->revoke_url.clear();
+  EXPECT_FALSE(Revoker::applies(pack));
 }
 
 }  // namespace
