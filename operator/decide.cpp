@@ -53,6 +53,23 @@ std::string token_field_of(const packs::Pack& pack) {
   return {};
 }
 
+// The client a refresher outside the operator needs (the same items the callback seals; see
+// operator/oauth_callback.hpp), when spec.oauth.clientRef names a complete client Secret.
+void add_refresh_client(store::Plaintexts& values, const ConnectionObservation& o, const packs::Pack& pack) {
+  if (o.spec.client_ref.empty() || !pack.oauth) return;
+  auto it = o.secrets.find(o.spec.client_ref);
+  if (it == o.secrets.end() || !it->second) return;
+  auto id = it->second->find("client_id");
+  auto secret = it->second->find("client_secret");
+  if (id == it->second->end() || secret == it->second->end() || id->second.empty()) return;
+  auto method = it->second->find("token_endpoint_auth_method");
+  values.insert_or_assign("oauth_client_id", id->second);
+  values.insert_or_assign("oauth_client_secret", secret->second);
+  values.insert_or_assign("oauth_token_url", crypto::SecretBytes::from_string(pack.oauth->token_url));
+  values.insert_or_assign("oauth_client_auth", method != it->second->end() ? method->second
+                                                                            : crypto::SecretBytes::from_string("client_secret_basic"));
+}
+
 bool is_authorization_failure(const Resource& resource) {
   const auto* ready = resource.status.condition(condition::kReady);
   return ready && ready->status == "False" &&
@@ -85,6 +102,7 @@ Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
     verdict.values.emplace(std::string(oauth::kAccessTokenItem), access->second);
     if (auto refresh = data.find(oauth::kRefreshTokenItem); refresh != data.end() && !refresh->second.empty())
       verdict.values.emplace(std::string(oauth::kRefreshTokenItem), refresh->second);
+    add_refresh_client(verdict.values, o, pack);
     if (auto expires = data.find("expires_at"); expires != data.end() && !expires->second.empty()) {
       auto when = oauth::parse_rfc3339(expires->second.view());
       if (!when)

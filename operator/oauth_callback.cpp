@@ -47,6 +47,18 @@ std::string connection_label(const json::object& connection) {
 
 }  // namespace
 
+RefreshClient refresh_client_of(const packs::Pack& pack, const oauth::ClientCredentials& client) {
+  return RefreshClient{pack.oauth ? pack.oauth->token_url : std::string(), client};
+}
+
+void put_refresh_client_items(store::Plaintexts& items, const RefreshClient& refresh_client) {
+  items.insert_or_assign("oauth_client_id", crypto::SecretBytes::from_string(refresh_client.client.client_id));
+  items.insert_or_assign("oauth_client_secret", refresh_client.client.client_secret);
+  items.insert_or_assign("oauth_token_url", crypto::SecretBytes::from_string(refresh_client.token_url));
+  items.insert_or_assign("oauth_client_auth",
+                         crypto::SecretBytes::from_string(oauth::to_string(refresh_client.client.method)));
+}
+
 http::Response html_page(int status, std::string_view title, std::string_view text) {
   http::Response response;
   response.status = status;
@@ -191,6 +203,7 @@ http::Response OAuthCallback::complete(const json::object& connection, const std
     client.method = *parsed;
   }
 
+  const auto refresh_client = refresh_client_of(*pack, client);
   const auto& codec = authorizer_.codec();
   auto provider = providers_(oauth::ProviderEndpoints{pack->oauth->token_url, pack->oauth->revoke_url, ""}, std::move(client));
   // The verifier comes from the nonce of the state this callback carried (checked by handle()).
@@ -211,6 +224,7 @@ http::Response OAuthCallback::complete(const json::object& connection, const std
   sealed.generation = resource->generation;
   oauth::TokenItems items;
   oauth::put_token_items(*tokens, items);
+  put_refresh_client_items(items, refresh_client);
   sealed.envelopes = store::seal_items(**ring, sealed.owner, items);
   auto object = store::build_store_object(sealed);
   object["metadata"].as_object()["annotations"].as_object()[kTokenFieldAnnotation] = std::string(oauth::kAccessTokenItem);

@@ -17,6 +17,7 @@
 #include "operator/events.hpp"
 #include "operator/keys.hpp"
 #include "operator/oauth_authorizer.hpp"
+#include "store/store_object.hpp"
 
 #include <functional>
 #include <memory>
@@ -46,6 +47,16 @@ class OAuthCallback {
   ProviderFactory providers_;
   WallClock clock_;
 };
+
+// What a refresher outside the operator (the sidecar) needs besides the tokens, sealed into
+// the store next to them: items oauth_client_id, oauth_client_secret, oauth_token_url,
+// oauth_client_auth (the sidecar never serves these).
+struct RefreshClient {
+  std::string token_url;
+  oauth::ClientCredentials client;
+};
+RefreshClient refresh_client_of(const packs::Pack& pack, const oauth::ClientCredentials& client);
+void put_refresh_client_items(store::Plaintexts& items, const RefreshClient& refresh_client);
 
 // The page the person sees (title and text are HTML-escaped).
 http::Response html_page(int status, std::string_view title, std::string_view text);

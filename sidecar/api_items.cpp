@@ -92,7 +92,8 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
     for (const auto& [key_string, envelope] : envelopes) {
       std::string_view key = key_string;
       if (key.substr(0, 6) != "field.") continue;
-      if (auth_type == "oauth2" && key == "field.refresh_token") continue;   // only the sidecar's refresher needs it
+      // The refresh token and the sealed OAuth client are for the sidecar's refresher only.
+      if (auth_type == "oauth2" && (key == "field.refresh_token" || key.substr(0, 12) == "field.oauth_")) continue;
       items.emplace_back(key.substr(6));
     }
   }

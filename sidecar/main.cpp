@@ -7,8 +7,10 @@
 #include "metrics.hpp"
 #include "store_watcher.hpp"
 #include "token_file.hpp"
+#include "token_refresher.hpp"
 
 #include "common/log.hpp"
+#include "http/client.hpp"
 #include "http/server.hpp"
 #include "kube/http_api.hpp"
 
@@ -101,6 +103,31 @@ int main() {
   }
   for (auto& watcher : watchers) watcher->start();
 
+  // Background OAuth refresh, one thread per connection (idle unless its store is oauth2 with a
+  // sealed client). DRAGOPS_OAUTH_REFRESH=false turns it off; DRAGOPS_REFRESH_MIN_SKEW (e.g. 60s)
+  // and DRAGOPS_OAUTH_CA_FILE (private providers) tune it.
+  std::vector<std::unique_ptr<TokenRefresher>> refreshers;
+  const char* refresh_env = std::getenv("DRAGOPS_OAUTH_REFRESH");
+  if (!(refresh_env && std::string_view(refresh_env) == "false") && !config->connections.empty()) {
+    RefresherOptions refresher_options;
+    if (const char* skew = std::getenv("DRAGOPS_REFRESH_MIN_SKEW")) {
+      std::chrono::milliseconds parsed{};
+      if (!parse_duration(skew, parsed)) return fail("DRAGOPS_REFRESH_MIN_SKEW is not a duration");
+      refresher_options.min_skew = std::chrono::duration_cast<std::chrono::seconds>(parsed);
+    }
+    http::ClientOptions client_options;
+    if (const char* ca = std::getenv("DRAGOPS_OAUTH_CA_FILE")) client_options.tls.ca_file = ca;
+    client_options.max_response_bytes = 64 * 1024;
+    auto client = http::Client::create(client_options);
+    if (!client) return fail("oauth http client: " + client.error().message);
+    std::shared_ptr<http::Client> shared_client = std::move(*client);
+    for (const auto& name : config->connections) {
+      refreshers.push_back(std::make_unique<TokenRefresher>(**api, cache, shared_client, config->pod_namespace,
+                                                            config->pod_name, name, refresher_options));
+      refreshers.back()->start();
+    }
+  }
+
   auto ports = api_server->ports();
   auto health_ports = health_server.ports();
   log::info("serving", {{"namespace", boost::json::string_view(config->pod_namespace)},
@@ -115,6 +142,7 @@ int main() {
   log::info("stopping", {{"signal", signal}});
   api_server->stop();
   health_server.stop();
+  for (auto& refresher : refreshers) refresher->stop();
   for (auto& watcher : watchers) watcher->stop();
   keyring.stop();
   return 0;

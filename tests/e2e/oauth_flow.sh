@@ -249,9 +249,11 @@ wait_until 20 test "$(condition conn/migrated team-a Ready status)" = True || fa
 [ "$(kubectl get conn migrated -n team-a -o jsonpath='{.status.expiresAt}')" = 2030-01-02T03:04:05Z ] || fail "bootstrap expiresAt"
 [ "$(kubectl get secret dragops-conn-migrated -n team-a -o jsonpath='{.metadata.annotations.dragops\.io/expires-at}')" = 2030-01-02T03:04:05Z ] ||
   fail "bootstrap expires-at annotation"
-printf 'access_token=%s\nrefresh_token=%s\n' "$MIGRATED_ACCESS" "$MIGRATED_REFRESH" >"$WORK/migrated.expect"
+# With the OAuth client sealed next to the tokens for the sidecar's refresher.
+printf 'access_token=%s\nrefresh_token=%s\noauth_client_id=%s\noauth_client_secret=%s\noauth_token_url=%s\noauth_client_auth=client_secret_basic\n' \
+  "$MIGRATED_ACCESS" "$MIGRATED_REFRESH" "$CLIENT_ID" "$CLIENT_SECRET" "$ISSUER/token" >"$WORK/migrated.expect"
 "$PROBE" open-connection team-a migrated "$WORK/migrated.expect" >/dev/null || fail "bootstrapped store does not hold the tokens"
-echo "bootstrap: Ready=True, expiresAt and the two tokens sealed"
+echo "bootstrap: Ready=True, expiresAt, the two tokens and the OAuth client sealed"
 
 # --- expired state (an operator with 2 s links) --------------------------------------------
 kill "$OP_PID"

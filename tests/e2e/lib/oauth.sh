@@ -1,0 +1,119 @@
+# Helpers for the OAuth end-to-end scripts (sourced after lib/operator_lib.sh): the real
+# oidc-provider (tests/oauth/provider), a pack pointing at it, the person at its login and
+# consent pages (curl), the operator's callback, and a sidecar run by hand.
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# provider_start TTL_SECONDS: sets CB_PORT, CALLBACK, CLIENT_ID, CLIENT_SECRET, ISSUER.
+provider_start() {
+  export DRAGOPS_OAUTH_PROVIDER_DIR
+  DRAGOPS_OAUTH_PROVIDER_DIR=$(bash "$ROOT/tests/oauth/provider/setup.sh") || fail "oidc-provider setup failed"
+  CB_PORT=$(free_port)
+  CALLBACK="http://127.0.0.1:$CB_PORT/oauth/callback"
+  CLIENT_ID=dragops-e2e
+  CLIENT_SECRET=$(canary client-secret)
+  node "$ROOT/tests/oauth/provider/server.mjs" --port 0 --access-token-ttl "$1" --client-id "$CLIENT_ID" \
+    --client-secret "$CLIENT_SECRET" --redirect-uri "$CALLBACK" >"$WORK/provider.out" 2>"$WORK/provider.log" &
+  PIDS+=($!)
+  wait_until 30 grep -q '^READY' "$WORK/provider.out" || fail "oidc-provider did not start"
+  ISSUER=$(sed -n 's/^READY port=[0-9]* issuer=//p' "$WORK/provider.out")
+}
+
+# oauth_objects NS CONNECTION: the pack localidp, the client Secret idp-client, the Connection.
+oauth_objects() {
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: dragops.io/v1alpha1
+kind: IntegrationPack
+metadata: {name: localidp}
+spec:
+  displayName: Local OpenID provider
+  authType: oauth2
+  oauth:
+    authorizeURL: $ISSUER/auth
+    tokenURL: $ISSUER/token
+    revokeURL: $ISSUER/token/revocation
+    pkce: true
+    defaultScopes: [openid, offline_access]
+    extraAuthorizeParams: {prompt: consent}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: idp-client, namespace: $1}
+stringData: {client_id: $CLIENT_ID, client_secret: $CLIENT_SECRET}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: $2, namespace: $1}
+spec:
+  pack: localidp
+  oauth: {clientRef: {name: idp-client}}
+EOF
+}
+
+# oauth_operator NAME [flags]: the operator with its callback on CB_PORT.
+oauth_operator() {
+  local name=$1
+  shift
+  start_operator "$name" --leader-elect=false --key-rotation-interval 0 \
+    --oauth-callback-addr "127.0.0.1:$CB_PORT" --oauth-external-url "http://127.0.0.1:$CB_PORT" "$@"
+}
+
+# browse URL allow|deny: the person at the provider; prints the redirect to our callback.
+browse() {
+  local url=$1 mode=$2 jar out code data
+  jar=$(mktemp "$WORK/jar.XXXXXX")
+  for _ in $(seq 1 12); do
+    out=$(curl -s -c "$jar" -b "$jar" -o "$WORK/page" -w '%{http_code} %{redirect_url}' "$url") || return 1
+    code=${out%% *}
+    if [ "$code" = 200 ] && [[ $url == */interaction/* ]]; then
+      if [ "$mode" = deny ]; then url="$url/abort"; continue; fi
+      if grep -q 'name="prompt" value="login"' "$WORK/page"; then data='prompt=login&login=alice&password=any'
+      else data='prompt=consent'; fi
+      out=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' --data "$data" "$url") || return 1
+      url=${out#* }
+      continue
+    fi
+    [ "${code:0:1}" = 3 ] || { echo "provider answered $code" >&2; return 1; }
+    url=${out#* }
+    case $url in "$CALLBACK"*) echo "$url"; return 0 ;; esac
+  done
+  return 1
+}
+
+# authorize NS CONNECTION: waits for the authorization URL, consents, lands on the callback,
+# waits for Ready=True.
+authorize() {
+  local url landing
+  wait_until 30 test -n "$(kubectl get conn "$2" -n "$1" -o jsonpath='{.status.authorizationURL}')" ||
+    fail "no status.authorizationURL for $2"
+  url=$(kubectl get conn "$2" -n "$1" -o jsonpath='{.status.authorizationURL}')
+  landing=$(browse "$url" allow) || fail "could not drive login and consent"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$landing")" = 200 ] || fail "the callback did not accept the code"
+  wait_until 20 test "$(condition "conn/$2" "$1" Ready status)" = True || fail "Connection $2 not Ready"
+}
+
+# sidecar_run NS POD CONNECTIONS [VAR=value...]: a sidecar with its own key and token dirs;
+# sets SC_DIR, SC_PORT (API) and appends the pid to PIDS.
+sidecar_run() {
+  local ns=$1 pod=$2 connections=$3
+  shift 3
+  SC_DIR=$WORK/sidecar-$pod
+  mkdir -p "$SC_DIR/keys" "$SC_DIR/token"
+  wait_until 20 kubectl -n "$ns" get secret dragops-data-keys || fail "no projected key ring"
+  kubectl -n "$ns" get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SC_DIR/keys/keyring"
+  SC_PORT=$(free_port)
+  local health
+  health=$(free_port)
+  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" DRAGOPS_POD_NAMESPACE="$ns" DRAGOPS_POD_NAME="$pod" \
+    DRAGOPS_CONNECTIONS="$connections" DRAGOPS_SECRETS= DRAGOPS_ENVIRONMENT=production DRAGOPS_KEY_DIR="$SC_DIR/keys" \
+    DRAGOPS_TOKEN_FILE="$SC_DIR/token/token" DRAGOPS_LISTEN="127.0.0.1:$SC_PORT" DRAGOPS_HEALTH_LISTEN="127.0.0.1:$health" \
+    "$@" "$SIDECAR" >"$SC_DIR/sidecar.log" 2>&1 &
+  PIDS+=($!)
+  wait_until 20 curl -fsS "http://127.0.0.1:$health/readyz" || fail "sidecar $pod not ready"
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End to end: background refresh in the sidecars against the real oidc-provider, which rotates
+# the refresh token on every use and revokes the whole grant if a consumed one is presented
+# again. One Connection authorized through the operator's callback; N sidecars (default 5,
+# OAUTH_REFRESH_SIDECARS) serve it while a client asks them in turn for the access token for
+# LIFETIMES access-token lifetimes (default 6, OAUTH_REFRESH_LIFETIMES) of TTL seconds (6).
+# Checked: every served token is active at the provider when first seen and never served past
+# its expiry; no request fails; the provider saw no refresh-token reuse and no refresh error.
+# Printed: refreshes per lifetime (target 1) and the answers.
+# ctest-timeout: 300
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/oauth.sh"
+SIDECAR=${DRAGOPS_SIDECAR_BINARY:-$BUILD/sidecar/dragops-sidecar}
+[ -x "$SIDECAR" ] || fail "$SIDECAR not built"
+SIDECARS=${OAUTH_REFRESH_SIDECARS:-5}
+LIFETIMES=${OAUTH_REFRESH_LIFETIMES:-6}
+TTL=6
+
+provider_start "$TTL"
+start_apiserver
+ensure_namespace team-a
+oauth_objects team-a github
+oauth_operator op1
+authorize team-a github
+kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.data}' | grep -q 'field.oauth_client_secret' ||
+  fail "the store holds no sealed client for the refresher"
+
+PORTS=()
+TOKEN_FILES=()
+for i in $(seq 1 "$SIDECARS"); do
+  sidecar_run team-a "app-$i" github DRAGOPS_REFRESH_MIN_SKEW=2s
+  PORTS+=("$SC_PORT")
+  TOKEN_FILES+=("$SC_DIR/token/token")
+done
+echo "$SIDECARS sidecars serving"
+
+declare -A EXPIRES   # token -> exp (unix seconds) from introspection
+SERVED=()
+requests=0
+not_ok=0
+deadline=$(($(date +%s) + LIFETIMES * TTL))
+stats_before=$(curl -sf "$ISSUER/__control/stats")
+while [ "$(date +%s)" -lt "$deadline" ]; do
+  for i in "${!PORTS[@]}"; do
+    requests=$((requests + 1))
+    code=$(curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "${TOKEN_FILES[$i]}")" \
+      "http://127.0.0.1:${PORTS[$i]}/v1/connections/github/token") || code=000
+    if [ "$code" != 200 ]; then
+      not_ok=$((not_ok + 1))
+      echo "sidecar $((i + 1)) answered $code: $(head -c 200 "$WORK/served")" >&2
+      continue
+    fi
+    token=$(cat "$WORK/served")
+    now=$(date +%s)
+    if [ -z "${EXPIRES[$token]:-}" ]; then
+      answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") ||
+        fail "introspection failed"
+      grep -q '"active":true' <<<"$answer" || fail "sidecar $((i + 1)) served a token the provider says is inactive"
+      EXPIRES[$token]=$(sed -n 's/.*"exp":\([0-9]*\).*/\1/p' <<<"$answer")
+      SERVED+=("$token")
+    fi
+    [ "$now" -lt "${EXPIRES[$token]}" ] || fail "sidecar $((i + 1)) served an expired token"
+  done
+done
+stats=$(curl -sf "$ISSUER/__control/stats")
+stat() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" <<<"$1"; }
+refreshes=$(($(stat "$stats" refresh_ok) - $(stat "$stats_before" refresh_ok)))
+echo "requests $requests, not 200: $not_ok, distinct access tokens served ${#SERVED[@]}"
+echo "provider: refresh_ok $(stat "$stats" refresh_ok), refresh_error $(stat "$stats" refresh_error), reuse_detected $(stat "$stats" reuse_detected)"
+awk -v r="$refreshes" -v l="$LIFETIMES" 'BEGIN { printf "refreshes per lifetime: %.2f (%d refreshes over %d lifetimes of '"$TTL"' s, %d sidecars)\n", r / l, r, l, '"$SIDECARS"' }'
+awk -v r="$refreshes" -v t="${#SERVED[@]}" 'BEGIN { printf "refreshes per access token served: %.2f (target 1)\n", r / (t - 1) }'
+[ "$(stat "$stats" reuse_detected)" = 0 ] || fail "the provider saw a refresh token used twice"
+[ "$(stat "$stats" refresh_error)" = 0 ] || fail "the provider refused a refresh"
+[ "$not_ok" = 0 ] || fail "$not_ok requests were not answered with a token"
+[ "$refreshes" -ge $((LIFETIMES - 1)) ] || fail "too few refreshes ($refreshes) for $LIFETIMES lifetimes"
+# Every refresh makes a new access token and the client asks continuously, so more refreshes
+# than served tokens would mean tokens refreshed twice (two pods racing).
+[ "$refreshes" -le "${#SERVED[@]}" ] || fail "more refreshes ($refreshes) than access tokens served (${#SERVED[@]})"
+[ "${#SERVED[@]}" -ge $((LIFETIMES - 1)) ] || fail "the served token did not move with the refreshes"
+
+for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
+  for token in "${SERVED[@]}"; do
+    if grep -qF -e "$token" -e "$CLIENT_SECRET" "$log"; then fail "a secret value appears in $log"; fi
+  done
+done
+echo "PASS oauth_refresh"
