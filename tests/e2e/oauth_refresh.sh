@@ -6,7 +6,9 @@
 # LIFETIMES access-token lifetimes (default 6, OAUTH_REFRESH_LIFETIMES) of TTL seconds (6).
 # Checked: every served token is active at the provider when first seen and never served past
 # its expiry; no request fails; the provider saw no refresh-token reuse and no refresh error.
-# Printed: refreshes per lifetime (target 1) and the answers.
+# Then the provider is down for two lifetimes: 503 token_expired with Retry-After after expiry,
+# never an expired token, and recovery with the stored refresh token once it is back.
+# Printed: refreshes per lifetime and per access token (target 1) and the answers.
 # ctest-timeout: 300
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
@@ -78,6 +80,52 @@ awk -v r="$refreshes" -v t="${#SERVED[@]}" 'BEGIN { printf "refreshes per access
 # than served tokens would mean tokens refreshed twice (two pods racing).
 [ "$refreshes" -le "${#SERVED[@]}" ] || fail "more refreshes ($refreshes) than access tokens served (${#SERVED[@]})"
 [ "${#SERVED[@]}" -ge $((LIFETIMES - 1)) ] || fail "the served token did not move with the refreshes"
+
+# --- the provider down for two lifetimes -----------------------------------------------------
+# Tokens are served until they expire, then 503 token_expired with Retry-After, never an expired
+# one; once the provider is back, refresh resumes with the stored refresh token (nothing lost,
+# no reuse).
+curl -sf -X POST "$ISSUER/__control/down" >/dev/null || fail "provider control"
+down_until=$(($(date +%s) + 2 * TTL))
+expired_answers=0
+while [ "$(date +%s)" -lt "$down_until" ]; do
+  for i in "${!PORTS[@]}"; do
+    code=$(curl -s -D "$WORK/headers" -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "${TOKEN_FILES[$i]}")" \
+      "http://127.0.0.1:${PORTS[$i]}/v1/connections/github/token") || code=000
+    case $code in
+      200)
+        token=$(cat "$WORK/served")
+        [ -n "${EXPIRES[$token]:-}" ] || fail "a token nobody saw appeared while the provider was down"
+        [ "$(date +%s)" -lt "${EXPIRES[$token]}" ] || fail "sidecar $((i + 1)) served an expired token while the provider was down" ;;
+      503)
+        grep -q token_expired "$WORK/served" || fail "503 without token_expired: $(head -c 200 "$WORK/served")"
+        grep -qi '^retry-after:' "$WORK/headers" || fail "503 token_expired without Retry-After"
+        expired_answers=$((expired_answers + 1)) ;;
+      *) fail "sidecar $((i + 1)) answered $code while the provider was down" ;;
+    esac
+  done
+done
+[ "$expired_answers" -gt 0 ] || fail "no 503 token_expired although the provider was down for two lifetimes"
+curl -sf -X POST "$ISSUER/__control/up" >/dev/null || fail "provider control"
+up_at=$(now_ms)
+all_fresh() {
+  local i code token answer
+  for i in "${!PORTS[@]}"; do
+    code=$(curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "${TOKEN_FILES[$i]}")" \
+      "http://127.0.0.1:${PORTS[$i]}/v1/connections/github/token") || return 1
+    [ "$code" = 200 ] || return 1
+    token=$(cat "$WORK/served")
+    answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") || return 1
+    grep -q '"active":true' <<<"$answer" || return 1
+    SERVED+=("$token")
+  done
+}
+wait_until 60 all_fresh || fail "the sidecars did not recover after the provider came back"
+stats=$(curl -sf "$ISSUER/__control/stats")
+echo "provider down for $((2 * TTL)) s: $expired_answers answers 503 token_expired, no expired token served;" \
+  "every sidecar serves an active token $(($(now_ms) - up_at)) ms after it came back"
+[ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse after the outage"
+[ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused after the outage (refresh token lost?)"
 
 for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
   for token in "${SERVED[@]}"; do
