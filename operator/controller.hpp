@@ -38,6 +38,7 @@ struct ControllerOptions {
   std::chrono::milliseconds key_maintenance_period{1000};
   const Authorizer* authorizer = nullptr;      // the OAuth flow; nullptr: not configured
   Revoker* revoker = nullptr;                  // revocation at the provider; nullptr: off
+  OperatorRefresher* refresher = nullptr;      // refresh of connections no pod reads; nullptr: off
 };
 
 class Controller final : public Lookup {

@@ -71,7 +71,8 @@ int run(const op::Options& options) {
   op::Controller controller(api, keys, events, metrics,
                             {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000),
                              oauth_flow ? oauth_flow->authorizer.get() : nullptr,
-                             oauth_flow ? oauth_flow->revoker.get() : nullptr},
+                             oauth_flow ? oauth_flow->revoker.get() : nullptr,
+                             oauth_flow ? oauth_flow->refresher.get() : nullptr},
                             wall);
 
   std::stop_source stop;

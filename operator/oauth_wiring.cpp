@@ -46,6 +46,11 @@ std::unique_ptr<OAuthFlow> start_oauth(const Options& options, kube::Api& api, K
         std::move(endpoints), std::move(credentials), oauth::make_http_transport(shared_client, timeout), system_clock));
   };
   flow->revoker = std::make_unique<Revoker>(api, providers, options.oauth_revoke_attempts);
+  OperatorRefreshOptions refresh_options;
+  refresh_options.min_skew = std::chrono::duration_cast<std::chrono::seconds>(options.oauth_refresh_min_skew);
+  flow->refresher = std::make_unique<OperatorRefresher>(
+      api, keys, providers, (options.identity.empty() ? std::string("dragops-operator") : options.identity) + "-refresher",
+      refresh_options);
   flow->callback = std::make_unique<OAuthCallback>(api, keys, events, *flow->authorizer, flow->used, std::move(providers),
                                                    std::move(clock));
   if (!options.oauth_callback_addr.empty()) {

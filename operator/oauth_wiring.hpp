@@ -7,6 +7,7 @@
 #include "oauth/state.hpp"
 #include "operator/oauth_authorizer.hpp"
 #include "operator/oauth_callback.hpp"
+#include "operator/oauth_refresher.hpp"
 #include "operator/oauth_revoker.hpp"
 #include "operator/options.hpp"
 
@@ -21,6 +22,7 @@ struct OAuthFlow {
   std::unique_ptr<Authorizer> authorizer;
   std::unique_ptr<OAuthCallback> callback;
   std::unique_ptr<Revoker> revoker;
+  std::unique_ptr<OperatorRefresher> refresher;
   std::unique_ptr<http::Server> server;
 };
 

@@ -76,6 +76,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"oauth-state-lifetime", duration(&Options::oauth_state_lifetime)},
       {"oauth-provider-timeout", duration(&Options::oauth_provider_timeout)},
       {"oauth-ca-file", text(&Options::oauth_ca_file)},
+      {"oauth-refresh-min-skew", duration(&Options::oauth_refresh_min_skew)},
       {"oauth-revoke-attempts",
        [](Options& o, const std::string& v) {
          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.oauth_revoke_attempts);
@@ -184,6 +185,7 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --oauth-provider-timeout D   token endpoint timeout [10s]
   --oauth-ca-file PATH         extra CA bundle for private providers [""]
   --oauth-revoke-attempts N    tries to revoke at the provider on delete/revoke, then give up [5]
+  --oauth-refresh-min-skew D   refresh connections no pod refreshed this long before expiry [30s]
 )";
 }
 

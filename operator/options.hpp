@@ -45,6 +45,7 @@ struct Options {
   std::chrono::milliseconds oauth_provider_timeout{10'000};
   std::string oauth_ca_file;
   int oauth_revoke_attempts = 5;              // then revocation is given up (Event)
+  std::chrono::milliseconds oauth_refresh_min_skew{30'000};   // operator refresh; below the sidecars' 60s
 };
 
 using Getenv = std::function<const char*(const char*)>;

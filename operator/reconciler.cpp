@@ -37,7 +37,8 @@ bool needs_authorization(const ConnectionObservation& o) {
 }  // namespace
 
 Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
-                       WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer, Revoker* revoker)
+                       WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer, Revoker* revoker,
+                       OperatorRefresher* refresher)
     : api_(api),
       lookup_(lookup),
       keys_(keys),
@@ -46,6 +47,7 @@ Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, E
       clock_(std::move(clock)),
       authorizer_(authorizer),
       revoker_(revoker),
+      refresher_(refresher),
       events_(events) {}
 
 PackLookup Reconciler::find_pack(const std::string& pack_name) const {
@@ -191,8 +193,24 @@ Outcome Reconciler::reconcile_connection(const std::string& ns, const std::strin
     if (authorizer_) o.authorization = authorizer_->offer(o.resource, o.spec, *o.pack.pack, o.secrets);
     else o.authorization.problem = "the operator's OAuth flow is not configured";
   }
-  const auto decision = decide_connection(o);
+  auto decision = decide_connection(o);
+  if (refresher_) tend_tokens(o, decision);
   return finish(kube::gvr::connections(), "Connection", *object, decision, store_object, ring.get(), started);
+}
+
+// oauth2 with tokens in the store: refresh if due (the operator's smaller skew: only when no
+// pod did), and come back for the next check.
+void Reconciler::tend_tokens(const ConnectionObservation& o, Decision& decision) {
+  if (o.resource.deleting || o.resource.revoked) {
+    refresher_->forget(o.resource.owner.uid);
+    return;
+  }
+  if (!o.pack.pack || o.pack.pack->auth_type != packs::AuthType::oauth2 || !o.store || !o.store->opened) return;
+  if (!o.store->opened->contains("access_token")) return;
+  auto next = refresher_->tend(o.resource.owner, *o.store->opened);
+  if (!next) return;
+  auto seconds = std::chrono::ceil<std::chrono::seconds>(*next);
+  if (!decision.requeue_after || seconds < *decision.requeue_after) decision.requeue_after = seconds;
 }
 
 Outcome Reconciler::reconcile_secret(const std::string& ns, const std::string& name) {

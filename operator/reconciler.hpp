@@ -10,6 +10,7 @@
 #include "operator/lookup.hpp"
 #include "operator/metrics.hpp"
 #include "operator/oauth_authorizer.hpp"
+#include "operator/oauth_refresher.hpp"
 #include "operator/oauth_revoker.hpp"
 #include "operator/observation.hpp"
 
@@ -29,7 +30,7 @@ class Reconciler {
  public:
   Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
              WallClock clock, OwnWrites* own_writes = nullptr, const Authorizer* authorizer = nullptr,
-             Revoker* revoker = nullptr);
+             Revoker* revoker = nullptr, OperatorRefresher* refresher = nullptr);
 
   Outcome reconcile_connection(const std::string& ns, const std::string& name);
   Outcome reconcile_secret(const std::string& ns, const std::string& name);
@@ -41,6 +42,7 @@ class Reconciler {
                                                const std::string& ns) const;
   kube::Result<std::optional<ExistingStore>> find_store(store::Kind kind, const std::string& ns, const std::string& name,
                                                         const crypto::Keyring* ring, ObjectPtr& object) const;
+  void tend_tokens(const ConnectionObservation& o, Decision& decision);
   Outcome read_failed(std::string_view kind, const kube::Status& error, std::chrono::steady_clock::time_point started);
   Outcome finish(const kube::Gvr& gvr, std::string_view kind, const boost::json::object& resource,
                  const Decision& decision, const ObjectPtr& store_object, const crypto::Keyring* ring,
@@ -54,6 +56,7 @@ class Reconciler {
   WallClock clock_;
   const Authorizer* authorizer_;   // nullptr: the OAuth flow is not configured
   Revoker* revoker_;               // nullptr: no revocation at the provider
+  OperatorRefresher* refresher_;   // nullptr: the operator does not refresh
   EventSink& events_;
 };
 

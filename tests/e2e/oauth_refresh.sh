@@ -8,6 +8,8 @@
 # its expiry; no request fails; the provider saw no refresh-token reuse and no refresh error.
 # Then the provider is down for two lifetimes: 503 token_expired with Retry-After after expiry,
 # never an expired token, and recovery with the stored refresh token once it is back.
+# Then no pod for three lifetimes: the operator (smaller skew) refreshes, the connection does
+# not lapse, and a new pod serves an active token.
 # Printed: refreshes per lifetime and per access token (target 1) and the answers.
 # ctest-timeout: 300
 set -euo pipefail
@@ -23,16 +25,18 @@ provider_start "$TTL"
 start_apiserver
 ensure_namespace team-a
 oauth_objects team-a github
-oauth_operator op1
+oauth_operator op1 --oauth-refresh-min-skew 1s   # below the sidecars' 2s: they refresh while they run
 authorize team-a github
 kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.data}' | grep -q 'field.oauth_client_secret' ||
   fail "the store holds no sealed client for the refresher"
 
 PORTS=()
 TOKEN_FILES=()
+SIDECAR_PIDS=()
 for i in $(seq 1 "$SIDECARS"); do
   sidecar_run team-a "app-$i" github DRAGOPS_REFRESH_MIN_SKEW=2s
   PORTS+=("$SC_PORT")
+  SIDECAR_PIDS+=("$SC_PID")
   TOKEN_FILES+=("$SC_DIR/token/token")
 done
 echo "$SIDECARS sidecars serving"
@@ -120,12 +124,41 @@ all_fresh() {
     SERVED+=("$token")
   done
 }
+all_fresh_one() { # PORT TOKEN_FILE: 200 with a token the provider says is active
+  local code token answer
+  code=$(curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "$2")" \
+    "http://127.0.0.1:$1/v1/connections/github/token") || return 1
+  [ "$code" = 200 ] || return 1
+  token=$(cat "$WORK/served")
+  answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") || return 1
+  grep -q '"active":true' <<<"$answer" || return 1
+  SERVED+=("$token")
+}
 wait_until 60 all_fresh || fail "the sidecars did not recover after the provider came back"
 stats=$(curl -sf "$ISSUER/__control/stats")
 echo "provider down for $((2 * TTL)) s: $expired_answers answers 503 token_expired, no expired token served;" \
   "every sidecar serves an active token $(($(now_ms) - up_at)) ms after it came back"
 [ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse after the outage"
 [ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused after the outage (refresh token lost?)"
+
+# --- no pod reads the connection: the operator keeps it from lapsing ------------------------
+grep -q '"oauth tokens refreshed by the operator"' "$WORK/op1.log" &&
+  echo "note: the operator refreshed while sidecars ran (its skew is smaller; a sidecar was late)"
+for pid in "${SIDECAR_PIDS[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
+before=$(stat "$(curl -sf "$ISSUER/__control/stats")" refresh_ok)
+idle_until=$(($(date +%s) + 3 * TTL))
+while [ "$(date +%s)" -lt "$idle_until" ]; do sleep 0.5; done   # three lifetimes with no pod is the point
+stats=$(curl -sf "$ISSUER/__control/stats")
+operator_refreshes=$(($(stat "$stats" refresh_ok) - before))
+[ "$operator_refreshes" -ge 2 ] || fail "only $operator_refreshes refreshes in three lifetimes without pods"
+grep -q '"oauth tokens refreshed by the operator"' "$WORK/op1.log" || fail "the operator did not refresh"
+expires=$(kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.metadata.annotations.dragops\.io/expires-at}')
+[ "$(date -d "$expires" +%s)" -gt "$(date +%s)" ] || fail "the connection lapsed without pods ($expires)"
+sidecar_run team-a app-late github DRAGOPS_REFRESH_MIN_SKEW=2s
+wait_until 10 all_fresh_one "$SC_PORT" "$SC_DIR/token/token" || fail "a new pod did not get an active token"
+[ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse while the operator refreshed"
+[ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused while the operator refreshed"
+echo "no pods for three lifetimes: the operator refreshed $operator_refreshes times; a new pod serves an active token"
 
 for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
   for token in "${SERVED[@]}"; do

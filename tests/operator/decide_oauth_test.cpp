@@ -103,6 +103,15 @@ TEST(DecideTokenField, AddsTheAnnotationToAStoreSealedWithoutIt) {
   EXPECT_TRUE(d.to_seal.empty());   // envelopes carried over, only metadata changes
 }
 
+TEST(DecideOAuth, AStoreRewrittenByARefresherWithoutTheTokenFieldIsNotRewritten) {
+  World world;
+  ConnectionObservation o = oauth_connection("github-tokens");
+  o.secrets.emplace("github-tokens", data({{"access_token", kCanary}}));
+  world.apply(o, decide_connection(o));
+  o.store->token_field.clear();   // SealedTokenStore::write rebuilds the object without it
+  EXPECT_EQ(decide_connection(o).store_action, StoreAction::keep);
+}
+
 TEST(DecideOAuth, BootstrapsFromTheCredentialsSecret) {
   ConnectionObservation o = oauth_connection("github-tokens");
   o.secrets.emplace("github-tokens", data({{"access_token", kCanary},

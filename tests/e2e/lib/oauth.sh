@@ -99,7 +99,7 @@ authorize() {
 }
 
 # sidecar_run NS POD CONNECTIONS [VAR=value...]: a sidecar with its own key and token dirs;
-# sets SC_DIR, SC_PORT (API) and appends the pid to PIDS.
+# sets SC_DIR, SC_PORT (API), SC_PID and appends the pid to PIDS.
 sidecar_run() {
   local ns=$1 pod=$2 connections=$3
   shift 3
@@ -114,6 +114,7 @@ sidecar_run() {
     DRAGOPS_CONNECTIONS="$connections" DRAGOPS_SECRETS= DRAGOPS_ENVIRONMENT=production DRAGOPS_KEY_DIR="$SC_DIR/keys" \
     DRAGOPS_TOKEN_FILE="$SC_DIR/token/token" DRAGOPS_LISTEN="127.0.0.1:$SC_PORT" DRAGOPS_HEALTH_LISTEN="127.0.0.1:$health" \
     "$@" "$SIDECAR" >"$SC_DIR/sidecar.log" 2>&1 &
-  PIDS+=($!)
+  SC_PID=$!
+  PIDS+=($SC_PID)
   wait_until 20 curl -fsS "http://127.0.0.1:$health/readyz" || fail "sidecar $pod not ready"
 }
