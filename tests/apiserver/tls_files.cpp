@@ -156,6 +156,11 @@ ServingCredentials ensure_credentials(const std::filesystem::path& dir) {
 
 std::string ensure_token(const std::filesystem::path& dir, const std::string& given) {
   std::string token = given;
+  // A restart with the same --dir keeps its credentials, as a real API server keeps its users.
+  if (token.empty()) {
+    std::ifstream existing(dir / "token");
+    std::getline(existing, token);
+  }
   if (token.empty()) {
     unsigned char raw[24];
     RAND_bytes(raw, sizeof raw);
