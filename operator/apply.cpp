@@ -104,7 +104,11 @@ kube::Result<ApplyCounts> Applier::apply(const kube::Gvr& gvr, const json::objec
     auto status = to_json(*decision.status);
     for (const auto* key : {"keyVersion", "expiresAt", "authorizationURL"})   // merge patch: null removes
       if (!status.contains(key)) status[key] = nullptr;
-    json::object patch{{"status", std::move(status)}};
+    // Computed from what this pass observed: with that resourceVersion as a precondition, a
+    // status written meanwhile by someone else (the OAuth callback) is not overwritten; the
+    // conflict requeues the pass, which then sees it.
+    json::object patch{{"metadata", json::object{{"resourceVersion", meta_string(resource, "resourceVersion")}}},
+                       {"status", std::move(status)}};
     auto patched = api_.patch(gvr, meta_string(resource, "namespace"), meta_string(resource, "name"),
                               kube::PatchType::merge, json::serialize(patch), "status");
     if (!patched) return {boost::system::in_place_error, patched.error()};

@@ -108,6 +108,23 @@ http::Response OAuthCallback::reject(const json::object& connection, std::string
                    message + " Nothing was stored.");
 }
 
+std::optional<json::object> OAuthCallback::claim(const json::object& connection, const std::string& state) {
+  json::object current = connection;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (state_of_url(parse_status(current).authorization_url) != state) return std::nullopt;
+    json::object patch{{"metadata", json::object{{"resourceVersion", meta_string(current, "resourceVersion")}}},
+                       {"status", json::object{{"authorizationURL", nullptr}}}};
+    auto patched = api_.patch(kube::gvr::connections(), meta_string(current, "namespace"), meta_string(current, "name"),
+                              kube::PatchType::merge, json::serialize(patch), "status");
+    if (patched) return std::move(*patched);
+    if (!patched.error().conflict()) return std::nullopt;
+    auto fresh = api_.get(kube::gvr::connections(), meta_string(current, "namespace"), meta_string(current, "name"));
+    if (!fresh) return std::nullopt;
+    current = std::move(*fresh);
+  }
+  return std::nullopt;
+}
+
 http::Response OAuthCallback::handle(const http::Request& request) {
   auto target = boost::urls::parse_origin_form(request.target);
   if (!target) return html_page(400, "Bad request", "The request target does not parse.");
@@ -154,9 +171,13 @@ http::Response OAuthCallback::handle(const http::Request& request) {
   }
   if (!oauth::check_bound(*claims, meta_string(*connection, "uid")))
     return html_page(400, "Authorization failed", "The link belongs to an earlier connection of that name. Nothing was stored.");
-  if (!oauth::consume(*claims, used_, now))
-    return reject(*connection, reason::kAuthorizationFailed,
-                  "The authorization link was already used; open the new status.authorizationURL.", 400);
+  // Used once, across restarts and replicas: the state must be the one status publishes now, and
+  // taking it out of status (with a resourceVersion precondition) is what consumes it.
+  auto claimed = claim(*connection, state);
+  if (!claimed || !oauth::consume(*claims, used_, now))
+    return reject(claimed ? *claimed : *connection, reason::kAuthorizationFailed,
+                  "The authorization link was already used or replaced; open the new status.authorizationURL.", 400);
+  *connection = std::move(*claimed);
   if (!error.empty()) {
     if (error == "access_denied")
       return reject(*connection, reason::kAuthorizationDenied,

@@ -5,6 +5,11 @@
 // client_secret, optional token_endpoint_auth_method) and the PKCE verifier derived from the
 // state, seals the token set into the Connection's store and answers a plain HTML page.
 //
+// A state works once even across operator restarts and replicas: it is accepted only while it is
+// the state of status.authorizationURL, and the callback removes it from there with a
+// resourceVersion precondition before anything else (the in-memory UsedNonces is a second
+// guard). A link replaced by a newer one (re-issued near expiry) is refused the same way.
+//
 // Every failure answers an HTML page (400 for the link, 502 for the provider), stores nothing,
 // emits a Warning Event on the Connection when the state names one, and sets Ready=False with
 // reason AuthorizationDenied or AuthorizationFailed unless the Connection is already Ready (a
@@ -21,6 +26,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace dragops::op {
 
@@ -35,6 +41,9 @@ class OAuthCallback {
   http::Response handle(const http::Request& request);
 
  private:
+  // Takes the state out of status.authorizationURL if it is the one published there (nullopt:
+  // it is not, or the claim lost a race); the Connection as patched.
+  std::optional<boost::json::object> claim(const boost::json::object& connection, const std::string& state);
   http::Response complete(const boost::json::object& connection, const std::string& code, const std::string& nonce);
   http::Response reject(const boost::json::object& connection, std::string_view reason, const std::string& message,
                         int http_status);

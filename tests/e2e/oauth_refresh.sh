@@ -12,6 +12,7 @@
 # not lapse, and a new pod serves an active token.
 # Printed: refreshes per lifetime and per access token (target 1) and the answers.
 # ctest-timeout: 300
+# ctest-run-serial
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/oauth.sh"

@@ -191,7 +191,14 @@ struct CallbackFixture : ::testing::Test {
     request.target = "/oauth/callback?" + query;
     return callback.handle(request);
   }
-  std::string state() { return codec.issue("team-a", "github", uid, now).token; }
+  // Issues a state and publishes it in status.authorizationURL, as the reconciler does.
+  std::string state() {
+    auto token = codec.issue("team-a", "github", uid, now).token;
+    boost::json::object patch{{"status", {{"authorizationURL", "https://idp.example/auth?state=" + token}}}};
+    EXPECT_TRUE(api.patch(kube::gvr::connections(), "team-a", "github", kube::PatchType::merge,
+                          boost::json::serialize(patch), "status"));
+    return token;
+  }
   std::string ready_reason() {
     auto conn = *api.get(kube::gvr::connections(), "team-a", "github");
     auto status = parse_status(conn);
@@ -240,6 +247,35 @@ TEST_F(CallbackFixture, ProviderErrorCodesAreSanitisedBeforeStatus) {
   EXPECT_EQ(response.body.find("<script>"), std::string::npos);
   auto conn = *api.get(kube::gvr::connections(), "team-a", "github");
   EXPECT_NE(parse_status(conn).condition(condition::kReady)->message.find("error=script"), std::string::npos);
+}
+
+TEST_F(CallbackFixture, AStateThatIsNotTheOnePublishedIsRefused) {
+  auto unpublished = codec.issue("team-a", "github", uid, now).token;
+  state();   // another one is in status
+  EXPECT_EQ(get("error=access_denied&state=" + unpublished).status, 400);
+  EXPECT_EQ(ready_reason(), reason::kAuthorizationFailed);
+}
+
+TEST_F(CallbackFixture, AStateWorksOnceEvenAfterARestart) {
+  auto token = state();
+  EXPECT_EQ(get("error=access_denied&state=" + token).status, 400);
+  EXPECT_EQ(ready_reason(), reason::kAuthorizationDenied);
+  auto conn = *api.get(kube::gvr::connections(), "team-a", "github");
+  EXPECT_TRUE(parse_status(conn).authorization_url.empty());   // consumed: taken out of status
+  UsedNonces fresh;   // a restarted operator remembers nothing in memory
+  OAuthCallback restarted{api, keys, events, authorizer, fresh,
+                          [this](oauth::ProviderEndpoints, oauth::ClientCredentials) {
+                            return std::make_unique<FailingProvider>(provider_error);
+                          },
+                          [this] { return now; }};
+  http::Request request;
+  request.method = "GET";
+  request.target = "/oauth/callback?code=x&state=" + token;
+  auto response = restarted.handle(request);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(response.body.find("already used"), std::string::npos);
+  EXPECT_EQ(ready_reason(), reason::kAuthorizationFailed);
+  EXPECT_FALSE(stored());
 }
 
 TEST_F(CallbackFixture, OtherPathsAreNotServed) {
