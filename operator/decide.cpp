@@ -22,6 +22,7 @@ struct Verdict {
   std::string expires_at;          // oauth2: RFC 3339, "" : does not expire
   std::string authorization_url;   // oauth2 awaiting authorization
   std::optional<std::chrono::seconds> requeue_after;
+  std::optional<RefreshObservation> refresh;   // oauth2 with tokens: the Refreshed condition
 
   bool ok() const { return reason.empty(); }
 };
@@ -115,6 +116,7 @@ Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
   if (store_has_tokens) {
     verdict.values = *existing->opened;
     verdict.expires_at = existing->store.expires_at;
+    verdict.refresh = o.refresh;
     return verdict;
   }
   const auto& offer = o.authorization;
@@ -334,11 +336,16 @@ Decision decide_values(const Resource& resource, const std::optional<ExistingSto
   }
   const auto count = verdict.values.size();
   auto expires_at = verdict.expires_at;
+  auto refresh = verdict.refresh;
   plan_store(decision, resource, existing, verdict, *keys.primary);
   const auto message = sealed_message(*keys.primary, count, what);
-  finish_status(decision, resource,
-                {make(condition::kReady, true, reason::kSealed, message), make(condition::kSealed, true, reason::kSealed, message)},
-                *keys.primary, now, {std::move(expires_at), {}});
+  std::vector<Condition> conditions{make(condition::kReady, true, reason::kSealed, message),
+                                    make(condition::kSealed, true, reason::kSealed, message)};
+  if (refresh) {
+    conditions.push_back(make(condition::kRefreshed, refresh->ok, refresh->reason, refresh->message));
+    if (refresh->next_check) decision.requeue_after = std::chrono::ceil<std::chrono::seconds>(*refresh->next_check);
+  }
+  finish_status(decision, resource, std::move(conditions), *keys.primary, now, {std::move(expires_at), {}});
   return decision;
 }
 

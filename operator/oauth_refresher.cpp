@@ -14,7 +14,7 @@ void OperatorRefresher::forget(const std::string& uid) {
   entries_.erase(uid);
 }
 
-std::optional<std::chrono::milliseconds> OperatorRefresher::tend(const store::Owner& owner, const store::Plaintexts& opened) {
+std::optional<RefreshObservation> OperatorRefresher::tend(const store::Owner& owner, const store::Plaintexts& opened) {
   auto item = [&](std::string_view name) -> const crypto::SecretBytes* {
     auto it = opened.find(name);
     return it == opened.end() ? nullptr : &it->second;
@@ -65,9 +65,21 @@ std::optional<std::chrono::milliseconds> OperatorRefresher::tend(const store::Ow
                                        {"name", json::value(owner.name)},
                                        {"reason", json::value(outcome.reason)},
                                        {"message", json::value(outcome.message)}});
-  if (!outcome.next_check) return std::nullopt;
-  auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*outcome.next_check - clock_.now());
-  return std::clamp(delay, std::chrono::milliseconds(200), std::chrono::milliseconds(3'600'000));
+  RefreshObservation observed;
+  if (outcome.result == oauth::RefreshResult::failed) {
+    observed.ok = false;
+    observed.reason = outcome.reason.empty() ? std::string(oauth::reason::kRefreshFailed) : std::string(outcome.reason);
+    observed.message = outcome.message;
+    if (outcome.next_check) observed.message += "; next attempt at " + format_time(*outcome.next_check);
+  } else {
+    observed.reason = std::string(oauth::reason::kRefreshed);
+    observed.message = "tokens are refreshed before they expire";
+  }
+  if (outcome.next_check) {
+    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*outcome.next_check - clock_.now());
+    observed.next_check = std::clamp(delay, std::chrono::milliseconds(200), std::chrono::milliseconds(3'600'000));
+  }
+  return observed;
 }
 
 }  // namespace dragops::op

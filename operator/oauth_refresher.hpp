@@ -12,6 +12,7 @@
 #include "oauth/sealed_token_store.hpp"
 #include "operator/keys.hpp"
 #include "operator/oauth_callback.hpp"
+#include "operator/observation.hpp"
 
 #include <chrono>
 #include <map>
@@ -36,7 +37,7 @@ class OperatorRefresher {
 
   // Refreshes if due; the delay before the next check (nullopt: the tokens do not expire, or
   // the store holds no sealed OAuth client). Serialised per connection by the work queue.
-  std::optional<std::chrono::milliseconds> tend(const store::Owner& owner, const store::Plaintexts& opened);
+  std::optional<RefreshObservation> tend(const store::Owner& owner, const store::Plaintexts& opened);
   void forget(const std::string& uid);
 
  private:

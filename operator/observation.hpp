@@ -83,6 +83,14 @@ struct AuthorizationOffer {
   std::optional<std::chrono::seconds> renew_after;   // the state expires: issue a new URL then
 };
 
+// oauth2 with tokens: what the operator's refresher found (operator/oauth_refresher.hpp).
+struct RefreshObservation {
+  bool ok = true;                 // Refreshed=True
+  std::string reason;             // Refreshed, RefreshFailed, ReauthorizationRequired, ...
+  std::string message;            // no token values
+  std::optional<std::chrono::milliseconds> next_check;
+};
+
 struct ConnectionObservation {
   Resource resource;
   ConnectionSpec spec;
@@ -92,6 +100,7 @@ struct ConnectionObservation {
   KeyState keys;
   std::string now;                        // RFC 3339, from the clock
   AuthorizationOffer authorization;       // oauth2 without tokens only
+  std::optional<RefreshObservation> refresh;   // oauth2 with tokens, when the operator refreshes
 };
 
 struct SecretObservation {

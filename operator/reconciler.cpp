@@ -193,24 +193,21 @@ Outcome Reconciler::reconcile_connection(const std::string& ns, const std::strin
     if (authorizer_) o.authorization = authorizer_->offer(o.resource, o.spec, *o.pack.pack, o.secrets);
     else o.authorization.problem = "the operator's OAuth flow is not configured";
   }
+  if (refresher_) tend_tokens(o);
   auto decision = decide_connection(o);
-  if (refresher_) tend_tokens(o, decision);
   return finish(kube::gvr::connections(), "Connection", *object, decision, store_object, ring.get(), started);
 }
 
 // oauth2 with tokens in the store: refresh if due (the operator's smaller skew: only when no
 // pod did), and come back for the next check.
-void Reconciler::tend_tokens(const ConnectionObservation& o, Decision& decision) {
+void Reconciler::tend_tokens(ConnectionObservation& o) {
   if (o.resource.deleting || o.resource.revoked) {
     refresher_->forget(o.resource.owner.uid);
     return;
   }
   if (!o.pack.pack || o.pack.pack->auth_type != packs::AuthType::oauth2 || !o.store || !o.store->opened) return;
   if (!o.store->opened->contains("access_token")) return;
-  auto next = refresher_->tend(o.resource.owner, *o.store->opened);
-  if (!next) return;
-  auto seconds = std::chrono::ceil<std::chrono::seconds>(*next);
-  if (!decision.requeue_after || seconds < *decision.requeue_after) decision.requeue_after = seconds;
+  o.refresh = refresher_->tend(o.resource.owner, *o.store->opened);
 }
 
 Outcome Reconciler::reconcile_secret(const std::string& ns, const std::string& name) {

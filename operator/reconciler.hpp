@@ -42,7 +42,7 @@ class Reconciler {
                                                const std::string& ns) const;
   kube::Result<std::optional<ExistingStore>> find_store(store::Kind kind, const std::string& ns, const std::string& name,
                                                         const crypto::Keyring* ring, ObjectPtr& object) const;
-  void tend_tokens(const ConnectionObservation& o, Decision& decision);
+  void tend_tokens(ConnectionObservation& o);
   Outcome read_failed(std::string_view kind, const kube::Status& error, std::chrono::steady_clock::time_point started);
   Outcome finish(const kube::Gvr& gvr, std::string_view kind, const boost::json::object& resource,
                  const Decision& decision, const ObjectPtr& store_object, const crypto::Keyring* ring,

@@ -139,6 +139,11 @@ wait_until 60 all_fresh || fail "the sidecars did not recover after the provider
 stats=$(curl -sf "$ISSUER/__control/stats")
 echo "provider down for $((2 * TTL)) s: $expired_answers answers 503 token_expired, no expired token served;" \
   "every sidecar serves an active token $(($(now_ms) - up_at)) ms after it came back"
+refreshed() { [ "$(condition conn/github team-a Refreshed status)" = "$1" ]; }
+kubectl get events -n team-a -o jsonpath='{range .items[*]}{.involvedObject.name}/{.reason}{"\n"}{end}' |
+  grep -qx github/RefreshFailed || fail "no RefreshFailed Event during the outage"
+wait_until 30 refreshed True || fail "Refreshed is not True after the outage: $(condition conn/github team-a Refreshed message)"
+echo "outage visible as Refreshed=False RefreshFailed (Event), Refreshed=True again after it"
 [ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse after the outage"
 [ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused after the outage (refresh token lost?)"
 

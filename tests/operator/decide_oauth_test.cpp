@@ -112,6 +112,28 @@ TEST(DecideOAuth, AStoreRewrittenByARefresherWithoutTheTokenFieldIsNotRewritten)
   EXPECT_EQ(decide_connection(o).store_action, StoreAction::keep);
 }
 
+TEST(DecideOAuth, ReportsTheOperatorsRefreshOutcomeAsRefreshedAndComesBackForTheNextCheck) {
+  World world;
+  ConnectionObservation o = oauth_connection("github-tokens");
+  o.secrets.emplace("github-tokens", data({{"access_token", kCanary}}));
+  world.apply(o, decide_connection(o));
+  o.refresh = RefreshObservation{false, "RefreshFailed", "provider error temporarily_unavailable", std::chrono::milliseconds(1500)};
+  auto d = decide_connection(o);
+  EXPECT_EQ(d.store_action, StoreAction::keep);
+  EXPECT_EQ(ready(d).status, "True");   // the access token is served until it expires
+  const auto* refreshed = d.status->condition(condition::kRefreshed);
+  ASSERT_NE(refreshed, nullptr);
+  EXPECT_EQ(refreshed->status, "False");
+  EXPECT_EQ(refreshed->reason, "RefreshFailed");
+  ASSERT_TRUE(d.requeue_after);
+  EXPECT_EQ(*d.requeue_after, std::chrono::seconds(2));
+  ASSERT_FALSE(d.events.empty());
+  EXPECT_EQ(d.events.back().reason, "RefreshFailed");
+  world.apply(o, d);
+  o.refresh = RefreshObservation{true, "Refreshed", "tokens are refreshed before they expire", std::chrono::milliseconds(30'000)};
+  EXPECT_EQ(decide_connection(o).status->condition(condition::kRefreshed)->status, "True");
+}
+
 TEST(DecideOAuth, BootstrapsFromTheCredentialsSecret) {
   ConnectionObservation o = oauth_connection("github-tokens");
   o.secrets.emplace("github-tokens", data({{"access_token", kCanary},
