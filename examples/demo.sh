@@ -48,7 +48,7 @@ wait_until() {  # wait_until SECONDS COMMAND...
 free_port() {  # a port nothing listens on, found by asking the kernel through bash's /dev/tcp
   local port
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % 22000))  # below the ephemeral range (32768+), which client sockets use
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
   return 1
@@ -87,8 +87,12 @@ YAML
   --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
   >"$WORK/operator.out" 2>"$WORK/operator.log" &
 PIDS+=($!)
-wait_until 30 test -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
-  -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" || fail "the operator did not set up its webhook"
+webhook_serving() {  # the caBundle patched and the webhook port accepting connections
+  [ -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
+    -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
+    (exec 3<>"/dev/tcp/127.0.0.1/$WEBHOOK_PORT") 2>/dev/null
+}
+wait_until 30 webhook_serving || fail "the operator did not set up its webhook"
 say "operator running (pid ${PIDS[-1]}); it generated the webhook CA and patched the caBundle"
 
 step "4. A workflow author applies Connections (jira: fields, virustotal: apiKey) and a Secret"

@@ -14,7 +14,7 @@ ensure_namespace() {
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % 22000))  # below the ephemeral range (32768+), which client sockets use
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }
@@ -59,8 +59,15 @@ EOF
     --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
     --key-rotation-interval 0 >"$APISERVER_DIR/operator.log" 2>&1 &
   OPERATOR_PID=$!
-  wait_until 30 test -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
-    -o jsonpath='{.webhooks[0].clientConfig.caBundle}')"
+  wait_until 30 webhook_serving
+}
+
+# True once the operator patched the caBundle and its webhook port accepts connections
+# (evaluated on every poll: both happen a moment after the operator starts).
+webhook_serving() {
+  [ -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
+    -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
+    (exec 3<>"/dev/tcp/127.0.0.1/$WEBHOOK_PORT") 2>/dev/null
 }
 
 operator_stop() {
