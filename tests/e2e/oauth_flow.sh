@@ -76,6 +76,9 @@ start_op() { # start_op NAME [flags]
 start_op op1
 
 auth_url() { kubectl get conn "$1" -n team-a -o jsonpath='{.status.authorizationURL}'; }
+# Polled conditions: functions, so wait_until re-reads the object on every try.
+has_auth_url() { [ -n "$(auth_url "$1")" ]; }
+is_ready() { [ "$(condition "$1" "$2" Ready status)" = True ]; }
 reason_is() { [ "$(condition "conn/$1" team-a Ready reason)" = "$2" ]; }
 has_event() { kubectl get events -n team-a -o jsonpath='{range .items[*]}{.involvedObject.name}/{.reason}{"\n"}{end}' | grep -qx "$1/$2"; }
 no_store() { ! kubectl get secret "dragops-conn-$1" -n team-a >/dev/null 2>&1; }
@@ -107,7 +110,7 @@ browse() {
 callback() { CB_CODE=$(curl -s -o "$WORK/callback.html" -w '%{http_code}' "$1"); }
 
 # --- awaiting authorization ----------------------------------------------------------------
-wait_until 30 test -n "$(auth_url github)" || fail "no status.authorizationURL"
+wait_until 30 has_auth_url github || fail "no status.authorizationURL"
 reason_is github AwaitingAuthorization || fail "Ready reason is $(condition conn/github team-a Ready reason)"
 URL1=$(auth_url github)
 case $URL1 in
@@ -176,7 +179,7 @@ ALLOWED=$(browse "$URL2" allow) || fail "could not drive login and consent"
 started=$(now_ms)
 callback "$ALLOWED"
 [ "$CB_CODE" = 200 ] || fail "the callback answered $CB_CODE: $(sed 's/<[^>]*>//g' "$WORK/callback.html" | tr -s '\n' ' ')"
-wait_until 20 test "$(condition conn/github team-a Ready status)" = True || fail "Connection not Ready after the callback"
+wait_until 20 is_ready conn/github team-a || fail "Connection not Ready after the callback"
 echo "callback to Ready=True: $(($(now_ms) - started)) ms"
 [ -n "$(kubectl get conn github -n team-a -o jsonpath='{.status.expiresAt}')" ] || fail "no status.expiresAt"
 [ -z "$(auth_url github)" ] || fail "authorizationURL still set on a Ready connection"
@@ -245,7 +248,7 @@ spec:
   credentialsRef: {name: migrated-tokens}
   oauth: {clientRef: {name: idp-client}}
 EOF
-wait_until 20 test "$(condition conn/migrated team-a Ready status)" = True || fail "bootstrapped Connection not Ready"
+wait_until 20 is_ready conn/migrated team-a || fail "bootstrapped Connection not Ready"
 [ "$(kubectl get conn migrated -n team-a -o jsonpath='{.status.expiresAt}')" = 2030-01-02T03:04:05Z ] || fail "bootstrap expiresAt"
 [ "$(kubectl get secret dragops-conn-migrated -n team-a -o jsonpath='{.metadata.annotations.dragops\.io/expires-at}')" = 2030-01-02T03:04:05Z ] ||
   fail "bootstrap expires-at annotation"
@@ -267,7 +270,7 @@ spec:
   pack: localidp
   oauth: {clientRef: {name: idp-client}}
 EOF
-wait_until 30 test -n "$(auth_url late)" || fail "no authorization URL for late"
+wait_until 30 has_auth_url late || fail "no authorization URL for late"
 URL3=$(auth_url late)
 EXPIRY_WAIT_UNTIL=$(($(now_ms) + 2500))
 LATE=$(browse "$URL3" allow) || fail "could not drive the late flow"

@@ -86,16 +86,20 @@ browse() {
   return 1
 }
 
+# Polled conditions: functions, so wait_until re-reads the object on every try.
+has_auth_url_in() { [ -n "$(kubectl get conn "$2" -n "$1" -o jsonpath='{.status.authorizationURL}')" ]; }
+is_ready() { [ "$(condition "$1" "$2" Ready status)" = True ]; }
+
 # authorize NS CONNECTION: waits for the authorization URL, consents, lands on the callback,
 # waits for Ready=True.
 authorize() {
   local url landing
-  wait_until 30 test -n "$(kubectl get conn "$2" -n "$1" -o jsonpath='{.status.authorizationURL}')" ||
+  wait_until 30 has_auth_url_in "$1" "$2" ||
     fail "no status.authorizationURL for $2"
   url=$(kubectl get conn "$2" -n "$1" -o jsonpath='{.status.authorizationURL}')
   landing=$(browse "$url" allow) || fail "could not drive login and consent"
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$landing")" = 200 ] || fail "the callback did not accept the code"
-  wait_until 20 test "$(condition "conn/$2" "$1" Ready status)" = True || fail "Connection $2 not Ready"
+  wait_until 20 is_ready "conn/$2" "$1" || fail "Connection $2 not Ready"
 }
 
 # sidecar_run NS POD CONNECTIONS [VAR=value...]: a sidecar with its own key and token dirs;
