@@ -26,6 +26,31 @@ TEST(SidecarAccess, CreatesARoleLimitedToTheStoreNamesAndABinding) {
   EXPECT_EQ(binding->at("roleRef").at("name"), "dragops-sidecar-runner");
 }
 
+TEST(SidecarAccess, LetsTheSidecarRefreshOnlyItsOwnConnectionsUnderTheirLeases) {
+  testing::FakeCluster cluster;
+  SidecarAccess access(cluster);
+  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github", "dragops-secret-db"}));
+  auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
+  ASSERT_TRUE(role);
+  const auto& rules = role->at("rules").as_array();
+  ASSERT_EQ(rules.size(), 4u);
+  EXPECT_EQ(rules.at(1).at("verbs"), (boost::json::array{"update", "patch"}));
+  EXPECT_EQ(rules.at(1).at("resourceNames"), (boost::json::array{"dragops-conn-github"}));
+  EXPECT_EQ(rules.at(2).at("apiGroups"), (boost::json::array{"coordination.k8s.io"}));
+  EXPECT_EQ(rules.at(2).at("resourceNames"), (boost::json::array{"dragops-refresh-github"}));
+  EXPECT_EQ(rules.at(3).at("verbs"), (boost::json::array{"create"}));
+  EXPECT_EQ(granted_names(*role), (std::set<std::string>{"dragops-conn-github", "dragops-secret-db"}));
+}
+
+TEST(SidecarAccess, GrantsNoWritesToAPodThatReadsOnlySecrets) {
+  testing::FakeCluster cluster;
+  SidecarAccess access(cluster);
+  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-secret-db"}));
+  auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
+  ASSERT_TRUE(role);
+  EXPECT_EQ(role->at("rules").as_array().size(), 1u);
+}
+
 TEST(SidecarAccess, WidensTheRoleAndNeverNarrowsIt) {
   testing::FakeCluster cluster;
   SidecarAccess access(cluster);

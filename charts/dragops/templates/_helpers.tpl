@@ -67,4 +67,10 @@ namespaces) or by one Role per watched namespace. */}}
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
   verbs: [get, create, update, patch]
+# OAuth refresh: one Lease per connection (dragops-refresh-<name>) in the connection's namespace,
+# taken by the operator for connections no pod refreshes, and granted to sidecars by the Role
+# above (which the operator may only grant if it holds the same rights).
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [get, create, update]
 {{- end }}
