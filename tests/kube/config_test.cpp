@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -165,7 +168,22 @@ INSTANTIATE_TEST_SUITE_P(
                 "/nonexistent/ca.crt does not exist"},
         BadCase{"current-context: x\ncontexts: [{name: x, context: {cluster: k}}]\n"
                 "clusters: [{name: k, cluster: {server: 'ftp://h'}}]\n",
-                "not an http(s) URL"}));
+                "not an http(s) URL"}),
+    // Stable, readable test names from the expected message ("NotValidYAML", ...), not the
+    // parameter's bytes (which hold pointers and change from run to run).
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      std::string name;
+      bool upper = true;
+      for (const char* c = info.param.expected; *c; ++c) {
+        if (std::isalnum(static_cast<unsigned char>(*c))) {
+          name += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(*c))) : *c;
+          upper = false;
+        } else {
+          upper = true;
+        }
+      }
+      return name;
+    });
 
 TEST(InClusterConfig, ReadsTheServiceAccountAndTheServiceEnvironment) {
   const auto dir = temp_dir();
