@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # End to end: background refresh in the sidecars against the real oidc-provider, which rotates
 # the refresh token on every use and revokes the whole grant if a consumed one is presented
-# again. One Connection authorized through the operator's callback; N sidecars (default 5,
+# again. One Connection authorized through the operator's callback; N sidecars (default 20,
 # OAUTH_REFRESH_SIDECARS) serve it while a client asks them in turn for the access token for
-# LIFETIMES access-token lifetimes (default 6, OAUTH_REFRESH_LIFETIMES) of TTL seconds (6).
+# LIFETIMES access-token lifetimes (default 10, OAUTH_REFRESH_LIFETIMES) of TTL seconds (6).
 # Checked: every served token is active at the provider when first seen and never served past
 # its expiry; no request fails; the provider saw no refresh-token reuse and no refresh error.
 # Then the provider is down for two lifetimes: 503 token_expired with Retry-After after expiry,
@@ -18,8 +18,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/oauth.sh"
 SIDECAR=${DRAGOPS_SIDECAR_BINARY:-$BUILD/sidecar/dragops-sidecar}
 [ -x "$SIDECAR" ] || fail "$SIDECAR not built"
-SIDECARS=${OAUTH_REFRESH_SIDECARS:-5}
-LIFETIMES=${OAUTH_REFRESH_LIFETIMES:-6}
+SIDECARS=${OAUTH_REFRESH_SIDECARS:-20}
+LIFETIMES=${OAUTH_REFRESH_LIFETIMES:-10}
 TTL=6
 
 provider_start "$TTL"
