@@ -3,11 +3,21 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <boost/system/result.hpp>
 
 #include <string>
 #include <string_view>
 
 namespace dragops::store::json_access {
+
+// `return Failure{"why"};` from any function returning result<T, std::string>.
+struct Failure {
+  std::string message;
+  template <class T>
+  operator boost::system::result<T, std::string>() && {
+    return {boost::system::in_place_error, std::move(message)};
+  }
+};
 
 inline const boost::json::object* object_at(const boost::json::object& parent, std::string_view key) {
   auto it = parent.find(key);

@@ -11,14 +11,6 @@ using namespace json_access;
 
 namespace {
 
-struct Failure {
-  std::string message;
-  template <class T>
-  operator boost::system::result<T, std::string>() && {
-    return {boost::system::in_place_error, std::move(message)};
-  }
-};
-
 json::object key_secret(std::string_view name, std::string_view ns, std::string_view type, std::string_view encoded,
                         json::object extra_labels = {}) {
   json::object labels{{kManagedByLabel, kManagedByValue}};

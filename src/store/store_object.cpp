@@ -11,14 +11,6 @@ using namespace json_access;
 
 namespace {
 
-struct Failure {
-  std::string message;
-  template <class T>
-  operator boost::system::result<T, std::string>() && {
-    return {boost::system::in_place_error, std::move(message)};
-  }
-};
-
 template <class Int>
 bool parse_int(std::string_view text, Int& out) {
   if (text.empty()) return false;
