@@ -33,6 +33,14 @@ struct Opened {
   crypto::SecretBytes value;
 };
 
+// An error answer that also records its code as the request's audit outcome.
+http::Response refuse(std::string_view& outcome, int status, std::string_view code, std::string_view message, int retry = 0) {
+  outcome = code;
+  auto response = error_response(status, code, message);
+  if (retry > 0) response.set_header("Retry-After", std::to_string(retry));
+  return response;
+}
+
 }  // namespace
 
 // Checks that the cache may answer for this item now; on failure returns the error to send.
@@ -40,10 +48,7 @@ static std::optional<http::Response> refuse_unless_servable(const std::optional<
                                                             std::chrono::milliseconds stale_after,
                                                             std::string_view& outcome) {
   auto fail = [&](int status, std::string_view code, std::string_view message, int retry) {
-    outcome = code;
-    auto response = error_response(status, code, message);
-    if (retry > 0) response.set_header("Retry-After", std::to_string(retry));
-    return std::optional<http::Response>(std::move(response));
+    return std::optional<http::Response>(refuse(outcome, status, code, message, retry));
   };
   if (!entry || entry->presence == StoreEntry::Presence::unknown) {
     return fail(503, "not_ready", "the sidecar has not synced this item yet", 1);
@@ -62,10 +67,7 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
   if (auto refused = refuse_unless_servable(entry, now, config_.stale_after, record.outcome)) return std::move(*refused);
   const json::object& store = *entry->object;
   auto fail = [&](int status, std::string_view code, std::string_view message, int retry = 0) {
-    record.outcome = code;
-    auto response = error_response(status, code, message);
-    if (retry > 0) response.set_header("Retry-After", std::to_string(retry));
-    return response;
+    return refuse(record.outcome, status, code, message, retry);
   };
   auto keyring = cache_.keyring();
   if (!keyring) return fail(503, "keyring_unavailable", "the namespace key ring is not loaded", 1);
@@ -156,10 +158,7 @@ http::Response ApiHandler::secret(const std::string& name, AuditRecord& record) 
   if (auto refused = refuse_unless_servable(entry, now, config_.stale_after, record.outcome)) return std::move(*refused);
   const json::object& store = *entry->object;
   auto fail = [&](int status, std::string_view code, std::string_view message, int retry = 0) {
-    record.outcome = code;
-    auto response = error_response(status, code, message);
-    if (retry > 0) response.set_header("Retry-After", std::to_string(retry));
-    return response;
+    return refuse(record.outcome, status, code, message, retry);
   };
   auto keyring = cache_.keyring();
   if (!keyring) return fail(503, "keyring_unavailable", "the namespace key ring is not loaded", 1);
