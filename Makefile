@@ -40,9 +40,10 @@ build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The fuzzers run first so that CTest's summary is the last thing `make test` prints.
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 	$(MAKE) --no-print-directory fuzz-run
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 asan: deps
 	cmake -S . -B build-asan $(CMAKE_FLAGS) -DDRAGOPS_SANITIZE=address
