@@ -247,6 +247,7 @@ std::string_view event_type(std::string_view status) { return status == "True" ?
 struct StatusExtras {
   std::string expires_at;
   std::string authorization_url;
+  std::string auth_type;   // "" keeps what status says (e.g. while the pack is missing)
 };
 
 void finish_status(Decision& decision, const Resource& resource, std::vector<Condition> conditions,
@@ -256,6 +257,7 @@ void finish_status(Decision& decision, const Resource& resource, std::vector<Con
   next.key_version = key_version;
   next.expires_at = std::move(extras.expires_at);
   next.authorization_url = std::move(extras.authorization_url);
+  if (!extras.auth_type.empty()) next.auth_type = std::move(extras.auth_type);
   std::optional<EventSpec> event;
   for (auto& condition : conditions) {
     const auto* before = resource.status.condition(condition.type);
@@ -321,7 +323,8 @@ Decision decide_values(const Resource& resource, const std::optional<ExistingSto
                   {make(condition::kReady, false, verdict.reason, verdict.message),
                    make(condition::kSealed, existing.has_value(), existing ? reason::kSealed : reason::kNotSealed,
                         kept_message)},
-                  kept_version, now, {existing ? existing->store.expires_at : std::string(), verdict.authorization_url});
+                  kept_version, now,
+                  {existing ? existing->store.expires_at : std::string(), verdict.authorization_url, verdict.auth_type});
     decision.requeue_after = verdict.requeue_after;
     return decision;
   }
@@ -330,7 +333,7 @@ Decision decide_values(const Resource& resource, const std::optional<ExistingSto
                   {make(condition::kReady, false, reason::kKeyringUnavailable, keys.problem),
                    make(condition::kSealed, existing.has_value(), existing ? reason::kSealed : reason::kNotSealed,
                         kept_message)},
-                  kept_version, now, {existing ? existing->store.expires_at : std::string(), {}});
+                  kept_version, now, {existing ? existing->store.expires_at : std::string(), {}, verdict.auth_type});
     decision.requeue_after = kKeyringRetry;
     return decision;
   }
@@ -345,7 +348,8 @@ Decision decide_values(const Resource& resource, const std::optional<ExistingSto
     conditions.push_back(make(condition::kRefreshed, refresh->ok, refresh->reason, refresh->message));
     if (refresh->next_check) decision.requeue_after = std::chrono::ceil<std::chrono::seconds>(*refresh->next_check);
   }
-  finish_status(decision, resource, std::move(conditions), *keys.primary, now, {std::move(expires_at), {}});
+  finish_status(decision, resource, std::move(conditions), *keys.primary, now,
+                {std::move(expires_at), {}, verdict.auth_type});
   return decision;
 }
 

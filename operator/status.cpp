@@ -24,6 +24,7 @@ Status parse_status(const json::object& resource) {
     status.key_version = it->value().get_int64();
   status.expires_at = string_at(*object, "expiresAt");
   status.authorization_url = string_at(*object, "authorizationURL");
+  status.auth_type = string_at(*object, "authType");
   if (auto it = object->find("conditions"); it != object->end() && it->value().is_array()) {
     for (const auto& item : it->value().get_array()) {
       const auto* c = item.if_object();
@@ -52,6 +53,7 @@ json::object to_json(const Status& status) {
   if (status.key_version) out["keyVersion"] = *status.key_version;
   if (!status.expires_at.empty()) out["expiresAt"] = status.expires_at;
   if (!status.authorization_url.empty()) out["authorizationURL"] = status.authorization_url;
+  if (!status.auth_type.empty()) out["authType"] = status.auth_type;
   return out;
 }
 

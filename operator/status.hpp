@@ -29,6 +29,7 @@ struct Status {
   std::optional<std::int64_t> key_version;
   std::string expires_at;
   std::string authorization_url;
+  std::string auth_type;   // Connections: the pack's authType (printer column Type)
 
   const Condition* condition(std::string_view type) const;
   friend bool operator==(const Status&, const Status&) = default;

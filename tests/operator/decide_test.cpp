@@ -82,6 +82,7 @@ TEST(DecideConnection, SealsTheFieldsThePackNamesAndReportsReady) {
   EXPECT_EQ(d.status->condition(condition::kSealed)->status, "True");
   EXPECT_EQ(d.status->observed_generation, 1);
   EXPECT_EQ(d.status->key_version, 1);
+  EXPECT_EQ(d.status->auth_type, "fields");   // printer column Type
   ASSERT_EQ(d.events.size(), 1u);   // one Event reports both transitions
   EXPECT_EQ(d.events[0].type, "Normal");
   EXPECT_EQ(d.events[0].reason, reason::kSealed);
