@@ -11,17 +11,21 @@ boost::system::result<TokenSet, OAuthError> HttpProvider::exchange_code(std::str
                                                                         const crypto::SecretBytes& code_verifier) {
   const auto request =
       authorization_code_request(endpoints_.token_url, client_, code, redirect_uri, code_verifier.view());
+  // The provider issues the token after it receives the request, so a lifetime counted from the
+  // moment we sent it never ends later than the provider's own expiry.
+  const auto sent_at = clock_.now();
   auto reply = transport_->post(request);
   if (!reply) return reply.error();
   const auto sent_code = crypto::SecretBytes::from_string(code);
-  return parse_token_response(*reply, clock_.now(), {&sent_code, &code_verifier, &client_.client_secret});
+  return parse_token_response(*reply, sent_at, {&sent_code, &code_verifier, &client_.client_secret});
 }
 
 boost::system::result<TokenSet, OAuthError> HttpProvider::refresh(const crypto::SecretBytes& refresh_token) {
   const auto request = refresh_token_request(endpoints_.token_url, client_, refresh_token.view());
+  const auto sent_at = clock_.now();   // see exchange_code
   auto reply = transport_->post(request);
   if (!reply) return reply.error();
-  return parse_token_response(*reply, clock_.now(), {&refresh_token, &client_.client_secret});
+  return parse_token_response(*reply, sent_at, {&refresh_token, &client_.client_secret});
 }
 
 boost::system::result<void, OAuthError> HttpProvider::revoke(const crypto::SecretBytes& token,

@@ -51,6 +51,7 @@ stats_before=$(curl -sf "$ISSUER/__control/stats")
 while [ "$(date +%s)" -lt "$deadline" ]; do
   for i in "${!PORTS[@]}"; do
     requests=$((requests + 1))
+    asked_ms=$(now_ms)   # before the request: a token already expired then was served expired
     code=$(curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "${TOKEN_FILES[$i]}")" \
       "http://127.0.0.1:${PORTS[$i]}/v1/connections/github/token") || code=000
     if [ "$code" != 200 ]; then
@@ -59,7 +60,6 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
       continue
     fi
     token=$(cat "$WORK/served")
-    now=$(date +%s)
     if [ -z "${EXPIRES[$token]:-}" ]; then
       answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") ||
         fail "introspection failed"
@@ -67,7 +67,7 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
       EXPIRES[$token]=$(sed -n 's/.*"exp":\([0-9]*\).*/\1/p' <<<"$answer")
       SERVED+=("$token")
     fi
-    [ "$now" -lt "${EXPIRES[$token]}" ] || fail "sidecar $((i + 1)) served an expired token"
+    [ "$asked_ms" -lt $((EXPIRES[$token] * 1000)) ] || fail "sidecar $((i + 1)) served an expired token"
   done
 done
 stats=$(curl -sf "$ISSUER/__control/stats")
@@ -95,13 +95,14 @@ down_until=$(($(date +%s) + 2 * TTL))
 expired_answers=0
 while [ "$(date +%s)" -lt "$down_until" ]; do
   for i in "${!PORTS[@]}"; do
+    asked_ms=$(now_ms)
     code=$(curl -s -D "$WORK/headers" -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "${TOKEN_FILES[$i]}")" \
       "http://127.0.0.1:${PORTS[$i]}/v1/connections/github/token") || code=000
     case $code in
       200)
         token=$(cat "$WORK/served")
         [ -n "${EXPIRES[$token]:-}" ] || fail "a token nobody saw appeared while the provider was down"
-        [ "$(date +%s)" -lt "${EXPIRES[$token]}" ] || fail "sidecar $((i + 1)) served an expired token while the provider was down" ;;
+        [ "$asked_ms" -lt $((EXPIRES[$token] * 1000)) ] || fail "sidecar $((i + 1)) served an expired token while the provider was down" ;;
       503)
         grep -q token_expired "$WORK/served" || fail "503 without token_expired: $(head -c 200 "$WORK/served")"
         grep -qi '^retry-after:' "$WORK/headers" || fail "503 token_expired without Retry-After"
