@@ -12,6 +12,8 @@
 # ctest-timeout: 300
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
+# browse (the person at the provider) comes from the lib; this script keeps its own set-up below.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/oauth.sh"
 SIDECAR=${DRAGOPS_SIDECAR_BINARY:-$BUILD/sidecar/dragops-sidecar}
 [ -x "$SIDECAR" ] || fail "$SIDECAR not built"
 
@@ -84,27 +86,6 @@ has_event() { kubectl get events -n team-a -o jsonpath='{range .items[*]}{.invol
 no_store() { ! kubectl get secret "dragops-conn-$1" -n team-a >/dev/null 2>&1; }
 url_changed() { local now; now=$(auth_url "$1"); [ -n "$now" ] && [ "$now" != "$2" ]; }
 
-# browse URL allow|deny: the person at the provider; prints the redirect to our callback.
-browse() {
-  local url=$1 mode=$2 jar out code data
-  jar=$(mktemp "$WORK/jar.XXXXXX")
-  for _ in $(seq 1 12); do
-    out=$(curl -s -c "$jar" -b "$jar" -o "$WORK/page" -w '%{http_code} %{redirect_url}' "$url") || return 1
-    code=${out%% *}
-    if [ "$code" = 200 ] && [[ $url == */interaction/* ]]; then
-      if [ "$mode" = deny ]; then url="$url/abort"; continue; fi
-      if grep -q 'name="prompt" value="login"' "$WORK/page"; then data='prompt=login&login=alice&password=any'
-      else data='prompt=consent'; fi
-      out=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' --data "$data" "$url") || return 1
-      url=${out#* }
-      continue
-    fi
-    [ "${code:0:1}" = 3 ] || { echo "provider answered $code" >&2; return 1; }
-    url=${out#* }
-    case $url in "$CALLBACK"*) echo "$url"; return 0 ;; esac
-  done
-  return 1
-}
 
 # callback URL: GET on the operator; sets CB_CODE and leaves the page in $WORK/callback.html.
 callback() { CB_CODE=$(curl -s -o "$WORK/callback.html" -w '%{http_code}' "$1"); }
