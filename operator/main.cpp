@@ -2,6 +2,7 @@
 // and leader election, then runs until SIGTERM (finishing reconciles in flight).
 
 #include "common/log.hpp"
+#include "crypto/core_dumps.hpp"
 #include "http/server.hpp"
 #include "kube/config.hpp"
 #include "kube/http_api.hpp"
@@ -17,6 +18,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -128,6 +130,11 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   log::set_component("operator");
+  // Before any key or plaintext is in memory: a crash must not write them to disk.
+  if (const int err = crypto::forbid_core_dumps()) {
+    log::error("cannot disable core dumps", {{"error", std::strerror(err)}});
+    return 1;
+  }
   auto options = op::parse_options(std::vector<std::string>(argv + 1, argv + argc), [](const char* n) { return std::getenv(n); });
   if (!options) {
     if (options.error() == "help") {

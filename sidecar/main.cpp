@@ -10,6 +10,7 @@
 #include "token_refresher.hpp"
 
 #include "common/log.hpp"
+#include "crypto/core_dumps.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "kube/http_api.hpp"
@@ -18,6 +19,8 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -35,6 +38,8 @@ int fail(std::string_view message) {
 
 int main() {
   log::set_component("sidecar");
+  // Before any key or plaintext is in memory: a crash must not write them to disk.
+  if (const int err = crypto::forbid_core_dumps()) return fail("cannot disable core dumps: " + std::string(std::strerror(err)));
   auto config = config_from_env([](const char* name) { return std::getenv(name); });
   if (!config) return fail("invalid configuration: " + config.error());
   if (log::Level level; log::parse_level(config->log_level, level)) log::set_level(level);

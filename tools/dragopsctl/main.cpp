@@ -2,10 +2,19 @@
 
 #include "commands.hpp"
 
+#include "crypto/core_dumps.hpp"
+
+#include <cstring>
+
 #include <iostream>
 
 int main(int argc, char** argv) {
   using namespace dragops::dragopsctl;
+  // It holds key rings and plaintext too: no core file of it either.
+  if (const int err = dragops::crypto::forbid_core_dumps()) {
+    std::cerr << "dragopsctl: cannot disable core dumps: " << std::strerror(err) << "\n";
+    return kBadInput;
+  }
   const Args words(argv + 1, argv + argc);
   const auto is = [&](std::size_t i, const char* word) { return words.size() > i && words[i] == word; };
   const auto rest = [&](std::size_t from) { return Args(words.begin() + static_cast<long>(from), words.end()); };
