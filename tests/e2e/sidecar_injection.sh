@@ -105,6 +105,11 @@ started_at=$(date +%s%N)
 sidecar_start team-a run-1 && ok "the sidecar becomes ready" ||
   { bad "the sidecar becomes ready" "$(tail -20 "$SIDECAR_DIR/sidecar.log")"; exit 1; }
 echo "     time to ready: $(( ($(date +%s%N) - started_at) / 1000000 )) ms (including kubectl reads)"
+# Both processes hold keys and plaintext: neither may write a core file (soft and hard limit 0).
+for who in "sidecar:$SIDECAR_PID" "operator:$OPERATOR_PID"; do
+  check "the ${who%%:*} forbids core dumps" "0 0" \
+    "$(awk '/^Max core file size/ {print $5, $6}' "/proc/${who#*:}/limits")"
+done
 check "/token returns the bare API key" "200 $CANARY_VT" "$(sidecar_get /v1/connections/virustotal/token)"
 out=$(sidecar_get /v1/connections/jira)
 check "a connection returns its fields" "200 {\"name\":\"jira\",\"pack\":\"jira\",\"authType\":\"fields\"" "$out"
@@ -201,8 +206,10 @@ sidecar_stop
 SIDECAR_EXTRA_ENV="DRAGOPS_STALE_AFTER=4s" sidecar_start team-a run-1 || bad "the sidecar restarts"
 check "served before the API server stops" "200" "$(sidecar_get /v1/secrets/db-password)"
 operator_stop
-kill -TERM "$APISERVER_PID"; wait "$APISERVER_PID" 2>/dev/null
+# Timed from the kill: the sidecar cannot notice earlier, while the server's own exit (slow under
+# ASan's leak check) may end well after its connections dropped.
 stopped_at=$(now_ms)
+kill -TERM "$APISERVER_PID"; wait "$APISERVER_PID" 2>/dev/null
 # The bound runs from the moment the sidecar notices; check right after it has noticed.
 wait_until 5 bash -c "curl -s http://127.0.0.1:$SIDECAR_HEALTH_PORT/metrics | grep -q '^dragops_sidecar_api_reachable 0'" &&
   ok "metrics say the API server is unreachable" || bad "metrics say the API server is unreachable"
