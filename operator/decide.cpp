@@ -282,7 +282,9 @@ Condition make(std::string_view type, bool status, std::string_view reason, std:
   return Condition{std::string(type), std::string(condition_status(status)), std::string(reason), std::move(message), 0, {}};
 }
 
+// what is a plural noun ("fields", "environments"); one of them reads in the singular.
 std::string sealed_message(std::int64_t version, std::size_t count, std::string_view what) {
+  if (count == 1 && what.ends_with('s')) what.remove_suffix(1);
   return std::to_string(count) + " " + std::string(what) + " sealed with key version " + std::to_string(version);
 }
 

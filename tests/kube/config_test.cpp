@@ -133,6 +133,9 @@ struct BadCase {
   const char* expected;
 };
 
+// Names the case in test output (and in CTest's test names) instead of dumping its bytes.
+void PrintTo(const BadCase& c, std::ostream* out) { *out << '"' << c.expected << '"'; }
+
 class KubeconfigErrors : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(KubeconfigErrors, NameTheProblem) {

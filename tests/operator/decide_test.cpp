@@ -127,6 +127,9 @@ struct BadCase {
   const char* message_mentions;
 };
 
+// Names the case in test output (and in CTest's test names) instead of dumping its bytes.
+void PrintTo(const BadCase& c, std::ostream* out) { *out << c.name; }
+
 class DecideConnectionProblem : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(DecideConnectionProblem, ReportsNotReadyKeepsTheLastGoodStoreAndRecoversWhenFixed) {
@@ -319,6 +322,13 @@ TEST(DecideSecret, SealsOneValuePerEnvironment) {
   EXPECT_EQ(d.to_seal.at("development").view(), "dev-pw");
   EXPECT_EQ(ready(d).status, "True");
   EXPECT_TRUE(d.desired_store.pack.empty());
+}
+
+TEST(DecideSecret, CountsItsEnvironmentsInTheReadyMessage) {
+  EXPECT_EQ(ready(decide_secret(db_secret())).message, "2 environments sealed with key version 1");
+  auto o = db_secret();
+  o.spec.environments.erase("development");
+  EXPECT_EQ(ready(decide_secret(o)).message, "1 environment sealed with key version 1");
 }
 
 TEST(DecideSecret, NamesTheEnvironmentWhoseSecretIsMissing) {
