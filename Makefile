@@ -48,12 +48,12 @@ test: build
 asan: deps
 	cmake -S . -B build-asan $(CMAKE_FLAGS) -DDRAGOPS_SANITIZE=address
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) --timeout 1800
+	tests/sanitized_ctest.sh build-asan address -j $(JOBS) --timeout 1800
 
 tsan: deps
 	cmake -S . -B build-tsan $(CMAKE_FLAGS) -DDRAGOPS_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 1800
+	tests/sanitized_ctest.sh build-tsan thread -j $(JOBS) --timeout 1800
 
 # libFuzzer targets, built with clang into their own tree.
 fuzz: deps

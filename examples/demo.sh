@@ -139,7 +139,8 @@ while IFS= read -r line; do
   env_args+=("$line")
 done < <(kubectl get pod workflow-run-1 -n team-a -o go-template='{{range .spec.initContainers}}{{if eq .name "dragops-sidecar"}}{{range .env}}{{.name}}={{if .valueFrom}}{{if eq .valueFrom.fieldRef.fieldPath "metadata.namespace"}}team-a{{else}}workflow-run-1{{end}}{{else}}{{.value}}{{end}}{{"\n"}}{{end}}{{end}}{{end}}')
 printf '   %s\n' "${env_args[@]}"
-env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" "${env_args[@]}" "$SIDECAR" >"$WORK/sidecar.out" 2>"$WORK/sidecar.log" &
+# (make asan's sanitizer settings pass through env -i)
+env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" $(env | grep -E "^(A|UB|L|T)SAN_OPTIONS=") "${env_args[@]}" "$SIDECAR" >"$WORK/sidecar.out" 2>"$WORK/sidecar.log" &
 PIDS+=($!)
 wait_until 30 curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" || fail "the sidecar did not become ready"
 say "sidecar ready on 127.0.0.1:$SIDECAR_PORT (a real pod uses 8900); health on $HEALTH_PORT"

@@ -180,7 +180,7 @@ wait_until 20 kubectl -n team-a get secret dragops-data-keys || fail "no project
 kubectl -n team-a get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SC/keys/keyring"
 SC_PORT=$(free_port)
 SC_HEALTH=$(free_port)
-env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" DRAGOPS_POD_NAMESPACE=team-a DRAGOPS_POD_NAME=app-1 \
+env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" $(sanitizer_env) DRAGOPS_POD_NAMESPACE=team-a DRAGOPS_POD_NAME=app-1 \
   DRAGOPS_CONNECTIONS=github DRAGOPS_SECRETS= DRAGOPS_ENVIRONMENT=production DRAGOPS_KEY_DIR="$SC/keys" \
   DRAGOPS_TOKEN_FILE="$SC/token/token" DRAGOPS_LISTEN="127.0.0.1:$SC_PORT" DRAGOPS_HEALTH_LISTEN="127.0.0.1:$SC_HEALTH" \
   "$SIDECAR" >"$WORK/sidecar.log" 2>&1 &

@@ -2,6 +2,8 @@
 # Source it, then call `apiserver_start [extra flags...]`. It sets APISERVER_DIR, APISERVER_URL,
 # APISERVER_PID, KUBECONFIG and KUBECACHEDIR, and stops the server when the script exits.
 
+source "$(dirname "${BASH_SOURCE[0]}")/sanitizer_env.sh"
+
 : "${DRAGOPS_APISERVER_BINARY:?DRAGOPS_APISERVER_BINARY must point at the dragops-apiserver binary}"
 
 apiserver_start() {

@@ -114,7 +114,7 @@ sidecar_run() {
   SC_PORT=$(free_port)
   local health
   health=$(free_port)
-  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" DRAGOPS_POD_NAMESPACE="$ns" DRAGOPS_POD_NAME="$pod" \
+  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" $(sanitizer_env) DRAGOPS_POD_NAMESPACE="$ns" DRAGOPS_POD_NAME="$pod" \
     DRAGOPS_CONNECTIONS="$connections" DRAGOPS_SECRETS= DRAGOPS_ENVIRONMENT=production DRAGOPS_KEY_DIR="$SC_DIR/keys" \
     DRAGOPS_TOKEN_FILE="$SC_DIR/token/token" DRAGOPS_LISTEN="127.0.0.1:$SC_PORT" DRAGOPS_HEALTH_LISTEN="127.0.0.1:$health" \
     "$@" "$SIDECAR" >"$SC_DIR/sidecar.log" 2>&1 &

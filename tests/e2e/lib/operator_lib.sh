@@ -3,6 +3,7 @@
 # Run by CTest (tests/e2e/CMakeLists.txt passes DRAGOPS_BUILD_DIR and the binaries), or by hand:
 #   bash tests/e2e/operator_basic.sh BUILD_DIR
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/sanitizer_env.sh"
 
 BUILD=$(cd "${1:-${DRAGOPS_BUILD_DIR:?usage: $0 BUILD_DIR}}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)

@@ -103,7 +103,7 @@ sidecar_start() {
     esac
     env_args+=("$line")
   done <"$SIDECAR_DIR/env"
-  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" "${env_args[@]}" ${SIDECAR_EXTRA_ENV:-} \
+  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" $(sanitizer_env) "${env_args[@]}" ${SIDECAR_EXTRA_ENV:-} \
     "$DRAGOPS_SIDECAR_BINARY" >>"$SIDECAR_DIR/sidecar.log" 2>&1 &
   SIDECAR_PID=$!
   wait_until 20 curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz"
