@@ -115,6 +115,9 @@ Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
   }
   if (store_has_tokens) {
     verdict.values = *existing->opened;
+    // A rotated client secret (or a new pack tokenURL) reaches the refreshers with the tokens;
+    // without a complete client Secret the sealed client is kept.
+    add_refresh_client(verdict.values, o, pack);
     verdict.expires_at = existing->store.expires_at;
     verdict.refresh = o.refresh;
     return verdict;

@@ -190,6 +190,30 @@ TEST(DecideOAuth, KeepsTheStoresTokensOnceSealedAtThisGeneration) {
   EXPECT_TRUE(d.to_seal.contains("access_token"));
 }
 
+TEST(DecideOAuth, ResealsARotatedClientSecretNextToTheTokensItKeeps) {
+  World world;
+  ConnectionObservation o = oauth_connection("github-tokens");
+  o.secrets.emplace("github-tokens", data({{"access_token", kCanary}, {"refresh_token", "refresh-CANARY"}}));
+  o.secrets.emplace("github-client", data({{"client_id", "app"}, {"client_secret", "old-secret-CANARY"}}));
+  world.apply(o, decide_connection(o));
+  ASSERT_EQ(o.store->opened->at("oauth_client_secret").view(), "old-secret-CANARY");
+  // A refresher rotated the tokens since; then the platform team rotates the client secret.
+  o.store->opened->insert_or_assign("access_token", crypto::SecretBytes::from_string("refreshed-CANARY"));
+  o.store->store.envelopes = store::seal_items(world.ring, o.store->store.owner, *o.store->opened);
+  EXPECT_EQ(decide_connection(o).store_action, StoreAction::keep);
+  o.secrets["github-client"] = data({{"client_id", "app"}, {"client_secret", "new-secret-CANARY"}});
+  auto d = decide_connection(o);
+  ASSERT_EQ(d.store_action, StoreAction::write);
+  ASSERT_EQ(d.to_seal.size(), 1u);
+  EXPECT_EQ(d.to_seal.at("oauth_client_secret").view(), "new-secret-CANARY");
+  world.apply(o, d);
+  EXPECT_EQ(o.store->opened->at("access_token").view(), "refreshed-CANARY");   // the tokens stay
+  EXPECT_EQ(o.store->opened->at("oauth_client_secret").view(), "new-secret-CANARY");
+  // The client Secret deleted: the sealed client is kept, nothing is rewritten.
+  o.secrets["github-client"].reset();
+  EXPECT_EQ(decide_connection(o).store_action, StoreAction::keep);
+}
+
 TEST(DecideOAuth, AwaitsAuthorizationWithTheUrl) {
   ConnectionObservation o = oauth_connection();
   o.authorization.url = kUrl;
