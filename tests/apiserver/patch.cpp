@@ -147,7 +147,7 @@ std::string merge_key_for(const std::string& field, const json::array& sample) {
       {"volumes", "name"},          {"env", "name"},             {"imagePullSecrets", "name"},
       {"volumeMounts", "mountPath"}, {"volumeDevices", "devicePath"}, {"conditions", "type"},
       {"ownerReferences", "uid"},   {"hostAliases", "ip"},       {"topologySpreadConstraints", "topologyKey"},
-      {"secrets", "name"},          {"resourceClaims", "name"}};
+      {"secrets", "name"},          {"resourceClaims", "name"},  {"webhooks", "name"}};
   if (field == "ports") {
     for (const auto& item : sample)
       if (item.is_object() && item.get_object().contains("containerPort")) return "containerPort";

@@ -21,6 +21,17 @@ TEST(MergePatch, FollowsRfc7386) {
   EXPECT_EQ(merge_patch(j(R"({"a":"foo"})"), j("null")), j("null"));
 }
 
+TEST(StrategicMergePatch, MergesWebhooksByName) {
+  // helm upgrade's three-way patch of a webhook configuration names the webhook it changes; a
+  // caBundle another writer patched in stays.
+  auto config = j(R"({"webhooks":[{"name":"a.dragops.io","timeoutSeconds":5,"clientConfig":{"caBundle":"Q0E="}},
+                                   {"name":"b.dragops.io","timeoutSeconds":5}]})");
+  auto out = strategic_merge_patch(config, j(R"({"webhooks":[{"name":"a.dragops.io","timeoutSeconds":10}]})"));
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(*out, j(R"({"webhooks":[{"name":"a.dragops.io","timeoutSeconds":10,"clientConfig":{"caBundle":"Q0E="}},
+                                    {"name":"b.dragops.io","timeoutSeconds":5}]})"));
+}
+
 TEST(JsonPatch, AppliesEveryOperation) {
   auto out = json_patch(j(R"({"a":{"b":[1,2]},"c":"x"})"),
                         j(R"([{"op":"add","path":"/a/b/-","value":3},{"op":"add","path":"/a/b/0","value":0},

@@ -99,6 +99,29 @@ bool object_meta(std::string_view msg, json::object& meta) {
   });
 }
 
+// meta/v1 DeleteOptions (generated.proto): gracePeriodSeconds 1, preconditions 2 {uid 1,
+// resourceVersion 2}, orphanDependents 3, propagationPolicy 4, dryRun 5 (repeated).
+bool delete_options(std::string_view msg, json::object& out) {
+  return each_field(msg, [&](const Field& f) {
+    if (f.number == 1 && f.wire == 0) out["gracePeriodSeconds"] = static_cast<std::int64_t>(f.varint);
+    if (f.number == 2 && f.wire == 2) {
+      return each_field(f.bytes, [&](const Field& p) {
+        if (p.wire == 2 && (p.number == 1 || p.number == 2))
+          ensure_object(out, "preconditions")[p.number == 1 ? "uid" : "resourceVersion"] = p.bytes;
+        return true;
+      });
+    }
+    if (f.number == 3 && f.wire == 0) out["orphanDependents"] = f.varint != 0;
+    if (f.number == 4 && f.wire == 2) out["propagationPolicy"] = f.bytes;
+    if (f.number == 5 && f.wire == 2) {
+      auto& list = out["dryRun"];
+      if (!list.is_array()) list = json::array{};
+      list.get_array().emplace_back(f.bytes);
+    }
+    return true;
+  });
+}
+
 }  // namespace
 
 Result<json::value> protobuf_to_json(std::string_view body) {
@@ -117,11 +140,17 @@ Result<json::value> protobuf_to_json(std::string_view body) {
     return true;
   });
   if (!ok) return errors::bad_request("malformed protobuf body");
+  // client-go's typed clients (helm's release storage among them) send a DELETE's options so.
+  if (kind == "DeleteOptions" && (api_version == "v1" || api_version == "meta.k8s.io/v1")) {
+    json::object options{{"apiVersion", api_version}, {"kind", kind}};
+    if (!delete_options(raw, options)) return errors::bad_request("malformed protobuf body");
+    return json::value(std::move(options));
+  }
   if (api_version != "v1" || (kind != "Namespace" && kind != "Secret" && kind != "ConfigMap" && kind != "ServiceAccount"))
     return ApiError{415, "UnsupportedMediaType",
                     "the body of the request was in an unknown format - accepted media types include: "
                     "application/json, application/yaml (protobuf only for core/v1 Namespace, Secret, ConfigMap, "
-                    "ServiceAccount)"};
+                    "ServiceAccount and DeleteOptions)"};
   json::object obj{{"apiVersion", api_version}, {"kind", kind}};
   ok = each_field(raw, [&](const Field& f) {
     if (f.number == 1 && f.wire == 2) return object_meta(f.bytes, ensure_object(obj, "metadata"));

@@ -1,8 +1,9 @@
 #pragma once
 // The Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for the few kinds that kubectl's
 // typed generators send as protobuf (`kubectl create namespace|secret|configmap|
-// serviceaccount`), decoded into the JSON form the rest of the server works on. Other kinds
-// are refused with 415, like a server that does not speak protobuf.
+// serviceaccount`), and the DeleteOptions body client-go's typed clients send with a DELETE
+// (helm's release storage), decoded into the JSON form the rest of the server works on. Other
+// kinds are refused with 415, like a server that does not speak protobuf.
 
 #include "apiserver/api_error.hpp"
 

@@ -8,11 +8,8 @@
 # helm validates every object against the server's OpenAPI schema (no --disable-openapi-validation),
 # and `helm template --validate` and `helm upgrade --dry-run=server` run against it (they check
 # little here: see docs/install.md; chart_apply.sh has the server validate every object).
-# What does not work against the local API server, and is therefore not done here:
-#  - purging the release Secrets on `helm uninstall` (a protobuf DeleteOptions body), so the
-#    uninstall uses --keep-history;
-#  - `helm upgrade` changing a webhook's fields: the server's strategic merge patch does not merge
-#    the `webhooks` list by name.
+# `helm upgrade` also changes a field of the webhook (merged by name, caBundle kept), and
+# `helm uninstall` purges the release history (client-go sends that DELETE's options as protobuf).
 # Needs DRAGOPS_APISERVER_BINARY (tests/e2e/CMakeLists.txt sets it).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -64,7 +61,7 @@ echo "ok   validated by the server: default, metrics-off, restricted-namespaces"
 echo "--- the operator patches caBundle; helm upgrade keeps it"
 k patch mutatingwebhookconfiguration dragops-sidecar-injector --type json \
   -p '[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"Q0EgYnVuZGxl"}]' >/dev/null
-if ! out=$(h upgrade dragops "$chart" --set logLevel=debug --set replicaCount=3 2>&1); then
+if ! out=$(h upgrade dragops "$chart" --set logLevel=debug --set replicaCount=3 --set webhook.timeoutSeconds=7 2>&1); then
   fail "helm upgrade failed:"; echo "$out"
 fi
 [ "$(k -n "$kNamespace" get deployment dragops-operator -o jsonpath='{.spec.replicas}')" = 3 ] || fail "upgrade did not scale to 3"
@@ -72,13 +69,20 @@ k -n "$kNamespace" get deployment dragops-operator -o jsonpath='{.spec.template.
   grep -qF -- '--log-level=debug' || fail "upgrade did not pass --log-level=debug"
 [ "$(k get mutatingwebhookconfiguration dragops-sidecar-injector -o jsonpath='{.webhooks[0].clientConfig.caBundle}')" = Q0EgYnVuZGxl ] ||
   fail "helm upgrade dropped the caBundle the operator patched in"
+[ "$(k get mutatingwebhookconfiguration dragops-sidecar-injector -o jsonpath='{.webhooks[0].timeoutSeconds}')" = 7 ] ||
+  fail "helm upgrade did not change the webhook's timeoutSeconds"
 [ "$(h history dragops -o json | grep -o '"revision":[0-9]*' | tail -1)" = '"revision":2' ] || fail "no revision 2 after the upgrade"
-echo "ok   upgraded to revision 2; caBundle kept"
+echo "ok   upgraded to revision 2; webhook timeout changed, caBundle kept"
 
 echo "--- helm uninstall keeps the CRDs and the custom resources"
 printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n---\napiVersion: dragops.io/v1alpha1\nkind: Connection\nmetadata: {name: jira, namespace: team-a}\nspec: {pack: jira, credentialsRef: {name: jira-credentials}}\n' |
   k apply -f - >/dev/null
-h uninstall dragops --keep-history >/dev/null || fail "helm uninstall failed"
+[ "$(k -n "$kNamespace" get secrets -l owner=helm,name=dragops -o name | wc -l)" -eq 2 ] ||
+  fail "helm does not keep one release Secret per revision"
+h uninstall dragops >/dev/null || fail "helm uninstall failed"
+[ "$(k -n "$kNamespace" get secrets -l owner=helm,name=dragops -o name | wc -l)" -eq 0 ] ||
+  fail "helm uninstall left release Secrets behind"
+h status dragops >/dev/null 2>&1 && fail "helm still knows the release after uninstall"
 for kind in deployment/dragops-operator service/dragops-webhook serviceaccount/dragops-operator; do
   k -n "$kNamespace" get "$kind" >/dev/null 2>&1 && fail "$kind is still there after helm uninstall"
 done
@@ -90,7 +94,7 @@ for f in "$repo"/crds/*.yaml; do
   k get crd "$crd" >/dev/null 2>&1 || fail "helm uninstall deleted the CRD $crd"
 done
 k -n team-a get connection jira >/dev/null 2>&1 || fail "helm uninstall deleted a Connection"
-echo "ok   uninstalled; CRDs and Connections kept"
+echo "ok   uninstalled and purged; CRDs and Connections kept"
 
 [ "$failures" -eq 0 ] || { echo "chart_helm: $failures failure(s)"; exit 1; }
 echo "chart_helm: all checks passed"
