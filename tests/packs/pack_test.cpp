@@ -78,6 +78,9 @@ struct BadPack {
   const char* error_mentions;
 };
 
+// Names the case by what the error must mention, not by its bytes.
+void PrintTo(const BadPack& c, std::ostream* out) { *out << "mentions " << c.error_mentions; }
+
 class ParsePackRejects : public ::testing::TestWithParam<BadPack> {};
 
 TEST_P(ParsePackRejects, NamingTheOffendingPath) {
