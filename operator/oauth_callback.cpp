@@ -134,11 +134,12 @@ http::Response OAuthCallback::handle(const http::Request& request) {
     return html_page(404, "Not found", "Nothing is served here.");
   if (request.method != "GET") return html_page(405, "Method not allowed", "Use GET.");
 
-  std::string state, code, error;
+  std::string state, code, error, issuer;
   for (const auto& param : target->params()) {
     if (param.key == "state") state = param.value;
     else if (param.key == "code") code = param.value;
     else if (param.key == "error") error = param.value;
+    else if (param.key == "iss") issuer = param.value;
   }
   // The code is a credential: wiped from our copy when we leave.
   struct Wipe {
@@ -187,10 +188,11 @@ http::Response OAuthCallback::handle(const http::Request& request) {
   }
   if (code.empty())
     return reject(*connection, reason::kAuthorizationFailed, "The callback carries neither code nor error.", 400);
-  return complete(*connection, code, claims->nonce);
+  return complete(*connection, code, claims->nonce, issuer);
 }
 
-http::Response OAuthCallback::complete(const json::object& connection, const std::string& code, const std::string& nonce) {
+http::Response OAuthCallback::complete(const json::object& connection, const std::string& code, const std::string& nonce,
+                                       const std::string& issuer) {
   auto resource = parse_resource(connection, store::Kind::connection);
   if (!resource) return reject(connection, reason::kAuthorizationFailed, "The connection is malformed.", 400);
   if (resource->deleting || resource->revoked)
@@ -204,6 +206,15 @@ http::Response OAuthCallback::complete(const json::object& connection, const std
   auto pack = packs::parse_pack(*pack_object);
   if (!pack || !pack->oauth)
     return reject(connection, reason::kAuthorizationFailed, "IntegrationPack \"" + spec.pack + "\" is not a usable oauth2 pack.", 400);
+  // RFC 9207: a response from another provider (a mix-up attack) must not have its code sent to
+  // this pack's token endpoint. Checked before anything else reads the code.
+  if (!pack->oauth->issuer.empty() && issuer != pack->oauth->issuer)
+    return reject(connection, reason::kAuthorizationFailed,
+                  issuer.empty() ? "The authorization response carries no iss parameter, but IntegrationPack \"" + spec.pack +
+                                       "\" names an issuer (RFC 9207); nothing was stored."
+                                 : "The authorization response names another issuer (iss) than IntegrationPack \"" + spec.pack +
+                                       "\" does (RFC 9207); nothing was stored.",
+                  400);
   if (spec.client_ref.empty())
     return reject(connection, reason::kAuthorizationFailed, "spec.oauth.clientRef is required.", 400);
   auto client_object = api_.get(kube::gvr::secrets(), ns, spec.client_ref);

@@ -44,7 +44,9 @@ class OAuthCallback {
   // Takes the state out of status.authorizationURL if it is the one published there (nullopt:
   // it is not, or the claim lost a race); the Connection as patched.
   std::optional<boost::json::object> claim(const boost::json::object& connection, const std::string& state);
-  http::Response complete(const boost::json::object& connection, const std::string& code, const std::string& nonce);
+  // issuer: the response's RFC 9207 `iss` parameter ("" when absent).
+  http::Response complete(const boost::json::object& connection, const std::string& code, const std::string& nonce,
+                          const std::string& issuer);
   http::Response reject(const boost::json::object& connection, std::string_view reason, const std::string& message,
                         int http_status);
 

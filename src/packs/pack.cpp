@@ -74,6 +74,7 @@ boost::system::result<OAuthEndpoints, Error> parse_oauth(const json::object& oau
   if (!read_string(oauth, "authorizeURL", endpoints.authorize_url, error, path) ||
       !read_string(oauth, "tokenURL", endpoints.token_url, error, path) ||
       !read_string(oauth, "revokeURL", endpoints.revoke_url, error, path) ||
+      !read_string(oauth, "issuer", endpoints.issuer, error, path) ||
       !read_bool(oauth, "pkce", endpoints.pkce, error, path))
     return Failure{error};
   if (endpoints.authorize_url.empty()) return Failure{"spec.oauth.authorizeURL: is required"};

@@ -36,6 +36,9 @@ struct OAuthEndpoints {
   bool pkce = true;
   std::vector<std::string> default_scopes;
   std::map<std::string, std::string> extra_authorize_params;
+  // RFC 9207: the provider's issuer identifier. When set, the callback requires the `iss`
+  // parameter to equal it before the code goes anywhere (mix-up attack defence); "" : not checked.
+  std::string issuer;
 };
 
 struct Pack {

@@ -3,8 +3,8 @@
 # oidc-provider (tests/oauth/provider). API server + provider + operator (callback listener);
 # an IntegrationPack pointing at the provider, a client Secret and a Connection. The login and
 # consent pages are driven with curl; the redirect lands on the operator's callback.
-#   - denied consent, replayed state, forged state, expired state: HTML 400, nothing stored,
-#     Ready=False with a reason, an Event;
+#   - denied consent, replayed state, forged state, expired state, a response naming another
+#     issuer than the pack's (RFC 9207): HTML 400, nothing stored, Ready=False with a reason;
 #   - the allowed flow: Ready=True with status.expiresAt, a sealed store with token-field
 #     access_token, a sidecar serving an access token that the provider's introspection says is
 #     active; a replay of that link leaves the Connection Ready.
@@ -152,8 +152,25 @@ reason_is github AuthorizationFailed || fail "Ready reason after the provider fa
 no_store github || fail "a store exists after a failed exchange"
 echo "provider error at the token endpoint: 502, Ready=False AuthorizationFailed, no store"
 
-# --- the allowed flow ----------------------------------------------------------------------
+# --- a response from another issuer (RFC 9207) -----------------------------------------------
 wait_until 10 url_changed github "$URL2" || fail "no new authorization URL after the failed exchange"
+URL2=$(auth_url github)
+kubectl patch ipack localidp --type merge -p '{"spec":{"oauth":{"issuer":"https://other-idp.example"}}}' >/dev/null
+code_grants() { curl -sf "$ISSUER/__control/stats" | jq '.code_ok + .code_error'; }
+grants_before=$(code_grants)
+MIXED=$(browse "$URL2" allow) || fail "could not drive login and consent"
+[[ $MIXED == *"iss="* ]] || fail "the provider's redirect carries no iss parameter"
+callback "$MIXED"
+[ "$CB_CODE" = 400 ] || fail "a response from another issuer answered $CB_CODE"
+wait_until 10 message_has github "RFC 9207" ||
+  fail "Ready message after a foreign iss: $(condition conn/github team-a Ready message)"
+no_store github || fail "a store exists after a foreign iss"
+[ "$(code_grants)" = "$grants_before" ] || fail "the code of a response naming another issuer reached the token endpoint"
+echo "response naming another issuer: 400, Ready=False AuthorizationFailed (RFC 9207), code never exchanged"
+
+# --- the allowed flow (the pack names the provider's issuer: iss is checked) ----------------
+kubectl patch ipack localidp --type merge -p "{\"spec\":{\"oauth\":{\"issuer\":\"$ISSUER\"}}}" >/dev/null
+wait_until 10 url_changed github "$URL2" || fail "no new authorization URL after the foreign iss"
 URL2=$(auth_url github)
 ALLOWED=$(browse "$URL2" allow) || fail "could not drive login and consent"
 [[ $ALLOWED == *code=* ]] || fail "the provider did not redirect with a code"

@@ -23,7 +23,7 @@ packs::Pack oauth_pack() {
   packs::Pack pack;
   pack.name = "github";
   pack.auth_type = packs::AuthType::oauth2;
-  pack.oauth = packs::OAuthEndpoints{"https://idp.example/authorize", "https://idp.example/token", "", true, {}, {}};
+  pack.oauth = packs::OAuthEndpoints{"https://idp.example/authorize", "https://idp.example/token", "", true, {}, {}, ""};
   return pack;
 }
 

@@ -28,7 +28,7 @@ packs::Pack oauth_pack() {
   pack.name = "localidp";
   pack.auth_type = packs::AuthType::oauth2;
   pack.oauth = packs::OAuthEndpoints{"https://idp.example/auth", "https://idp.example/token", "", true,
-                                     {"openid", "offline_access"}, {{"prompt", "consent"}}};
+                                     {"openid", "offline_access"}, {{"prompt", "consent"}}, ""};
   return pack;
 }
 
@@ -159,8 +159,10 @@ struct CallbackFixture : ::testing::Test {
   UsedNonces used;
   Authorizer authorizer{codec, used, {kRedirect}, [this] { return now; }};
   oauth::OAuthError provider_error{oauth::ErrorKind::transport, "", "POST https://idp.example/token: timeout", 0, {}};
+  int providers_made = 0;   // a provider is made only to exchange a code
   OAuthCallback callback{api, keys, events, authorizer, used,
                          [this](oauth::ProviderEndpoints, oauth::ClientCredentials) {
+                           ++providers_made;
                            return std::make_unique<FailingProvider>(provider_error);
                          },
                          [this] { return now; }};
@@ -276,6 +278,30 @@ TEST_F(CallbackFixture, AStateWorksOnceEvenAfterARestart) {
   EXPECT_NE(response.body.find("already used"), std::string::npos);
   EXPECT_EQ(ready_reason(), reason::kAuthorizationFailed);
   EXPECT_FALSE(stored());
+}
+
+TEST_F(CallbackFixture, APackWithAnIssuerRefusesAResponseWithoutOrWithAnotherIssBeforeUsingTheCode) {
+  ASSERT_TRUE(api.patch(kube::gvr::integration_packs(), "", "localidp", kube::PatchType::merge,
+                        R"({"spec":{"oauth":{"issuer":"https://idp.example"}}})", ""));
+  for (const std::string iss : {"", "&iss=https%3A%2F%2Fevil.example"}) {
+    auto response = get("code=" + std::string(kCode) + "&state=" + state() + iss);
+    EXPECT_EQ(response.status, 400);
+    auto conn = *api.get(kube::gvr::connections(), "team-a", "github");
+    const auto message = parse_status(conn).condition(condition::kReady)->message;
+    EXPECT_NE(message.find("RFC 9207"), std::string::npos) << message;
+    EXPECT_EQ(message.find("evil"), std::string::npos) << "the status echoes what the response claimed";
+    EXPECT_EQ(ready_reason(), reason::kAuthorizationFailed);
+  }
+  EXPECT_EQ(providers_made, 0) << "the code went to a token endpoint";
+  EXPECT_FALSE(stored());
+  // The pack's own issuer: the code is exchanged (this provider fails, so nothing is stored).
+  EXPECT_EQ(get("code=" + std::string(kCode) + "&state=" + state() + "&iss=https%3A%2F%2Fidp.example").status, 502);
+  EXPECT_EQ(providers_made, 1);
+}
+
+TEST_F(CallbackFixture, APackWithoutAnIssuerIgnoresIss) {
+  EXPECT_EQ(get("code=" + std::string(kCode) + "&state=" + state() + "&iss=https%3A%2F%2Fanything.example").status, 502);
+  EXPECT_EQ(providers_made, 1);
 }
 
 TEST_F(CallbackFixture, OtherPathsAreNotServed) {

@@ -66,6 +66,17 @@ TEST(ParsePack, GivesAnApiKeyPackWithoutFieldsTheApiKeyField) {
   EXPECT_TRUE(pack->fields[0].secret);
 }
 
+TEST(ParsePack, ReadsTheOptionalRfc9207Issuer) {
+  const char* base = "metadata: {name: x}\nspec: {authType: oauth2, oauth: {authorizeURL: 'https://i/a', tokenURL: 'https://i/t'";
+  auto with = parse_pack(yaml_to_json(std::string(base) + ", issuer: 'https://i'}}"));
+  ASSERT_TRUE(with.has_value()) << with.error();
+  EXPECT_EQ(with->oauth->issuer, "https://i");
+  auto without = parse_pack(yaml_to_json(std::string(base) + "}}"));
+  ASSERT_TRUE(without.has_value());
+  EXPECT_TRUE(without->oauth->issuer.empty());
+  EXPECT_FALSE(parse_pack(yaml_to_json(std::string(base) + ", issuer: [a]}}")).has_value());
+}
+
 TEST(ParsePack, FieldsAreRequiredUnlessSaidOtherwise) {
   auto pack = parse_pack(yaml_to_json("metadata: {name: x}\nspec: {authType: fields, fields: [{name: a}, {name: b, required: false}]}"));
   ASSERT_TRUE(pack.has_value());
