@@ -188,7 +188,7 @@ echo "callback to Ready=True: $(($(now_ms) - started)) ms"
 for item in access_token refresh_token; do
   [ -n "$(kubectl get secret dragops-conn-github -n team-a -o jsonpath="{.data.field\.$item}")" ] || fail "store lacks $item"
 done
-has_event github Authorized || fail "no Authorized Event"
+wait_until 10 has_event github Authorized || fail "no Authorized Event"
 
 # A sidecar serves the access token; the provider says it is active.
 SC=$WORK/sidecar
@@ -226,7 +226,7 @@ echo "delete with revocation: $(($(now_ms) - started)) ms"
 INTROSPECTION=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$ACCESS_TOKEN" "$ISSUER/token/introspection") ||
   fail "introspection failed"
 grep -q '"active":false' <<<"$INTROSPECTION" || fail "the grant is still active after deleting the Connection"
-has_event github RevokedAtProvider || fail "no RevokedAtProvider Event"
+wait_until 10 has_event github RevokedAtProvider || fail "no RevokedAtProvider Event"
 echo "deleted Connection: grant revoked at the provider (introspection inactive), Event"
 
 # --- bootstrap from existing tokens --------------------------------------------------------
@@ -287,7 +287,7 @@ started=$(now_ms)
 kubectl delete conn migrated -n team-a --wait=false >/dev/null
 wait_until 30 eval '! kubectl get conn migrated -n team-a' || fail "deletion hangs while the provider is down"
 curl -sf -X POST "$ISSUER/__control/up" >/dev/null || fail "provider control"
-has_event migrated RevocationFailed || fail "no RevocationFailed Event"
+wait_until 10 has_event migrated RevocationFailed || fail "no RevocationFailed Event"
 echo "provider down at deletion: given up after 2 attempts in $(($(now_ms) - started)) ms, Event, Connection gone"
 
 # --- nothing leaked -------------------------------------------------------------------------
