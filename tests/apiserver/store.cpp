@@ -98,7 +98,7 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
   if (auto r = prepare_for_create(type, body, options); !r) return r.error();
   const json::object body_identity = object_or_empty(body, "metadata");
   if (admission_ != nullptr) {
-    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run};
+    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run, options.user};
     auto mutated = admission_->mutate(request, std::move(body));
     if (!mutated) return mutated.error();
     if (string_at(*mutated, "metadata.name") != name || string_at(*mutated, "metadata.namespace") != string_at(body_identity, "namespace"))
@@ -113,7 +113,7 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
   if (auto r = validate(type, body, nullptr); !r) return r.error();
   name = string_at(body, "metadata.name");
   if (admission_ != nullptr) {
-    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run};
+    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run, options.user};
     if (auto r = admission_->validate(request, body); !r) return r.error();
   }
   std::string key = key_of(type.namespaced ? ns : "", name);
@@ -300,7 +300,7 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
   }
   if (admission_ != nullptr) {
     AdmissionRequest request{&type, "UPDATE", options.status ? "status" : "", type.namespaced ? ns : "", name, &old,
-                             options.dry_run};
+                             options.dry_run, options.user};
     auto mutated = admission_->mutate(request, std::move(next));
     if (!mutated) return mutated.error();
     if (string_at(*mutated, "metadata.name") != name || string_at(*mutated, "metadata.uid") != string_at(old, "metadata.uid"))
@@ -311,7 +311,7 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
   if (json_equal(next, old)) return old;  // a no-op: the real server does not bump the version either
   if (admission_ != nullptr) {
     AdmissionRequest request{&type, "UPDATE", options.status ? "status" : "", type.namespaced ? ns : "", name, &old,
-                             options.dry_run};
+                             options.dry_run, options.user};
     if (auto r = admission_->validate(request, next); !r) return r.error();
   }
   if (bumps_generation(type, next, old)) {
