@@ -2,7 +2,8 @@
 # Sidecar and injector end to end, on the local API server with the real kubectl:
 #   the operator serves the webhook (managed certificate, caBundle patched); kubectl apply of an
 #   annotated pod stores it with the sidecar; a stand-in kubelet starts dragops-sidecar with the
-#   env the webhook wrote; curl checks the API contract (200/401/403/404/400 Host/405);
+#   env the webhook wrote and a token for the pod's ServiceAccount (least privilege: only the
+#   Role the webhook wrote); curl checks the API contract (200/401/403/404/400 Host/405);
 #   revocation and change latency p50/p99 over 50 each (printed); the API server stopped: last
 #   known values until DRAGOPS_STALE_AFTER, then 503; a key rotation reaches the sidecar through
 #   the key volume; no canary value in any log.
@@ -105,6 +106,10 @@ started_at=$(date +%s%N)
 sidecar_start team-a run-1 && ok "the sidecar becomes ready" ||
   { bad "the sidecar becomes ready" "$(tail -20 "$SIDECAR_DIR/sidecar.log")"; exit 1; }
 echo "     time to ready: $(( ($(date +%s%N) - started_at) / 1000000 )) ms (including kubectl reads)"
+check "the sidecar runs as the pod's ServiceAccount, not as the admin" "system:serviceaccount:team-a:default" \
+  "$(kubectl --kubeconfig "$SIDECAR_DIR/kubeconfig" auth whoami -o jsonpath='{.status.userInfo.username}' 2>&1)"
+check "which may not read the credentials behind the store" "Error from server (Forbidden): secrets \"virustotal-credentials\" is forbidden" \
+  "$(kubectl --kubeconfig "$SIDECAR_DIR/kubeconfig" -n team-a get secret virustotal-credentials 2>&1)"
 check "/token returns the bare API key" "200 $CANARY_VT" "$(sidecar_get /v1/connections/virustotal/token)"
 out=$(sidecar_get /v1/connections/jira)
 check "a connection returns its fields" "200 {\"name\":\"jira\",\"pack\":\"jira\",\"authType\":\"fields\"" "$out"
