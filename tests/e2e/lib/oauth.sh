@@ -107,6 +107,11 @@ authorize() {
   wait_until 20 is_ready "conn/$2" "$1" || fail "Connection $2 not Ready"
 }
 
+# role_grants NS NAME: the sidecar Role of the default ServiceAccount names the store NAME.
+role_grants() {
+  kubectl -n "$1" get role dragops-sidecar-default -o jsonpath='{.rules[0].resourceNames}' | grep -q "\"$2\""
+}
+
 # sidecar_run NS POD CONNECTIONS [VAR=value...]: a sidecar with its own key and token dirs for a
 # pod admitted through the operator's webhook (which grants the pod's ServiceAccount its Role),
 # running with a token for that ServiceAccount: least privilege, as in a cluster. Sets SC_DIR,
@@ -119,6 +124,12 @@ sidecar_run() {
   printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  containers: [{name: app, image: busybox}]\n' \
     "$pod" "$ns" "$connections" | kubectl apply -f - >/dev/null || fail "pod $pod not admitted"
   service_account_kubeconfig "$ns" default "$SC_DIR/kubeconfig" || fail "no ServiceAccount token for $pod"
+  # The webhook writes the Role right after admission (webhook.md); a sidecar started before
+  # would be refused until then, which is allowed but not what this run is about.
+  local connection
+  for connection in ${connections//,/ }; do
+    wait_until 20 role_grants "$ns" "dragops-conn-$connection" || fail "the webhook did not grant dragops-conn-$connection"
+  done
   wait_until 20 kubectl -n "$ns" get secret dragops-data-keys || fail "no projected key ring"
   kubectl -n "$ns" get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SC_DIR/keys/keyring"
   SC_PORT=$(free_port)

@@ -20,8 +20,8 @@ free_port() {
   done
 }
 
-# Starts the operator (webhook on a free port) and registers the webhook as the chart does
-# (lib/webhook.sh).
+# Starts the operator (webhook on a free port) as the chart's ServiceAccount with the chart's
+# RBAC, and registers the webhook as the chart does (lib/webhook.sh).
 operator_start() {
   local source=$DRAGOPS_SOURCE_DIR
   kubectl apply -f "$source/crds/" >/dev/null || return 1
@@ -29,7 +29,20 @@ operator_start() {
   kubectl apply -f "$source/packs/" >/dev/null || return 1
   WEBHOOK_PORT=$(free_port)
   webhook_register "$WEBHOOK_PORT" || return 1
-  "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$KUBECONFIG" --namespace dragops-system --leader-elect=false \
+  # Least privilege: the chart's ServiceAccount and RBAC (controller and webhook rules), rendered
+  # by helm, and a token for that ServiceAccount.
+  local operator_kubeconfig=$KUBECONFIG helm
+  helm=$("$source/tests/tools/fetch-tools.sh" helm 2>/dev/null | awk '$1 == "helm" { print $2 }')
+  if [ -n "$helm" ]; then
+    "$helm" template dragops "$source/charts/dragops" --namespace dragops-system \
+      --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml 2>/dev/null |
+      kubectl apply -f - >/dev/null || return 1
+    service_account_kubeconfig dragops-system dragops-operator "$APISERVER_DIR/operator.kubeconfig" || return 1
+    operator_kubeconfig=$APISERVER_DIR/operator.kubeconfig
+  else
+    echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
+  fi
+  "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$operator_kubeconfig" --namespace dragops-system --leader-elect=false \
     --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
     --key-rotation-interval 0 >"$APISERVER_DIR/operator.log" 2>&1 &
   OPERATOR_PID=$!
