@@ -177,5 +177,13 @@ TEST_F(HandlerAuthTest, AccessReviewsAnswerForTheCallerOrTheNamedSubject) {
   EXPECT_EQ(find_path(json_of(rules), "status.incomplete")->as_bool(), false);
 }
 
+TEST_F(HandlerAuthTest, EveryNewNamespaceGetsADefaultServiceAccountThatTokensCanBeIssuedFor) {
+  auto account = store_.find("/serviceaccounts", "team-a", "default");
+  ASSERT_NE(account, nullptr) << "as kube's ServiceAccount controller makes it";
+  std::string token = token_for("default");
+  auto who = call(token, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", "{}");
+  EXPECT_EQ(string_at(json_of(who), "status.userInfo.username"), "system:serviceaccount:team-a:default");
+}
+
 }  // namespace
 }  // namespace dragops::apiserver

@@ -30,6 +30,15 @@ Store::Store(Registry& registry, std::size_t history_limit, Clock clock)
 
 std::string Store::now() const { return rfc3339(clock_()); }
 
+// kube's ServiceAccount controller: every namespace gets a `default` ServiceAccount. Done here,
+// synchronously, as the server does its other controllers' work.
+void Store::create_default_service_account(const std::string& ns) {
+  const ResourceType* type = registry_.find("", "v1", "serviceaccounts");
+  if (type == nullptr || find(type->collection_key(), ns, "default") != nullptr) return;
+  json::object account{{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", json::object{{"name", "default"}}}};
+  (void)create(*type, ns, std::move(account), WriteOptions{});
+}
+
 std::size_t Store::object_count() const {
   std::size_t n = 0;
   for (const auto& [collection, items] : objects_) n += items.size();
@@ -123,6 +132,7 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
 
   auto stored = commit(type.collection_key(), key, std::move(body), true);
   if (type.resource == "customresourcedefinitions" && type.group == "apiextensions.k8s.io") registry_.install_crd(*stored);
+  if (type.group.empty() && type.resource == "namespaces") create_default_service_account(name);
   // An object whose every owner is already gone is collected, as kube's garbage collector would.
   if (const auto* refs = find_path(*stored, "metadata.ownerReferences"); refs != nullptr && refs->is_array() &&
                                                                        !refs->get_array().empty()) {

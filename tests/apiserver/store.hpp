@@ -161,6 +161,7 @@ class Store {
 
   static std::string key_of(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
   std::string now() const;
+  void create_default_service_account(const std::string& ns);
 
   // Type rules (type_rules.cpp): per-kind preparation and validation.
   Result<void> check_body_kind(const ResourceType& type, const boost::json::object& body) const;

@@ -57,6 +57,7 @@ data: {a: b}
 EOF2
 
 # --- tokens ---
+expect "every namespace has a default ServiceAccount" "serviceaccount/default" k -n team-b get serviceaccount default -o name
 expect "kubectl create serviceaccount works" "serviceaccount/runner created" k -n team-a create serviceaccount runner
 refuse "a token for a missing ServiceAccount is 404" 'serviceaccounts "ghost" not found' k -n team-a create token ghost
 refuse "a token shorter than 10 minutes is refused as kube does" \

@@ -59,7 +59,8 @@ operator_stop() {
 # stored pod, resolves its downward-API env, mounts the key volume (a directory holding the
 # dragops-data-keys Secret's keyring file) and the token volume (a directory), and runs the
 # binary with that environment and a kubeconfig holding a token for the pod's ServiceAccount
-# (created if missing: there is no ServiceAccount controller), as a kubelet would project it. The mount paths are remapped to the temporary directories, as a
+# (`default` unless the pod names another, which is created if missing), as a kubelet would
+# project it. The mount paths are remapped to the temporary directories, as a
 # kubelet maps volumes; the listen ports are remapped to free ones so tests can run in parallel.
 sidecar_start() {
   local ns=$1 pod=$2
