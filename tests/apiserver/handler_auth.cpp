@@ -40,14 +40,21 @@ json::array array_of(const std::vector<std::string>& values) {
 
 // %XX in an Impersonate-Extra-<key> header name (kube unescapes the key).
 std::string unescape(std::string_view text) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      try {
-        out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+    if (text[i] == '%') {
+      int hi = i + 1 < text.size() ? nibble(text[i + 1]) : -1;
+      int lo = i + 2 < text.size() ? nibble(text[i + 2]) : -1;
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
         i += 2;
         continue;
-      } catch (...) {
       }
     }
     out += text[i];

@@ -140,6 +140,16 @@ TEST_F(HandlerAuthTest, ImpersonationNeedsTheImpersonateVerbAndYieldsTheServiceA
   EXPECT_EQ(to_json(*find_path(json_of(groups), "status.userInfo.groups")),
             R"(["dev","ops","system:authenticated"])");
 
+  auto extra = call("admin-token", "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", "{}",
+                    {{"impersonate-user", "bob"},
+                     {"impersonate-uid", "u-1"},
+                     {"impersonate-extra-example.com%2fproject", "p1"},
+                     {"impersonate-extra-example.com%2fproject", "p2"}});
+  EXPECT_EQ(string_at(json_of(extra), "status.userInfo.uid"), "u-1");
+  EXPECT_EQ(to_json(*find_path(json_of(extra), "status.userInfo.extra")), R"({"example.com/project":["p1","p2"]})");
+  EXPECT_EQ(call("admin-token", "GET", "/api", "", {{"impersonate-group", "dev"}}).response.status, 500)
+      << "groups without a user";
+
   std::string token = token_for("runner");
   auto refused = call(token, "GET", "/api", "", {{"impersonate-user", "bob"}});
   EXPECT_EQ(refused.response.status, 403);
