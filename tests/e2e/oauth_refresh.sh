@@ -177,4 +177,5 @@ for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
     if grep -qF -e "$token" -e "$CLIENT_SECRET" "$log"; then fail "a secret value appears in $log"; fi
   done
 done
+no_rbac_denials
 echo "PASS oauth_refresh"

@@ -64,6 +64,12 @@ oauth_operator() {
   shift
   WEBHOOK_PORT=$(free_port)
   webhook_register "$WEBHOOK_PORT" || fail "cannot register the sidecar injector"
+  # Least privilege: the chart's ServiceAccount and RBAC (the operator serves the webhook here).
+  if chart_operator_kubeconfig "$ROOT" "$WORK/operator.kubeconfig"; then
+    OPERATOR_KUBECONFIG=$WORK/operator.kubeconfig
+  else
+    echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
+  fi
   start_operator "$name" --leader-elect=false --key-rotation-interval 0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
     --oauth-callback-addr "127.0.0.1:$CB_PORT" --oauth-external-url "http://127.0.0.1:$CB_PORT" "$@"
   wait_until 30 webhook_serving "$WEBHOOK_PORT" || fail "operator $name does not serve the sidecar injector"

@@ -31,13 +31,8 @@ operator_start() {
   webhook_register "$WEBHOOK_PORT" || return 1
   # Least privilege: the chart's ServiceAccount and RBAC (controller and webhook rules), rendered
   # by helm, and a token for that ServiceAccount.
-  local operator_kubeconfig=$KUBECONFIG helm
-  helm=$("$source/tests/tools/fetch-tools.sh" helm 2>/dev/null | awk '$1 == "helm" { print $2 }')
-  if [ -n "$helm" ]; then
-    "$helm" template dragops "$source/charts/dragops" --namespace dragops-system \
-      --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml 2>/dev/null |
-      kubectl apply -f - >/dev/null || return 1
-    service_account_kubeconfig dragops-system dragops-operator "$APISERVER_DIR/operator.kubeconfig" || return 1
+  local operator_kubeconfig=$KUBECONFIG
+  if chart_operator_kubeconfig "$source" "$APISERVER_DIR/operator.kubeconfig"; then
     operator_kubeconfig=$APISERVER_DIR/operator.kubeconfig
   else
     echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
