@@ -167,9 +167,11 @@ Outcome Handler::route(const HttpRequest& request) {
   const std::string raw_path = path;
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   UserInfo user_info;
-  bool public_info = path == "/healthz" || path == "/livez" || path == "/readyz" || path.starts_with("/healthz/") ||
-                     path.starts_with("/livez/") || path.starts_with("/readyz/") || path == "/version";
-  // kube serves these to anyone (system:public-info-viewer is bound to the unauthenticated too).
+  bool health = path == "/healthz" || path == "/livez" || path == "/readyz" || path.starts_with("/healthz/") ||
+                path.starts_with("/livez/") || path.starts_with("/readyz/");
+  bool public_info = health || path == "/version";
+  // kube serves these to anyone (system:public-info-viewer is bound to the unauthenticated too);
+  // a request that carries credentials is authenticated and authorized like any other.
   if (!public_info || !request.header("authorization").empty()) {
     auto user = identify(request);
     if (!user) return {error_response(user.error()), std::nullopt};
@@ -179,11 +181,8 @@ Outcome Handler::route(const HttpRequest& request) {
     attributes.user = *user;
     if (!authorizer_.authorize(attributes).allowed) return {error_response(forbidden(attributes)), std::nullopt};
     user_info = std::move(*user);
-  } else {
-    user_info = UserInfo{"system:anonymous", "", {"system:unauthenticated"}, {}};
   }
-  if (public_info && (path == "/healthz" || path == "/livez" || path == "/readyz" || path.starts_with("/healthz/") ||
-                      path.starts_with("/livez/") || path.starts_with("/readyz/"))) {
+  if (health) {
     HttpResponse r;
     r.content_type = "text/plain; charset=utf-8";
     r.body = "ok";

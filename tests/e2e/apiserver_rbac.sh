@@ -56,6 +56,11 @@ metadata: {name: settings, namespace: team-b}
 data: {a: b}
 EOF2
 
+# --- discovery ---
+expect "discovery lists the access reviews" "selfsubjectaccessreviews" k api-resources --api-group=authorization.k8s.io
+expect "discovery lists SelfSubjectReview" "selfsubjectreviews" k api-resources --api-group=authentication.k8s.io
+expect "discovery lists serviceaccounts/token" '"serviceaccounts/token"' k get --raw /api/v1
+
 # --- tokens ---
 expect "every namespace has a default ServiceAccount" "serviceaccount/default" k -n team-b get serviceaccount default -o name
 expect "kubectl create serviceaccount works" "serviceaccount/runner created" k -n team-a create serviceaccount runner
