@@ -3,8 +3,9 @@
 # tokens from `kubectl create token`, a Role with resourceNames (get, list and watch of one
 # Secret by name; others forbidden with kube's message), a ClusterRole through a RoleBinding,
 # Group subjects, impersonation with --as/--as-group, `kubectl auth can-i` (names,
-# subresources, --list, non-resource URLs), `kubectl auth whoami`, and tokens refused when
-# unknown, tampered, expired or when their ServiceAccount is deleted or recreated.
+# subresources, --list, non-resource URLs), `kubectl auth whoami`, discovery of the review APIs,
+# tokens refused when unknown, tampered, expired or when their ServiceAccount is deleted or
+# recreated, and tokens kept across a restart with --state.
 # ctest-timeout: 300
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -203,6 +204,16 @@ k -n team-a create serviceaccount runner >/dev/null
 refuse "and stays refused when the ServiceAccount is recreated (another uid)" "Unauthorized" as_sa_only -n team-a get secret allowed
 TOKEN=$(k -n team-a create token runner)
 expect "a new token for the new ServiceAccount works" "allowed" as_sa_only -n team-a get secret allowed -o name
+
+# --- a restart with --state keeps the signing key (DIR/sa.key): tokens stay valid ---
+kill -TERM "$APISERVER_PID" && wait "$APISERVER_PID"
+"$DRAGOPS_APISERVER_BINARY" --dir "$APISERVER_DIR" --state "$APISERVER_DIR/state.json" \
+  >"$APISERVER_DIR/stdout" 2>>"$APISERVER_DIR/apiserver.log" &
+APISERVER_PID=$!
+wait_until 30 grep -q '^READY ' "$APISERVER_DIR/stdout" || { bad "the server restarts" "$(tail -5 "$APISERVER_DIR/apiserver.log")"; }
+grep -v '^    token: ' "$KUBECONFIG" >"$APISERVER_DIR/kubeconfig.bare"   # the new port
+expect "a token survives a restart with --state" "allowed" as_sa_only -n team-a get secret allowed -o name
+refuse "and so does the RBAC that limits it" "no" as_sa_only auth can-i get secret/other -n team-a
 
 echo "passed: $passed, failed: $failed"
 [ "$failed" -eq 0 ]
