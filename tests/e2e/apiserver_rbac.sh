@@ -181,6 +181,16 @@ refuse "can-i get /metrics: no" "no" as_sa_only auth can-i get /metrics
 expect "can-i as admin: yes to everything" "yes" k auth can-i delete namespaces
 expect "can-i --list shows the Role's resourceNames" "[allowed]" as_sa_only auth can-i --list -n team-a
 expect "can-i --list shows the non-resource URLs" "[/healthz]" as_sa_only auth can-i --list -n team-a
+sar() {  # sar KIND PATH-NAMESPACE USER: a SubjectAccessReview for listing configmaps in team-b
+  k create -o jsonpath='{.status.allowed}' -f - <<EOF2
+{"apiVersion":"authorization.k8s.io/v1","kind":"$1","metadata":{${2:+\"namespace\":\"$2\"}},
+ "spec":{"user":"$3","groups":["auditors"],"resourceAttributes":{"namespace":"team-b","verb":"list","resource":"configmaps"}}}
+EOF2
+}
+expect "a SubjectAccessReview answers for another user" "true" sar SubjectAccessReview "" someone
+expect "a LocalSubjectAccessReview too" "true" sar LocalSubjectAccessReview team-b someone
+refuse "a ServiceAccount may not ask about others" "cannot create resource \"subjectaccessreviews\"" \
+  as_sa_only create -f - <<<'{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"x","nonResourceAttributes":{"path":"/x","verb":"get"}}}'
 expect "can-i for a group subject through impersonation" "yes" k auth can-i list configmaps -n team-b --as someone --as-group auditors
 
 # --- tokens refused ---
