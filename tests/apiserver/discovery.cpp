@@ -23,6 +23,9 @@ json::object group_entry(const GroupVersions& g) {
                                             {"version", g.versions.front()}}}};
 }
 
+// ServiceAccounts have the TokenRequest subresource `token` (handler_auth.cpp).
+bool issues_tokens(const ResourceType& t) { return t.group.empty() && t.resource == "serviceaccounts"; }
+
 }  // namespace
 
 json::object version_info() {
@@ -81,6 +84,14 @@ std::optional<json::object> resource_list(const Registry& registry, const std::s
                                        {"namespaced", t->namespaced},
                                        {"kind", t->kind},
                                        {"verbs", json::array{"get", "patch", "update"}}});
+    if (issues_tokens(*t))
+      resources.push_back(json::object{{"name", "serviceaccounts/token"},
+                                       {"singularName", ""},
+                                       {"namespaced", true},
+                                       {"group", "authentication.k8s.io"},
+                                       {"version", "v1"},
+                                       {"kind", "TokenRequest"},
+                                       {"verbs", json::array{"create"}}});
   }
   return json::object{{"kind", "APIResourceList"},
                       {"apiVersion", "v1"},
@@ -108,6 +119,11 @@ json::object aggregated(const Registry& registry, bool core, const std::string& 
               {"subresource", "status"},
               {"responseKind", json::object{{"group", t->group}, {"version", t->version}, {"kind", t->kind}}},
               {"verbs", json::array{"get", "patch", "update"}}}};
+        if (issues_tokens(*t))
+          r["subresources"] = json::array{json::object{
+              {"subresource", "token"},
+              {"responseKind", json::object{{"group", "authentication.k8s.io"}, {"version", "v1"}, {"kind", "TokenRequest"}}},
+              {"verbs", json::array{"create"}}}};
         resources.push_back(std::move(r));
       }
       versions.push_back(json::object{{"version", v}, {"resources", std::move(resources)}, {"freshness", "Current"}});

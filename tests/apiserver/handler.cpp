@@ -128,8 +128,22 @@ Result<json::value> decode_body(const std::string& content_type, const std::stri
 }
 
 
+namespace {
+
+HandlerOptions with_defaults(HandlerOptions options) {
+  if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+  if (options.signing_key.empty()) options.signing_key = random_key();
+  return options;
+}
+
+}  // namespace
+
 Handler::Handler(Store& store, Registry& registry, HandlerOptions options)
-    : store_(store), registry_(registry), options_(std::move(options)) {}
+    : store_(store),
+      registry_(registry),
+      options_(with_defaults(std::move(options))),
+      authenticator_(store_, options_.token, options_.signing_key, options_.clock),
+      authorizer_(store_) {}
 
 HttpResponse Handler::error_response(const ApiError& error) {
   HttpResponse r = json_response(error.code, error.to_status());
@@ -150,17 +164,31 @@ Outcome Handler::route(const HttpRequest& request) {
   auto parsed = boost::urls::parse_origin_form(request.target);
   if (!parsed) return {error_response(errors::bad_request("malformed request target")), std::nullopt};
   std::string path = parsed->path();
+  const std::string raw_path = path;
   if (path.size() > 1 && path.back() == '/') path.pop_back();
-  if (path == "/healthz" || path == "/livez" || path == "/readyz" || path.starts_with("/healthz/") ||
-      path.starts_with("/livez/") || path.starts_with("/readyz/")) {
+  UserInfo user_info;
+  bool health = path == "/healthz" || path == "/livez" || path == "/readyz" || path.starts_with("/healthz/") ||
+                path.starts_with("/livez/") || path.starts_with("/readyz/");
+  bool public_info = health || path == "/version";
+  // kube serves these to anyone (system:public-info-viewer is bound to the unauthenticated too);
+  // a request that carries credentials is authenticated and authorized like any other.
+  if (!public_info || !request.header("authorization").empty()) {
+    auto user = identify(request);
+    if (!user) return {error_response(user.error()), std::nullopt};
+    std::map<std::string, std::string> query;
+    for (auto param : parsed->params()) query[param.key] = param.has_value ? param.value : "true";
+    RequestAttributes attributes = request_attributes(request.method, raw_path, query);
+    attributes.user = *user;
+    if (!authorizer_.authorize(attributes).allowed) return {error_response(forbidden(attributes)), std::nullopt};
+    user_info = std::move(*user);
+  }
+  if (health) {
     HttpResponse r;
     r.content_type = "text/plain; charset=utf-8";
     r.body = "ok";
     return {r, std::nullopt};
   }
   if (path == "/version") return {json_response(200, discovery::version_info()), std::nullopt};
-  if (request.header("authorization") != "Bearer " + options_.token)
-    return {error_response(errors::unauthorized()), std::nullopt};
   if (request.body.size() > options_.max_body_bytes)
     return {error_response(errors::too_large("Request entity too large: limit is " + std::to_string(options_.max_body_bytes))),
             std::nullopt};
@@ -233,6 +261,12 @@ Outcome Handler::route(const HttpRequest& request) {
               std::nullopt};
   }
   if (auto it = r.query.find("includeObject"); it != r.query.end()) r.include_object = it->second;
+  r.user = std::move(user_info);
+
+  if (auto review = serve_review(request, r)) {
+    if (!*review) return {error_response(review->error()), std::nullopt};
+    return std::move(**review);
+  }
 
   auto result = serve_resource(request, r);
   if (!result) return {error_response(result.error()), std::nullopt};

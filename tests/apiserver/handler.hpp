@@ -3,6 +3,8 @@
 // sight. Watches are the one exception to request/response: the handler answers how to start
 // one and formats its events; the server session streams them.
 
+#include "apiserver/authn.hpp"
+#include "apiserver/rbac.hpp"
 #include "apiserver/store.hpp"
 
 #include <boost/json/object.hpp>
@@ -18,12 +20,23 @@ namespace dragops::apiserver {
 struct HttpRequest {
   std::string method;
   std::string target;                         // path and query
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names; the last line of a repeated header
+  std::vector<std::pair<std::string, std::string>> fields;  // every header line (lower-case names), in order
   std::string body;
 
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : it->second;
+  }
+  // Every value of a header that may be repeated (Impersonate-Group): from `fields` when the
+  // server filled them, else the one in `headers`.
+  std::vector<std::string> header_values(const std::string& name) const {
+    std::vector<std::string> out;
+    for (const auto& [n, v] : fields)
+      if (n == name) out.push_back(v);
+    if (fields.empty())
+      if (auto it = headers.find(name); it != headers.end()) out.push_back(it->second);
+    return out;
   }
 };
 
@@ -54,9 +67,11 @@ struct Outcome {
 };
 
 struct HandlerOptions {
-  std::string token;
+  std::string token;                  // the admin's bearer token
   std::size_t max_body_bytes = 3 * 1024 * 1024;
   std::string server_address = "127.0.0.1";
+  std::string signing_key;            // ServiceAccount tokens' HMAC key; empty: a random one
+  Clock clock;                        // token issue and expiry; empty: the system clock
 };
 
 class Handler {
@@ -78,12 +93,19 @@ class Handler {
  private:
   Outcome route(const HttpRequest& request);
   Result<Outcome> serve_resource(const HttpRequest& request, const Route& route);
+  // Authentication, then impersonation (handler_auth.cpp).
+  Result<UserInfo> identify(const HttpRequest& request) const;
+  Result<UserInfo> impersonate(const UserInfo& requester, const HttpRequest& request) const;
+  // TokenRequest and the review APIs, which create nothing; nullopt for other routes.
+  std::optional<Result<Outcome>> serve_review(const HttpRequest& request, const Route& route);
   HttpResponse discovery(const std::string& path, const HttpRequest& request, bool& handled) const;
   HttpResponse openapi(const std::string& path, const HttpRequest& request, bool& handled) const;
 
   Store& store_;
   Registry& registry_;
   HandlerOptions options_;
+  Authenticator authenticator_;
+  Authorizer authorizer_;
 };
 
 // Decodes a request body by Content-Type: JSON or YAML into a JSON value; 400 when malformed,

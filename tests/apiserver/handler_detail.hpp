@@ -24,6 +24,7 @@ struct Handler::Route {
   std::map<std::string, std::string> query;
   Rendering rendering = Rendering::object;
   std::string include_object = "Metadata";
+  UserInfo user;                  // who asks, after impersonation
 };
 
 }  // namespace dragops::apiserver

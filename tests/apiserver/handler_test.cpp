@@ -12,7 +12,7 @@ class HandlerTest : public ::testing::Test {
  protected:
   HandlerTest()
       : store_(registry_, 100, [] { return std::chrono::system_clock::now(); }),
-        handler_(store_, registry_, HandlerOptions{"secret-token", 3 * 1024 * 1024, "127.0.0.1:1"}) {
+        handler_(store_, registry_, HandlerOptions{"secret-token", 3 * 1024 * 1024, "127.0.0.1:1", "", {}}) {
     call("POST", "/api/v1/namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"default"}})");
   }
 
@@ -45,7 +45,11 @@ TEST_F(HandlerTest, RequiresTheBearerToken) {
   r.headers["authorization"] = "Bearer wrong";
   EXPECT_EQ(handler_.handle(r).response.status, 401);
   r.target = "/healthz";
+  EXPECT_EQ(handler_.handle(r).response.status, 401) << "a wrong token is refused everywhere, as kube does";
+  r.headers.erase("authorization");
   EXPECT_EQ(handler_.handle(r).response.status, 200) << "health endpoints are public";
+  r.target = "/version";
+  EXPECT_EQ(handler_.handle(r).response.status, 200) << "so is the version";
 }
 
 TEST_F(HandlerTest, MalformedBodiesAreBadRequestsAndChangeNothing) {

@@ -3,8 +3,10 @@
 //   dragops-apiserver --dir DIR [--listen 127.0.0.1:0] [--token TOKEN] [--watch-history N]
 //                     [--state FILE] [--bookmark-interval SECONDS]
 //
-// Writes DIR/ca.crt, DIR/token, DIR/kubeconfig and DIR/port, then prints
+// Writes DIR/ca.crt, DIR/token, DIR/sa.key (the ServiceAccount token signing key), DIR/kubeconfig
+// and DIR/port, then prints
 // `READY https://127.0.0.1:<port>` on stdout. SIGTERM/SIGINT save --state (if given) and exit 0.
+#include "apiserver/authn.hpp"
 #include "apiserver/handler.hpp"
 #include "apiserver/server.hpp"
 #include "apiserver/store.hpp"
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
     std::string token = ensure_token(flags.dir, flags.token);
     HandlerOptions handler_options;
     handler_options.token = token;
+    handler_options.signing_key = ensure_signing_key(flags.dir);
     handler_options.server_address = host + ":" + std::to_string(port);
     Handler handler(store, registry, handler_options);
 

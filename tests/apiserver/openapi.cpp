@@ -154,6 +154,9 @@ void add_paths(json::object& paths, const ResourceType& t, const std::string& re
   std::string prefix = t.group.empty() ? "/api/" + t.version : "/apis/" + t.group + "/" + t.version;
   std::string collection = t.namespaced ? prefix + "/namespaces/{namespace}/" + t.resource : prefix + "/" + t.resource;
   std::string item = collection + "/{name}";
+  // Every type gets every path, the create-only review APIs too: kubectl decides that the server
+  // validates fields when the type has a PATCH declaring fieldValidation, and otherwise falls
+  // back to OpenAPI v2, which it asks for as protobuf and this server does not serve.
   paths[collection] = json::object{{"get", operation(t, "list", ref, v3)}, {"post", operation(t, "post", ref, v3)}};
   paths[item] = json::object{{"get", operation(t, "get", ref, v3)},
                              {"put", operation(t, "put", ref, v3)},

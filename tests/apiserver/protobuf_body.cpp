@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -99,27 +100,107 @@ bool object_meta(std::string_view msg, json::object& meta) {
   });
 }
 
-// meta/v1 DeleteOptions (generated.proto): gracePeriodSeconds 1, preconditions 2 {uid 1,
-// resourceVersion 2}, orphanDependents 3, propagationPolicy 4, dryRun 5 (repeated).
-bool delete_options(std::string_view msg, json::object& out) {
+// A message's fields for the generic decoder below: what each field number is called in JSON
+// and how to read it.
+struct FieldSpec;
+using MessageSpec = std::vector<FieldSpec>;
+enum class FieldKind { string, int64, boolean, strings, message, extra };
+struct FieldSpec {
+  std::uint32_t number;
+  const char* name;
+  FieldKind kind;
+  const MessageSpec* message = nullptr;
+};
+
+bool decode_message(std::string_view msg, const MessageSpec& spec, json::object& out) {
   return each_field(msg, [&](const Field& f) {
-    if (f.number == 1 && f.wire == 0) out["gracePeriodSeconds"] = static_cast<std::int64_t>(f.varint);
-    if (f.number == 2 && f.wire == 2) {
-      return each_field(f.bytes, [&](const Field& p) {
-        if (p.wire == 2 && (p.number == 1 || p.number == 2))
-          ensure_object(out, "preconditions")[p.number == 1 ? "uid" : "resourceVersion"] = p.bytes;
-        return true;
-      });
-    }
-    if (f.number == 3 && f.wire == 0) out["orphanDependents"] = f.varint != 0;
-    if (f.number == 4 && f.wire == 2) out["propagationPolicy"] = f.bytes;
-    if (f.number == 5 && f.wire == 2) {
-      auto& list = out["dryRun"];
-      if (!list.is_array()) list = json::array{};
-      list.get_array().emplace_back(f.bytes);
+    auto it = std::find_if(spec.begin(), spec.end(), [&](const FieldSpec& s) { return s.number == f.number; });
+    if (it == spec.end()) return true;
+    switch (it->kind) {
+      case FieldKind::string:
+        if (f.wire == 2) out[it->name] = f.bytes;
+        break;
+      case FieldKind::int64:
+        if (f.wire == 0) out[it->name] = static_cast<std::int64_t>(f.varint);
+        break;
+      case FieldKind::boolean:
+        if (f.wire == 0) out[it->name] = f.varint != 0;
+        break;
+      case FieldKind::strings: {
+        if (f.wire != 2) break;
+        auto& list = out[it->name];
+        if (!list.is_array()) list = json::array{};
+        list.get_array().emplace_back(f.bytes);
+        break;
+      }
+      case FieldKind::message:
+        if (f.wire != 2) break;
+        return decode_message(f.bytes, *it->message, ensure_object(out, it->name));
+      case FieldKind::extra: {  // map<string, ExtraValue{repeated string items = 1}>
+        if (f.wire != 2) break;
+        std::string key;
+        json::array values;
+        bool ok = each_field(f.bytes, [&](const Field& e) {
+          if (e.number == 1 && e.wire == 2) key = e.bytes;
+          if (e.number == 2 && e.wire == 2)
+            return each_field(e.bytes, [&](const Field& v) {
+              if (v.number == 1 && v.wire == 2) values.emplace_back(v.bytes);
+              return true;
+            });
+          return true;
+        });
+        if (!ok) return false;
+        ensure_object(out, it->name)[key] = std::move(values);
+        break;
+      }
     }
     return true;
   });
+}
+
+// authentication.k8s.io/v1 and authorization.k8s.io/v1, from k8s.io/api's generated.proto.
+const MessageSpec kResourceAttributes = {{1, "namespace", FieldKind::string}, {2, "verb", FieldKind::string},
+                                         {3, "group", FieldKind::string},     {4, "version", FieldKind::string},
+                                         {5, "resource", FieldKind::string},  {6, "subresource", FieldKind::string},
+                                         {7, "name", FieldKind::string}};
+const MessageSpec kNonResourceAttributes = {{1, "path", FieldKind::string}, {2, "verb", FieldKind::string}};
+const MessageSpec kSelfAccessSpec = {{1, "resourceAttributes", FieldKind::message, &kResourceAttributes},
+                                     {2, "nonResourceAttributes", FieldKind::message, &kNonResourceAttributes}};
+const MessageSpec kAccessSpec = {{1, "resourceAttributes", FieldKind::message, &kResourceAttributes},
+                                 {2, "nonResourceAttributes", FieldKind::message, &kNonResourceAttributes},
+                                 {3, "user", FieldKind::string},
+                                 {4, "groups", FieldKind::strings},
+                                 {5, "extra", FieldKind::extra},
+                                 {6, "uid", FieldKind::string}};
+const MessageSpec kRulesSpec = {{1, "namespace", FieldKind::string}};
+const MessageSpec kBoundObjectRef = {{1, "kind", FieldKind::string}, {2, "apiVersion", FieldKind::string},
+                                     {3, "name", FieldKind::string}, {4, "uid", FieldKind::string}};
+const MessageSpec kTokenRequestSpec = {{1, "audiences", FieldKind::strings},
+                                       {3, "boundObjectRef", FieldKind::message, &kBoundObjectRef},
+                                       {4, "expirationSeconds", FieldKind::int64}};
+
+// meta/v1 DeleteOptions: client-go's typed clients (helm's release storage among them) send a
+// DELETE's options as protobuf.
+const MessageSpec kPreconditions = {{1, "uid", FieldKind::string}, {2, "resourceVersion", FieldKind::string}};
+const MessageSpec kDeleteOptions = {{1, "gracePeriodSeconds", FieldKind::int64},
+                                    {2, "preconditions", FieldKind::message, &kPreconditions},
+                                    {3, "orphanDependents", FieldKind::boolean},
+                                    {4, "propagationPolicy", FieldKind::string},
+                                    {5, "dryRun", FieldKind::strings}};
+
+// The spec message of the review-like kinds kubectl sends as protobuf; nullptr for others.
+const MessageSpec* spec_of(const std::string& api_version, const std::string& kind) {
+  if (api_version == "authorization.k8s.io/v1") {
+    if (kind == "SelfSubjectAccessReview") return &kSelfAccessSpec;
+    if (kind == "SubjectAccessReview" || kind == "LocalSubjectAccessReview") return &kAccessSpec;
+    if (kind == "SelfSubjectRulesReview") return &kRulesSpec;
+  }
+  if (api_version == "authentication.k8s.io/v1") {
+    static const MessageSpec kNone;
+    if (kind == "TokenRequest") return &kTokenRequestSpec;
+    if (kind == "SelfSubjectReview") return &kNone;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -140,17 +221,26 @@ Result<json::value> protobuf_to_json(std::string_view body) {
     return true;
   });
   if (!ok) return errors::bad_request("malformed protobuf body");
-  // client-go's typed clients (helm's release storage among them) send a DELETE's options so.
   if (kind == "DeleteOptions" && (api_version == "v1" || api_version == "meta.k8s.io/v1")) {
     json::object options{{"apiVersion", api_version}, {"kind", kind}};
-    if (!delete_options(raw, options)) return errors::bad_request("malformed protobuf body");
+    if (!decode_message(raw, kDeleteOptions, options)) return errors::bad_request("malformed protobuf body");
     return json::value(std::move(options));
+  }
+  if (const MessageSpec* spec = spec_of(api_version, kind)) {
+    json::object obj{{"apiVersion", api_version}, {"kind", kind}};
+    ok = each_field(raw, [&](const Field& f) {
+      if (f.number == 1 && f.wire == 2) return object_meta(f.bytes, ensure_object(obj, "metadata"));
+      if (f.number == 2 && f.wire == 2) return decode_message(f.bytes, *spec, ensure_object(obj, "spec"));
+      return true;
+    });
+    if (!ok) return errors::bad_request("malformed protobuf body");
+    return json::value(std::move(obj));
   }
   if (api_version != "v1" || (kind != "Namespace" && kind != "Secret" && kind != "ConfigMap" && kind != "ServiceAccount"))
     return ApiError{415, "UnsupportedMediaType",
                     "the body of the request was in an unknown format - accepted media types include: "
                     "application/json, application/yaml (protobuf only for core/v1 Namespace, Secret, ConfigMap, "
-                    "ServiceAccount and DeleteOptions)"};
+                    "ServiceAccount, DeleteOptions and the authentication.k8s.io and authorization.k8s.io reviews)"};
   json::object obj{{"apiVersion", api_version}, {"kind", kind}};
   ok = each_field(raw, [&](const Field& f) {
     if (f.number == 1 && f.wire == 2) return object_meta(f.bytes, ensure_object(obj, "metadata"));

@@ -50,6 +50,7 @@ class ResourceRequest {
     else if (validation.empty() || validation == "Warn") write_.field_validation = FieldValidation::warn;
     else return errors::bad_request("fieldValidation parameter unsupported: " + validation);
     write_.warnings = &warnings_;
+    write_.user = &route_.user;
 
     const std::string& method = request_.method;
     bool watching = route_.watch_path || q("watch") == "true" || q("watch") == "1";
@@ -210,6 +211,7 @@ class ResourceRequest {
   Result<DeleteOptions> delete_options() const {
     DeleteOptions options;
     options.dry_run = write_.dry_run;
+    options.user = &route_.user;
     if (!request_.body.empty()) {
       auto body = decode_body(request_.header("content-type"), request_.body);
       if (!body) return body.error();

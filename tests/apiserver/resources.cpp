@@ -133,8 +133,20 @@ Registry::Registry() {
               "ValidatingWebhookConfiguration", false, {}, {"api-extensions"}, false, G::webhooks));
   add(builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
               {"crd", "crds"}, {"api-extensions"}, true, G::spec));
+  // Create-only APIs that answer and store nothing (served by handler_auth.cpp).
+  auto review = [&](std::string group, std::string resource, std::string kind, bool namespaced) {
+    auto t = builtin(std::move(group), "v1", std::move(resource), std::move(kind), namespaced);
+    t.verbs = {"create"};
+    add(std::move(t));
+  };
+  review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", false);
+  review("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", true);
+  review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false);
+  review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false);
+  review("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", false);
   builtin_group_order_ = {"", "apps", "policy", "coordination.k8s.io", "rbac.authorization.k8s.io",
-                          "admissionregistration.k8s.io", "apiextensions.k8s.io"};
+                          "admissionregistration.k8s.io", "apiextensions.k8s.io", "authentication.k8s.io",
+                          "authorization.k8s.io"};
 }
 
 void Registry::add(ResourceType type) { types_.push_back(std::make_unique<ResourceType>(std::move(type))); }

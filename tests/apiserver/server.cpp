@@ -76,6 +76,7 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       request.headers[name] = std::string(field.value());
+      request.fields.emplace_back(name, std::string(field.value()));
     }
     request.body = std::move(req.body());
     bool keep_alive = req.keep_alive();

@@ -30,6 +30,15 @@ Store::Store(Registry& registry, std::size_t history_limit, Clock clock)
 
 std::string Store::now() const { return rfc3339(clock_()); }
 
+// kube's ServiceAccount controller: every namespace gets a `default` ServiceAccount. Done here,
+// synchronously, as the server does its other controllers' work.
+void Store::create_default_service_account(const std::string& ns) {
+  const ResourceType* type = registry_.find("", "v1", "serviceaccounts");
+  if (type == nullptr || find(type->collection_key(), ns, "default") != nullptr) return;
+  json::object account{{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", json::object{{"name", "default"}}}};
+  (void)create(*type, ns, std::move(account), WriteOptions{});
+}
+
 std::size_t Store::object_count() const {
   std::size_t n = 0;
   for (const auto& [collection, items] : objects_) n += items.size();
@@ -98,7 +107,7 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
   if (auto r = prepare_for_create(type, body, options); !r) return r.error();
   const json::object body_identity = object_or_empty(body, "metadata");
   if (admission_ != nullptr) {
-    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run};
+    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run, options.user};
     auto mutated = admission_->mutate(request, std::move(body));
     if (!mutated) return mutated.error();
     if (string_at(*mutated, "metadata.name") != name || string_at(*mutated, "metadata.namespace") != string_at(body_identity, "namespace"))
@@ -113,7 +122,7 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
   if (auto r = validate(type, body, nullptr); !r) return r.error();
   name = string_at(body, "metadata.name");
   if (admission_ != nullptr) {
-    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run};
+    AdmissionRequest request{&type, "CREATE", "", type.namespaced ? ns : "", name, nullptr, options.dry_run, options.user};
     if (auto r = admission_->validate(request, body); !r) return r.error();
   }
   std::string key = key_of(type.namespaced ? ns : "", name);
@@ -123,6 +132,7 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
 
   auto stored = commit(type.collection_key(), key, std::move(body), true);
   if (type.resource == "customresourcedefinitions" && type.group == "apiextensions.k8s.io") registry_.install_crd(*stored);
+  if (type.group.empty() && type.resource == "namespaces") create_default_service_account(name);
   // An object whose every owner is already gone is collected, as kube's garbage collector would.
   if (const auto* refs = find_path(*stored, "metadata.ownerReferences"); refs != nullptr && refs->is_array() &&
                                                                        !refs->get_array().empty()) {
@@ -300,7 +310,7 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
   }
   if (admission_ != nullptr) {
     AdmissionRequest request{&type, "UPDATE", options.status ? "status" : "", type.namespaced ? ns : "", name, &old,
-                             options.dry_run};
+                             options.dry_run, options.user};
     auto mutated = admission_->mutate(request, std::move(next));
     if (!mutated) return mutated.error();
     if (string_at(*mutated, "metadata.name") != name || string_at(*mutated, "metadata.uid") != string_at(old, "metadata.uid"))
@@ -311,7 +321,7 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
   if (json_equal(next, old)) return old;  // a no-op: the real server does not bump the version either
   if (admission_ != nullptr) {
     AdmissionRequest request{&type, "UPDATE", options.status ? "status" : "", type.namespaced ? ns : "", name, &old,
-                             options.dry_run};
+                             options.dry_run, options.user};
     if (auto r = admission_->validate(request, next); !r) return r.error();
   }
   if (bumps_generation(type, next, old)) {

@@ -9,6 +9,7 @@
 #include "apiserver/api_error.hpp"
 #include "apiserver/resources.hpp"
 #include "apiserver/selector.hpp"
+#include "apiserver/user_info.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -35,6 +36,7 @@ struct WriteOptions {
   bool status = false;                 // the /status subresource
   FieldValidation field_validation = FieldValidation::warn;
   std::vector<std::string>* warnings = nullptr;
+  const UserInfo* user = nullptr;      // who asks (admission's userInfo); nullptr: the server itself
 };
 
 enum class Propagation { background, foreground, orphan };
@@ -44,6 +46,7 @@ struct DeleteOptions {
   std::optional<Propagation> propagation;
   std::string precondition_uid;
   std::string precondition_resource_version;
+  const UserInfo* user = nullptr;
 };
 
 // What a delete did: the object is either gone (Status Success in the response) or still there
@@ -78,6 +81,7 @@ struct AdmissionRequest {
   std::string name;
   const boost::json::object* old_object = nullptr;
   bool dry_run = false;
+  const UserInfo* user = nullptr;      // nullptr: the server itself (reported as admin_user())
 };
 
 // Admission (webhooks): mutation before the server's own validation, validation after it.
@@ -157,6 +161,7 @@ class Store {
 
   static std::string key_of(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
   std::string now() const;
+  void create_default_service_account(const std::string& ns);
 
   // Type rules (type_rules.cpp): per-kind preparation and validation.
   Result<void> check_body_kind(const ResourceType& type, const boost::json::object& body) const;

@@ -80,7 +80,7 @@ Result<DeleteResult> Store::delete_object(const ResourceType& type, const std::s
                             "Precondition failed: ResourceVersion in precondition: " +
                                 options.precondition_resource_version + ", ResourceVersion in object meta: " + rv);
   if (admission_ != nullptr) {
-    AdmissionRequest request{&type, "DELETE", "", scope_ns, name, &old, options.dry_run};
+    AdmissionRequest request{&type, "DELETE", "", scope_ns, name, &old, options.dry_run, options.user};
     auto allowed = admission_->mutate(request, old);
     if (!allowed) return allowed.error();
     if (auto r = admission_->validate(request, old); !r) return r.error();

@@ -282,8 +282,7 @@ Result<json::object> WebhookAdmission::call(const AdmissionRequest& request, jso
                                     {"requestResource", gvr},
                                     {"name", request.name},
                                     {"operation", request.operation},
-                                    {"userInfo", json::object{{"username", "admin"},
-                                                              {"groups", json::array{"system:masters", "system:authenticated"}}}},
+                                    {"userInfo", (request.user != nullptr ? *request.user : admin_user()).to_json()},
                                     {"object", request.operation == "DELETE" ? json::value(nullptr) : json::value(object)},
                                     {"oldObject", request.old_object != nullptr ? json::value(*request.old_object) : json::value(nullptr)},
                                     {"dryRun", request.dry_run}};

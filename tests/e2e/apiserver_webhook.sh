@@ -81,6 +81,11 @@ same "the AdmissionReview carries the operation" "CREATE" "$(k -n hooked get pod
 same "the AdmissionReview carries the namespace" "hooked" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.annotations.seen/namespace}')"
 same "the AdmissionReview carries kind and resource" "Pod pods" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.annotations.seen/kind} {.metadata.annotations.seen/resource}')"
 same "the AdmissionReview carries userInfo" "admin" "$(k -n hooked get pod p1 -o jsonpath='{.metadata.annotations.seen/user}')"
+k --as alice --as-group system:masters -n hooked apply -f - >/dev/null <<'JSON'
+{"apiVersion":"v1","kind":"Pod","metadata":{"name":"by-alice"},"spec":{"containers":[{"name":"c","image":"busybox:1.36"}]}}
+JSON
+same "the AdmissionReview carries the impersonated user and groups" "alice system:masters,system:authenticated" \
+  "$(k -n hooked get pod by-alice -o jsonpath='{.metadata.annotations.seen/user} {.metadata.annotations.seen/groups}')"
 out=$(k -n hooked create --dry-run=server -o jsonpath='{.metadata.annotations.seen/dry-run}' -f - <<<'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dry"},"spec":{"containers":[{"name":"c","image":"x:1"}]}}')
 same "a server-side dry run reaches the webhook with dryRun true" "true" "$out"
 pod plain p2 >/dev/null

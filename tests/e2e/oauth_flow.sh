@@ -40,6 +40,7 @@ ISSUER=$(sed -n 's/^READY port=[0-9]* issuer=//p' "$WORK/provider.out")
 
 # --- cluster objects -----------------------------------------------------------------------
 start_apiserver
+operator_least_privilege
 ensure_namespace team-a
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: dragops.io/v1alpha1
@@ -294,4 +295,5 @@ echo "provider down at deletion: given up after 2 attempts in $(($(now_ms) - sta
 for log in "$WORK"/op1.log "$WORK"/op2.log "$WORK/sidecar.log" "$WORK/provider.log"; do
   if grep -qF -e "$CLIENT_SECRET" -e "$ACCESS_TOKEN" -e "$MIGRATED_ACCESS" -e "$MIGRATED_REFRESH" "$log"; then fail "a secret value appears in $(basename "$log")"; fi
 done
+no_rbac_denials
 echo "PASS oauth_flow"

@@ -9,7 +9,8 @@
 # Then the provider is down for two lifetimes: 503 token_expired with Retry-After after expiry,
 # never an expired token, and recovery with the stored refresh token once it is back.
 # Then no pod for three lifetimes: the operator (smaller skew) refreshes, the connection does
-# not lapse, and a new pod serves an active token.
+# not lapse, and a new pod serves an active token. Each sidecar belongs to a pod admitted by the
+# operator's webhook and runs with a token for the pod's ServiceAccount (least privilege).
 # Printed: refreshes per lifetime and per access token (target 1) and the answers.
 # ctest-timeout: 300
 # ctest-run-serial
@@ -85,6 +86,10 @@ awk -v r="$refreshes" -v t="${#SERVED[@]}" 'BEGIN { printf "refreshes per access
 # than served tokens would mean tokens refreshed twice (two pods racing).
 [ "$refreshes" -le "${#SERVED[@]}" ] || fail "more refreshes ($refreshes) than access tokens served (${#SERVED[@]})"
 [ "${#SERVED[@]}" -ge $((LIFETIMES - 1)) ] || fail "the served token did not move with the refreshes"
+# The sidecars run with their ServiceAccount's token: the refreshes must be theirs (the Role the
+# webhook wrote lets them take the Lease and write the store), not the operator's fallback.
+grep -q '"tokens refreshed"' "$WORK"/sidecar-*/sidecar.log || fail "no sidecar refreshed (its Role is not enough?)"
+if grep -h 'is forbidden' "$WORK"/sidecar-*/sidecar.log; then fail "a sidecar was refused by RBAC"; fi
 
 # --- the provider down for two lifetimes -----------------------------------------------------
 # Tokens are served until they expire, then 503 token_expired with Retry-After, never an expired
@@ -172,4 +177,5 @@ for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
     if grep -qF -e "$token" -e "$CLIENT_SECRET" "$log"; then fail "a secret value appears in $log"; fi
   done
 done
+no_rbac_denials
 echo "PASS oauth_refresh"

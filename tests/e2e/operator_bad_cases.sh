@@ -5,6 +5,7 @@
 # the Connection Ready again.
 source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
+operator_least_privilege
 ensure_namespace team-a
 start_operator op-a --leader-elect=false
 
@@ -96,4 +97,5 @@ kill -0 "$(cat "$WORK/op-a.pid")" || fail "the operator died"
 grep -qF "$TOKEN" "$WORK/op-a.log" && fail "the token leaked into the log"
 events=$(kubectl get events -A -o json)
 grep -qF "$TOKEN" <<<"$events" && fail "the token leaked into an Event"
+no_rbac_denials
 echo "PASS operator_bad_cases"

@@ -5,6 +5,7 @@
 # operator's log, not in an Event.
 source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
+operator_least_privilege
 ensure_namespace team-a
 start_operator op-a --leader-elect=false
 
@@ -104,4 +105,5 @@ for path in healthz readyz; do
   curl -sf "http://127.0.0.1:$(grep -o '"endpoint":"health","addr":"[^"]*","port":[0-9]*' "$WORK/op-a.log" | grep -o '[0-9]*$')/$path" >/dev/null ||
     fail "/$path"
 done
+no_rbac_denials
 echo "PASS operator_basic"

@@ -4,6 +4,7 @@
 # operator writes nothing to stores that did not need to change (resourceVersions compared).
 source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
+operator_least_privilege
 ensure_namespace team-a
 
 create_connection() { # NAME VALUE
@@ -75,4 +76,5 @@ diff "$WORK/crs.before" "$WORK/crs.after" >&2 || fail "the restarted operator re
 wait_until 5 bash -c "curl -sf http://127.0.0.1:$(cat "$WORK/op-c.port")/metrics | grep -qx 'dragops_sealed_objects 6'" ||
   fail "the restarted operator does not count the 6 existing stores"
 echo "ok restart: $(wc -l <"$WORK/rv.before") store objects and $(wc -l <"$WORK/crs.before") Connections unchanged (resourceVersions equal)"
+no_rbac_denials
 echo "PASS operator_leader"

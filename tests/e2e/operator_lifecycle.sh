@@ -4,6 +4,7 @@
 # finalizer, then the object).
 source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
+operator_least_privilege
 ensure_namespace team-a
 start_operator op-a --leader-elect=false
 
@@ -64,4 +65,5 @@ wait_until 5 bash -c '! kubectl get secrets.dragops.io db-password -n team-a' ||
 kubectl get secret dragops-secret-db-password -n team-a >/dev/null 2>&1 && fail "deleted: the Secret's store stays"
 kubectl get secret vt-credentials db -n team-a >/dev/null || fail "the user's own Secrets must stay"
 echo "ok deleted: stores removed, finalizers released, user Secrets untouched"
+no_rbac_denials
 echo "PASS operator_lifecycle"

@@ -3,6 +3,7 @@
 # Connection elsewhere is left alone.
 source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
+operator_least_privilege
 for ns in team-a team-b team-c; do ensure_namespace "$ns"; done
 start_operator op-a --leader-elect=false --watch-namespaces team-a,team-c
 
@@ -28,4 +29,5 @@ kubectl get secret dragops-conn-svc -n team-b >/dev/null 2>&1 && fail "team-b (n
 kubectl get secret dragops-data-keys -n team-b >/dev/null 2>&1 && fail "team-b (not watched) got a key ring"
 kubectl get secret dragops-keyring-team-b -n dragops-system >/dev/null 2>&1 && fail "team-b got an authoritative ring"
 echo "ok watched namespaces team-a and team-c reconciled; team-b untouched"
+no_rbac_denials
 echo "PASS operator_namespaces"

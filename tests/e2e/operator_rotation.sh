@@ -4,6 +4,7 @@
 # moment during the rotation every store opens with the projected ring.
 source "$(dirname "$0")/lib/operator_lib.sh"
 start_apiserver
+operator_least_privilege
 NAMESPACES="team-a team-b team-c"
 for ns in $NAMESPACES; do ensure_namespace "$ns"; done
 start_operator op-a --leader-elect=false --key-propagation-delay 1s
@@ -66,4 +67,5 @@ for ns in $NAMESPACES; do
   [ "$(metric op-a "dragops_key_versions{namespace=\"$ns\"}")" = 1 ] || fail "$ns: the authoritative ring still holds the old version"
 done
 grep -q '"msg":"key version retired"' "$WORK/op-a.log" || fail "no retirement logged"
+no_rbac_denials
 echo "PASS operator_rotation"

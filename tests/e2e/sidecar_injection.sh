@@ -2,7 +2,8 @@
 # Sidecar and injector end to end, on the local API server with the real kubectl:
 #   the operator serves the webhook (managed certificate, caBundle patched); kubectl apply of an
 #   annotated pod stores it with the sidecar; a stand-in kubelet starts dragops-sidecar with the
-#   env the webhook wrote; curl checks the API contract (200/401/403/404/400 Host/405);
+#   env the webhook wrote and a token for the pod's ServiceAccount (least privilege: only the
+#   Role the webhook wrote); curl checks the API contract (200/401/403/404/400 Host/405);
 #   revocation and change latency p50/p99 over 50 each (printed); the API server stopped: last
 #   known values until DRAGOPS_STALE_AFTER, then 503; a key rotation reaches the sidecar through
 #   the key volume; no canary value in any log.
@@ -110,6 +111,12 @@ for who in "sidecar:$SIDECAR_PID" "operator:$OPERATOR_PID"; do
   check "the ${who%%:*} forbids core dumps" "0 0" \
     "$(awk '/^Max core file size/ {print $5, $6}' "/proc/${who#*:}/limits")"
 done
+check "the sidecar runs as the pod's ServiceAccount, not as the admin" "system:serviceaccount:team-a:default" \
+  "$(kubectl --kubeconfig "$SIDECAR_DIR/kubeconfig" auth whoami -o jsonpath='{.status.userInfo.username}' 2>&1)"
+check "which may not read the credentials behind the store" "Error from server (Forbidden): secrets \"virustotal-credentials\" is forbidden" \
+  "$(kubectl --kubeconfig "$SIDECAR_DIR/kubeconfig" -n team-a get secret virustotal-credentials 2>&1)"
+check "the operator runs as the chart's ServiceAccount" "system:serviceaccount:dragops-system:dragops-operator" \
+  "$(kubectl --kubeconfig "$APISERVER_DIR/operator.kubeconfig" auth whoami -o jsonpath='{.status.userInfo.username}' 2>&1)"
 check "/token returns the bare API key" "200 $CANARY_VT" "$(sidecar_get /v1/connections/virustotal/token)"
 out=$(sidecar_get /v1/connections/jira)
 check "a connection returns its fields" "200 {\"name\":\"jira\",\"pack\":\"jira\",\"authType\":\"fields\"" "$out"
@@ -226,6 +233,8 @@ sidecar_stop
 # --- canaries ---
 leaks=$(grep -l -e "$CANARY_VT" -e "$CANARY_JIRA" -e "$CANARY_DB" "$APISERVER_DIR"/operator.log "$APISERVER_DIR"/sidecar-*/sidecar.log 2>/dev/null)
 [ -z "$leaks" ] && ok "no canary in the operator's or the sidecar's logs" || bad "no canary in the logs" "$leaks"
+denials=$(grep -h 'is forbidden' "$APISERVER_DIR/operator.log" "$SIDECAR_DIR/sidecar.log" | head -5)
+[ -z "$denials" ] && ok "neither the operator nor the sidecar was refused by RBAC" || bad "no RBAC refusals" "$denials"
 grep -q '"msg":"audit"' "$APISERVER_DIR"/sidecar-*/sidecar.log && ok "the sidecar writes audit lines" || bad "audit lines"
 
 echo "sidecar e2e: $passed passed, $failed failed"

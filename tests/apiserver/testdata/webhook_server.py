@@ -50,6 +50,7 @@ class Handler(BaseHTTPRequestHandler):
                 "seen/resource": request["resource"]["resource"],
                 "seen/dry-run": str(request.get("dryRun", False)).lower(),
                 "seen/user": request["userInfo"]["username"],
+                "seen/groups": ",".join(request["userInfo"].get("groups", [])),
             }
             for key, value in seen.items():
                 ops.append({"op": "add", "path": "/metadata/annotations/" + key.replace("/", "~1"), "value": value})

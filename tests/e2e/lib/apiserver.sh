@@ -5,6 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/sanitizer_env.sh"
 
 : "${DRAGOPS_APISERVER_BINARY:?DRAGOPS_APISERVER_BINARY must point at the dragops-apiserver binary}"
+source "$(dirname "${BASH_SOURCE[0]}")/service_account.sh"
 
 apiserver_start() {
   APISERVER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dragops-e2e-XXXXXX")

@@ -1,6 +1,8 @@
 # Helpers for the OAuth end-to-end scripts (sourced after lib/operator_lib.sh): the real
 # oidc-provider (tests/oauth/provider), a pack pointing at it, the person at its login and
-# consent pages (curl), the operator's callback, and a sidecar run by hand.
+# consent pages (curl), the operator's callback and sidecar injector, and a sidecar run by hand.
+source "$(dirname "${BASH_SOURCE[0]}")/webhook.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/service_account.sh"
 
 free_port() {
   local port
@@ -60,8 +62,17 @@ EOF
 oauth_operator() {
   local name=$1
   shift
-  start_operator "$name" --leader-elect=false --key-rotation-interval 0 \
+  WEBHOOK_PORT=$(free_port)
+  webhook_register "$WEBHOOK_PORT" || fail "cannot register the sidecar injector"
+  # Least privilege: the chart's ServiceAccount and RBAC (the operator serves the webhook here).
+  if chart_operator_kubeconfig "$ROOT" "$WORK/operator.kubeconfig"; then
+    OPERATOR_KUBECONFIG=$WORK/operator.kubeconfig
+  else
+    echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
+  fi
+  start_operator "$name" --leader-elect=false --key-rotation-interval 0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
     --oauth-callback-addr "127.0.0.1:$CB_PORT" --oauth-external-url "http://127.0.0.1:$CB_PORT" "$@"
+  wait_until 30 webhook_serving "$WEBHOOK_PORT" || fail "operator $name does not serve the sidecar injector"
 }
 
 # browse URL allow|deny: the person at the provider; prints the redirect to our callback.
@@ -102,19 +113,35 @@ authorize() {
   wait_until 20 is_ready "conn/$2" "$1" || fail "Connection $2 not Ready"
 }
 
-# sidecar_run NS POD CONNECTIONS [VAR=value...]: a sidecar with its own key and token dirs;
-# sets SC_DIR, SC_PORT (API), SC_PID and appends the pid to PIDS.
+# role_grants NS NAME: the sidecar Role of the default ServiceAccount names the store NAME.
+role_grants() {
+  kubectl -n "$1" get role dragops-sidecar-default -o jsonpath='{.rules[0].resourceNames}' | grep -q "\"$2\""
+}
+
+# sidecar_run NS POD CONNECTIONS [VAR=value...]: a sidecar with its own key and token dirs for a
+# pod admitted through the operator's webhook (which grants the pod's ServiceAccount its Role),
+# running with a token for that ServiceAccount: least privilege, as in a cluster. Sets SC_DIR,
+# SC_PORT (API), SC_PID and appends the pid to PIDS.
 sidecar_run() {
   local ns=$1 pod=$2 connections=$3
   shift 3
   SC_DIR=$WORK/sidecar-$pod
   mkdir -p "$SC_DIR/keys" "$SC_DIR/token"
+  printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  containers: [{name: app, image: busybox}]\n' \
+    "$pod" "$ns" "$connections" | kubectl apply -f - >/dev/null || fail "pod $pod not admitted"
+  service_account_kubeconfig "$ns" default "$SC_DIR/kubeconfig" || fail "no ServiceAccount token for $pod"
+  # The webhook writes the Role right after admission (webhook.md); a sidecar started before
+  # would be refused until then, which is allowed but not what this run is about.
+  local connection
+  for connection in ${connections//,/ }; do
+    wait_until 20 role_grants "$ns" "dragops-conn-$connection" || fail "the webhook did not grant dragops-conn-$connection"
+  done
   wait_until 20 kubectl -n "$ns" get secret dragops-data-keys || fail "no projected key ring"
   kubectl -n "$ns" get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SC_DIR/keys/keyring"
   SC_PORT=$(free_port)
   local health
   health=$(free_port)
-  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" $(sanitizer_env) DRAGOPS_POD_NAMESPACE="$ns" DRAGOPS_POD_NAME="$pod" \
+  env -i PATH="$PATH" KUBECONFIG="$SC_DIR/kubeconfig" $(sanitizer_env) DRAGOPS_POD_NAMESPACE="$ns" DRAGOPS_POD_NAME="$pod" \
     DRAGOPS_CONNECTIONS="$connections" DRAGOPS_SECRETS= DRAGOPS_ENVIRONMENT=production DRAGOPS_KEY_DIR="$SC_DIR/keys" \
     DRAGOPS_TOKEN_FILE="$SC_DIR/token/token" DRAGOPS_LISTEN="127.0.0.1:$SC_PORT" DRAGOPS_HEALTH_LISTEN="127.0.0.1:$health" \
     "$@" "$SIDECAR" >"$SC_DIR/sidecar.log" 2>&1 &

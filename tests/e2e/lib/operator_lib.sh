@@ -51,6 +51,25 @@ start_apiserver() {
   printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dragops-system}\n' | kubectl apply -f - >/dev/null
 }
 
+source "$(dirname "${BASH_SOURCE[0]}")/service_account.sh"
+
+# operator_least_privilege: later operators run as the ServiceAccount dragops-operator with only
+# the RBAC of operator/rbac.yaml (applied here), through a TokenRequest token, as in a cluster.
+operator_least_privilege() {
+  kubectl apply -f "$ROOT/operator/rbac.yaml" >/dev/null || fail "cannot apply operator/rbac.yaml"
+  service_account_kubeconfig dragops-system dragops-operator "$WORK/operator.kubeconfig" ||
+    fail "no token for the operator's ServiceAccount"
+  OPERATOR_KUBECONFIG=$WORK/operator.kubeconfig
+  [ "$(kubectl --kubeconfig "$OPERATOR_KUBECONFIG" auth whoami -o jsonpath='{.status.userInfo.username}')" = \
+    system:serviceaccount:dragops-system:dragops-operator ] || fail "the operator's kubeconfig is not its ServiceAccount's"
+}
+
+# no_rbac_denials: no operator log shows a request RBAC refused (a right missing from
+# operator/rbac.yaml), whatever the test checked otherwise.
+no_rbac_denials() {
+  if grep -h 'is forbidden' "$WORK"/*.log; then fail "the operator was refused by RBAC (operator/rbac.yaml)"; fi
+}
+
 ensure_namespace() {
   printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$1" | kubectl apply -f - >/dev/null
 }
@@ -59,7 +78,7 @@ ensure_namespace() {
 start_operator() {
   local name=$1
   shift
-  "$OPERATOR" --kubeconfig "$KUBECONFIG" --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "" \
+  "$OPERATOR" --kubeconfig "${OPERATOR_KUBECONFIG:-$KUBECONFIG}" --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "" \
     --lease-duration 3s --renew-deadline 2s --retry-period 500ms --identity "$name" "$@" \
     >"$WORK/$name.out" 2>"$WORK/$name.log" &
   OP_PID=$!

@@ -4,6 +4,7 @@
 
 : "${DRAGOPS_OPERATOR_BINARY:?DRAGOPS_OPERATOR_BINARY must point at the dragops-operator binary}"
 : "${DRAGOPS_SIDECAR_BINARY:?DRAGOPS_SIDECAR_BINARY must point at the dragops-sidecar binary}"
+source "$(dirname "${BASH_SOURCE[0]}")/webhook.sh"
 
 # kubectl create namespace sends protobuf, which the local API server does not read: apply YAML.
 ensure_namespace() {
@@ -19,55 +20,28 @@ free_port() {
   done
 }
 
-# Starts the operator (webhook on a free port) and registers the webhook as the chart does:
-# Service dragops-webhook (443) whose Endpoints point at 127.0.0.1:<port>.
+# Starts the operator (webhook on a free port) as the chart's ServiceAccount with the chart's
+# RBAC, and registers the webhook as the chart does (lib/webhook.sh).
 operator_start() {
   local source=$DRAGOPS_SOURCE_DIR
   kubectl apply -f "$source/crds/" >/dev/null || return 1
   ensure_namespace dragops-system || return 1
   kubectl apply -f "$source/packs/" >/dev/null || return 1
   WEBHOOK_PORT=$(free_port)
-  cat <<EOF | kubectl apply -f - >/dev/null || return 1
-apiVersion: v1
-kind: Service
-metadata: {name: dragops-webhook, namespace: dragops-system}
-spec:
-  ports: [{name: https, port: 443, targetPort: 9443}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: dragops-webhook, namespace: dragops-system}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{name: https, port: $WEBHOOK_PORT}]
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: MutatingWebhookConfiguration
-metadata: {name: dragops-sidecar-injector}
-webhooks:
-- name: pods.dragops.io
-  admissionReviewVersions: [v1]
-  sideEffects: NoneOnDryRun
-  failurePolicy: Fail
-  timeoutSeconds: 10
-  clientConfig:
-    service: {name: dragops-webhook, namespace: dragops-system, path: /mutate-pods, port: 443}
-  rules:
-  - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
-EOF
-  "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$KUBECONFIG" --namespace dragops-system --leader-elect=false \
+  webhook_register "$WEBHOOK_PORT" || return 1
+  # Least privilege: the chart's ServiceAccount and RBAC (controller and webhook rules), rendered
+  # by helm, and a token for that ServiceAccount.
+  local operator_kubeconfig=$KUBECONFIG
+  if chart_operator_kubeconfig "$source" "$APISERVER_DIR/operator.kubeconfig"; then
+    operator_kubeconfig=$APISERVER_DIR/operator.kubeconfig
+  else
+    echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
+  fi
+  "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$operator_kubeconfig" --namespace dragops-system --leader-elect=false \
     --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
     --key-rotation-interval 0 >"$APISERVER_DIR/operator.log" 2>&1 &
   OPERATOR_PID=$!
-  wait_until 30 webhook_serving
-}
-
-# True once the operator patched the caBundle and its webhook port accepts connections
-# (evaluated on every poll: both happen a moment after the operator starts).
-webhook_serving() {
-  [ -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
-    -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
-    (exec 3<>"/dev/tcp/127.0.0.1/$WEBHOOK_PORT") 2>/dev/null
+  wait_until 30 webhook_serving "$WEBHOOK_PORT"
 }
 
 operator_stop() {
@@ -79,7 +53,9 @@ operator_stop() {
 # sidecar_start NAMESPACE POD: the stand-in kubelet. Reads the dragops-sidecar container of the
 # stored pod, resolves its downward-API env, mounts the key volume (a directory holding the
 # dragops-data-keys Secret's keyring file) and the token volume (a directory), and runs the
-# binary with that environment. The mount paths are remapped to the temporary directories, as a
+# binary with that environment and a kubeconfig holding a token for the pod's ServiceAccount
+# (`default` unless the pod names another, which is created if missing), as a kubelet would
+# project it. The mount paths are remapped to the temporary directories, as a
 # kubelet maps volumes; the listen ports are remapped to free ones so tests can run in parallel.
 sidecar_start() {
   local ns=$1 pod=$2
@@ -103,7 +79,12 @@ sidecar_start() {
     esac
     env_args+=("$line")
   done <"$SIDECAR_DIR/env"
-  env -i PATH="$PATH" KUBECONFIG="$KUBECONFIG" $(sanitizer_env) "${env_args[@]}" ${SIDECAR_EXTRA_ENV:-} \
+  # Least privilege, as in a pod: a token for the pod's ServiceAccount, whose only rights are the
+  # Role the webhook wrote for it.
+  local sa
+  sa=$(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.serviceAccountName}')
+  service_account_kubeconfig "$ns" "${sa:-default}" "$SIDECAR_DIR/kubeconfig" || return 1
+  env -i PATH="$PATH" KUBECONFIG="$SIDECAR_DIR/kubeconfig" $(sanitizer_env) "${env_args[@]}" ${SIDECAR_EXTRA_ENV:-} \
     "$DRAGOPS_SIDECAR_BINARY" >>"$SIDECAR_DIR/sidecar.log" 2>&1 &
   SIDECAR_PID=$!
   wait_until 20 curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz"

@@ -1,0 +1,26 @@
+# Least privilege for processes the tests start as if in a pod (sourced; needs KUBECONFIG).
+
+# service_account_kubeconfig NAMESPACE SERVICEACCOUNT FILE: writes FILE, the admin kubeconfig with
+# the admin's token replaced by a TokenRequest token for the ServiceAccount (created if missing),
+# so a process started with it has exactly the rights RBAC gives that ServiceAccount, as in a pod.
+service_account_kubeconfig() {
+  local ns=$1 sa=$2 file=$3 token
+  kubectl -n "$ns" get serviceaccount "$sa" >/dev/null 2>&1 ||
+    kubectl -n "$ns" create serviceaccount "$sa" >/dev/null || return 1
+  token=$(kubectl -n "$ns" create token "$sa" --duration 24h) || return 1
+  sed -e "s|^    token: .*|    token: $token|" -e "s|^    namespace: .*|    namespace: $ns|" "$KUBECONFIG" >"$file"
+  chmod 600 "$file"
+}
+
+# chart_operator_kubeconfig SOURCE_DIR FILE: applies the chart's ServiceAccount and RBAC
+# (controller and webhook rules, rendered by helm for release dragops in dragops-system) and
+# writes FILE for that ServiceAccount. Fails when helm is unavailable (tests/tools/fetch-tools.sh).
+chart_operator_kubeconfig() {
+  local source=$1 file=$2 helm
+  helm=$("$source/tests/tools/fetch-tools.sh" helm 2>/dev/null | awk '$1 == "helm" { print $2 }')
+  [ -n "$helm" ] || return 1
+  "$helm" template dragops "$source/charts/dragops" --namespace dragops-system \
+    --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml 2>/dev/null |
+    kubectl apply -f - >/dev/null || return 1
+  service_account_kubeconfig dragops-system dragops-operator "$file"
+}
