@@ -28,10 +28,15 @@ std::optional<RefreshObservation> OperatorRefresher::tend(const store::Owner& ow
   {
     std::lock_guard lock(mutex_);
     auto& slot = entries_[owner.uid];
-    if (!slot || slot->token_url != token_url->view() || slot->client_id != client_id->view()) {
+    const auto* client_auth = item("oauth_client_auth");
+    const std::string auth = client_auth ? std::string(client_auth->view()) : std::string();
+    if (!slot || slot->token_url != token_url->view() || slot->client_id != client_id->view() ||
+        !slot->client_secret.equals(*client_secret) || slot->client_auth != auth) {
       slot = std::make_shared<Entry>();
       slot->token_url = std::string(token_url->view());
       slot->client_id = std::string(client_id->view());
+      slot->client_secret = *client_secret;
+      slot->client_auth = auth;
       oauth::ClientCredentials client{slot->client_id, *client_secret, oauth::ClientAuthMethod::client_secret_basic};
       if (const auto* method = item("oauth_client_auth"))
         if (auto parsed = oauth::parse_client_auth_method(method->view())) client.method = *parsed;

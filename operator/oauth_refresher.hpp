@@ -44,6 +44,8 @@ class OperatorRefresher {
   struct Entry {
     std::string token_url;
     std::string client_id;
+    crypto::SecretBytes client_secret;   // a rotated secret (re-sealed by decide) rebuilds the entry
+    std::string client_auth;
     std::unique_ptr<oauth::SealedTokenStore> store;
     std::unique_ptr<oauth::OAuthProvider> provider;
     std::unique_ptr<oauth::RefreshCoordinator> coordinator;

@@ -5,6 +5,7 @@
 #include "oauth/pkce.hpp"
 #include "operator/oauth_authorizer.hpp"
 #include "operator/oauth_callback.hpp"
+#include "operator/oauth_refresher.hpp"
 #include "operator/oauth_revoker.hpp"
 #include "operator/reasons.hpp"
 #include "tests/operator/fake_api.hpp"
@@ -302,6 +303,31 @@ TEST_F(CallbackFixture, APackWithAnIssuerRefusesAResponseWithoutOrWithAnotherIss
 TEST_F(CallbackFixture, APackWithoutAnIssuerIgnoresIss) {
   EXPECT_EQ(get("code=" + std::string(kCode) + "&state=" + state() + "&iss=https%3A%2F%2Fanything.example").status, 502);
   EXPECT_EQ(providers_made, 1);
+}
+
+// The operator's own refresher uses the client sealed in the store; when decide re-seals a
+// rotated client secret there, the next pass must use the new one.
+TEST(OperatorRefresher, PicksUpARotatedClientSecretFromTheStore) {
+  FakeApi api;
+  KeyManager keys{api, {"dragops-system", 0s, 0s, 0s}, [] { return std::chrono::system_clock::now(); }};
+  std::vector<std::string> secrets_seen;
+  OperatorRefresher refresher{api, keys,
+                              [&](oauth::ProviderEndpoints, oauth::ClientCredentials client) {
+                                secrets_seen.emplace_back(client.client_secret.view());
+                                return std::make_unique<FailingProvider>(
+                                    oauth::OAuthError{oauth::ErrorKind::transport, "", "down", 0, {}});
+                              },
+                              "operator-test"};
+  const store::Owner owner{store::Kind::connection, "team-a", "github", "uid-1"};
+  store::Plaintexts opened;
+  for (const auto& [item, value] : {std::pair{"oauth_token_url", "https://idp.example/token"}, {"oauth_client_id", "app"},
+                                    {"oauth_client_secret", "old-CANARY"}, {"refresh_token", "r-CANARY"}})
+    opened.insert_or_assign(item, crypto::SecretBytes::from_string(value));
+  refresher.tend(owner, opened);
+  refresher.tend(owner, opened);   // same client: the same provider
+  opened.insert_or_assign("oauth_client_secret", crypto::SecretBytes::from_string("new-CANARY"));
+  refresher.tend(owner, opened);
+  EXPECT_EQ(secrets_seen, (std::vector<std::string>{"old-CANARY", "new-CANARY"}));
 }
 
 TEST_F(CallbackFixture, OtherPathsAreNotServed) {
