@@ -217,8 +217,11 @@ expect "a new token for the new ServiceAccount works" "allowed" as_sa_only -n te
 
 # --- a restart with --state keeps the signing key (DIR/sa.key): tokens stay valid ---
 kill -TERM "$APISERVER_PID" && wait "$APISERVER_PID"
+# Emptied here, not by the new process's redirection, which may come after the wait below has
+# already found the old server's READY line (and so the old kubeconfig).
+: >"$APISERVER_DIR/stdout"
 "$DRAGOPS_APISERVER_BINARY" --dir "$APISERVER_DIR" --state "$APISERVER_DIR/state.json" \
-  >"$APISERVER_DIR/stdout" 2>>"$APISERVER_DIR/apiserver.log" &
+  >>"$APISERVER_DIR/stdout" 2>>"$APISERVER_DIR/apiserver.log" &
 APISERVER_PID=$!
 wait_until 30 grep -q '^READY ' "$APISERVER_DIR/stdout" || { bad "the server restarts" "$(tail -5 "$APISERVER_DIR/apiserver.log")"; }
 grep -v '^    token: ' "$KUBECONFIG" >"$APISERVER_DIR/kubeconfig.bare"   # the new port

@@ -146,8 +146,13 @@ stats=$(curl -sf "$ISSUER/__control/stats")
 echo "provider down for $((2 * TTL)) s: $expired_answers answers 503 token_expired, no expired token served;" \
   "every sidecar serves an active token $(($(now_ms) - up_at)) ms after it came back"
 refreshed() { [ "$(condition conn/github team-a Refreshed status)" = "$1" ]; }
-kubectl get events -n team-a -o jsonpath='{range .items[*]}{.involvedObject.name}/{.reason}{"\n"}{end}' |
-  grep -qx github/RefreshFailed || fail "no RefreshFailed Event during the outage"
+refresh_failed_event() {
+  kubectl get events -n team-a -o jsonpath='{range .items[*]}{.involvedObject.name}/{.reason}{"\n"}{end}' |
+    grep -qx github/RefreshFailed
+}
+# Events are written by the operator's recorder after the status; give a loaded machine time.
+wait_until 10 refresh_failed_event || fail "no RefreshFailed Event during the outage; the Connection's Events:
+$(kubectl get events -n team-a --field-selector involvedObject.name=github -o custom-columns=REASON:.reason,COUNT:.count,MESSAGE:.message --no-headers)"
 wait_until 30 refreshed True || fail "Refreshed is not True after the outage: $(condition conn/github team-a Refreshed message)"
 echo "outage visible as Refreshed=False RefreshFailed (Event), Refreshed=True again after it"
 [ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse after the outage"
