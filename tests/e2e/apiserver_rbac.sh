@@ -11,22 +11,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; printf '     %s\n' "$@"; }
-# expect DESCRIPTION SUBSTRING COMMAND...: the command succeeds and its output contains SUBSTRING.
-expect() {
-  local what=$1 want=$2; shift 2
-  local out
-  if out=$("$@" 2>&1) && [[ "$out" == *"$want"* ]]; then ok "$what"; else bad "$what" "wanted: $want" "got: $out"; fi
-}
-# refuse DESCRIPTION SUBSTRING COMMAND...: the command fails and its output contains SUBSTRING.
-refuse() {
-  local what=$1 want=$2; shift 2
-  local out
-  if ! out=$("$@" 2>&1) && [[ "$out" == *"$want"* ]]; then ok "$what"; else bad "$what" "wanted failure with: $want" "got: $out"; fi
-}
+source "$here/lib/checks.sh"
 
 apiserver_start || exit 1
 k() { kubectl --request-timeout=20s "$@"; }

@@ -8,16 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"
 webhook_py="$here/../apiserver/testdata/webhook_server.py"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; printf '     %s\n' "$@"; }
+source "$here/lib/checks.sh"
 same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "'$2' != '$3'"; fi; }
-refuse() {
-  local what=$1 want=$2; shift 2
-  local out
-  if ! out=$("$@" 2>&1) && [[ "$out" == *"$want"* ]]; then ok "$what"; else bad "$what" "wanted failure with: $want" "got: $out"; fi
-}
 
 apiserver_start || exit 1
 certs="$APISERVER_DIR/webhook-certs"

@@ -13,10 +13,7 @@ source "$here/lib/apiserver.sh"
 source "$here/lib/sidecar.sh"
 
 ROUNDS=${SIDECAR_E2E_ROUNDS:-50}
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; printf '     %s\n' "$@"; }
+source "$here/lib/checks.sh"
 check() {   # check DESCRIPTION WANTED ACTUAL (ACTUAL must start with WANTED)
   if [[ "$3" == "$2"* ]]; then ok "$1"; else bad "$1" "wanted: $2" "got: $3"; fi
 }
