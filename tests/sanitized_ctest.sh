@@ -8,6 +8,7 @@
 #
 #   tests/sanitized_ctest.sh BUILD_DIR address|thread [ctest args...]
 set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$1" && pwd); kind=$2; shift 2
 reports=$build/sanitizer
 rm -rf "$reports"; mkdir -p "$reports"
@@ -16,7 +17,7 @@ case "$kind" in
     export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan"
     export UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan" ;;
   thread)
-    export TSAN_OPTIONS="halt_on_error=1:log_path=$reports/tsan" ;;
+    export TSAN_OPTIONS="halt_on_error=1:log_path=$reports/tsan:suppressions=$here/tsan.supp" ;;
   *) echo "sanitized_ctest: unknown sanitizer '$kind'"; exit 2 ;;
 esac
 cd "$build" && ctest --output-on-failure "$@"
