@@ -12,63 +12,19 @@
 # ctest-timeout: 300
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
-# browse (the person at the provider) comes from the lib; this script keeps its own set-up below.
+# The provider, the pack/client/Connection objects and browse (the person at the provider).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/oauth.sh"
 SIDECAR=${DRAGOPS_SIDECAR_BINARY:-$BUILD/sidecar/dragops-sidecar}
 [ -x "$SIDECAR" ] || fail "$SIDECAR not built"
 
-free_port() {
-  local port
-  while :; do
-    port=$((10000 + RANDOM % 22000))   # below the ephemeral range (32768+): no client socket holds it
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-
 # --- the provider --------------------------------------------------------------------------
-export DRAGOPS_OAUTH_PROVIDER_DIR
-DRAGOPS_OAUTH_PROVIDER_DIR=$(bash "$ROOT/tests/oauth/provider/setup.sh") || fail "oidc-provider setup failed"
-CB_PORT=$(free_port)
-CALLBACK="http://127.0.0.1:$CB_PORT/oauth/callback"
-CLIENT_ID=dragops-e2e
-CLIENT_SECRET=$(canary client-secret)
-node "$ROOT/tests/oauth/provider/server.mjs" --port 0 --access-token-ttl 300 --client-id "$CLIENT_ID" \
-  --client-secret "$CLIENT_SECRET" --redirect-uri "$CALLBACK" >"$WORK/provider.out" 2>"$WORK/provider.log" &
-PIDS+=($!)
-wait_until 30 grep -q '^READY' "$WORK/provider.out" || fail "oidc-provider did not start"
-ISSUER=$(sed -n 's/^READY port=[0-9]* issuer=//p' "$WORK/provider.out")
+provider_start 300
 
 # --- cluster objects -----------------------------------------------------------------------
 start_apiserver
 operator_least_privilege
 ensure_namespace team-a
-kubectl apply -f - >/dev/null <<EOF
-apiVersion: dragops.io/v1alpha1
-kind: IntegrationPack
-metadata: {name: localidp}
-spec:
-  displayName: Local OpenID provider
-  authType: oauth2
-  oauth:
-    authorizeURL: $ISSUER/auth
-    tokenURL: $ISSUER/token
-    revokeURL: $ISSUER/token/revocation
-    pkce: true
-    defaultScopes: [openid, offline_access]
-    extraAuthorizeParams: {prompt: consent}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: idp-client, namespace: team-a}
-stringData: {client_id: $CLIENT_ID, client_secret: $CLIENT_SECRET}
----
-apiVersion: dragops.io/v1alpha1
-kind: Connection
-metadata: {name: github, namespace: team-a}
-spec:
-  pack: localidp
-  oauth: {clientRef: {name: idp-client}}
-EOF
+oauth_objects team-a github
 
 start_op() { # start_op NAME [flags]
   local name=$1
