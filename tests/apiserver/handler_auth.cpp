@@ -24,14 +24,6 @@ constexpr std::string_view kExtraHeaderPrefix = "impersonate-extra-";
 
 const ApiError kMethodNotAllowed{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"};
 
-std::vector<std::string> strings_of(const json::object& object, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* v = object.if_contains(key); v != nullptr && v->is_array())
-    for (const auto& s : v->get_array())
-      if (s.is_string()) out.emplace_back(s.get_string());
-  return out;
-}
-
 json::array array_of(const std::vector<std::string>& values) {
   json::array out;
   for (const auto& v : values) out.emplace_back(v);
@@ -208,7 +200,7 @@ std::optional<Result<Outcome>> Handler::serve_review(const HttpRequest& request,
       return Result<Outcome>(errors::invalid("TokenRequest", kAuthenticationGroup, r.name,
                                              {errors::invalid_value("spec.expirationSeconds", std::to_string(seconds),
                                                                     "may not specify a duration larger than 2^32 seconds")}));
-    auto audiences = strings_of(spec, "audiences");
+    auto audiences = strings_at(spec, "audiences");
     if (audiences.empty()) audiences = {"https://kubernetes.default.svc.cluster.local"};
     auto [issued, expires] = authenticator_.issue(*account, seconds);
     const auto* bound = spec.if_contains("boundObjectRef");
@@ -231,13 +223,13 @@ std::optional<Result<Outcome>> Handler::serve_review(const HttpRequest& request,
     json::array resource_rules, non_resource_rules;
     for (const auto& rule : authorizer_.rules_for(r.user, ns)) {
       if (rule.contains("nonResourceURLs"))
-        non_resource_rules.push_back(json::object{{"verbs", array_of(strings_of(rule, "verbs"))},
-                                                  {"nonResourceURLs", array_of(strings_of(rule, "nonResourceURLs"))}});
+        non_resource_rules.push_back(json::object{{"verbs", array_of(strings_at(rule, "verbs"))},
+                                                  {"nonResourceURLs", array_of(strings_at(rule, "nonResourceURLs"))}});
       if (rule.contains("resources") || rule.contains("apiGroups")) {
-        json::object out{{"verbs", array_of(strings_of(rule, "verbs"))},
-                         {"apiGroups", array_of(strings_of(rule, "apiGroups"))},
-                         {"resources", array_of(strings_of(rule, "resources"))}};
-        if (auto names = strings_of(rule, "resourceNames"); !names.empty()) out["resourceNames"] = array_of(names);
+        json::object out{{"verbs", array_of(strings_at(rule, "verbs"))},
+                         {"apiGroups", array_of(strings_at(rule, "apiGroups"))},
+                         {"resources", array_of(strings_at(rule, "resources"))}};
+        if (auto names = strings_at(rule, "resourceNames"); !names.empty()) out["resourceNames"] = array_of(names);
         resource_rules.push_back(std::move(out));
       }
     }
@@ -256,7 +248,7 @@ std::optional<Result<Outcome>> Handler::serve_review(const HttpRequest& request,
   } else {
     attributes->user.username = string_at(spec, "user");
     attributes->user.uid = string_at(spec, "uid");
-    attributes->user.groups = strings_of(spec, "groups");
+    attributes->user.groups = strings_at(spec, "groups");
     if (const auto* extra = spec.if_contains("extra"); extra != nullptr && extra->is_object())
       for (const auto& [key, values] : extra->get_object())
         if (values.is_array())

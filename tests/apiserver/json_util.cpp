@@ -33,6 +33,14 @@ std::string string_at(const json::object& root, std::string_view dotted) {
   return std::string(v->get_string());
 }
 
+std::vector<std::string> strings_at(const json::object& object, std::string_view key) {
+  std::vector<std::string> out;
+  if (const auto* v = object.if_contains(key); v != nullptr && v->is_array())
+    for (const auto& s : v->get_array())
+      if (s.is_string()) out.emplace_back(s.get_string());
+  return out;
+}
+
 json::object& ensure_object(json::object& parent, std::string_view key) {
   auto& slot = parent[key];
   if (!slot.is_object()) slot = json::object{};

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dragops::apiserver {
 
@@ -19,6 +20,8 @@ namespace json = boost::json;
 const json::value* find_path(const json::object& root, std::string_view dotted);
 // The string at a dotted path, or "" if absent or not a string.
 std::string string_at(const json::object& root, std::string_view dotted);
+// The strings of the array at `key` (non-strings skipped); empty if absent or not an array.
+std::vector<std::string> strings_at(const json::object& object, std::string_view key);
 // The object at `key`, created if absent (replacing a non-object).
 json::object& ensure_object(json::object& parent, std::string_view key);
 

@@ -63,14 +63,6 @@ std::string exact_name(const std::string& field_selector) {
   return {};
 }
 
-std::vector<std::string> strings_at(const json::object& object, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* v = object.if_contains(key); v != nullptr && v->is_array())
-    for (const auto& s : v->get_array())
-      if (s.is_string()) out.emplace_back(s.get_string());
-  return out;
-}
-
 bool has(const std::vector<std::string>& values, const std::string& wanted) {
   return std::find(values.begin(), values.end(), wanted) != values.end();
 }

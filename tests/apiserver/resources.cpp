@@ -35,14 +35,6 @@ ResourceType builtin(std::string group, std::string version, std::string resourc
   return t;
 }
 
-std::vector<std::string> strings_of(const json::object& obj, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* v = obj.if_contains(key); v != nullptr && v->is_array())
-    for (const auto& s : v->get_array())
-      if (s.is_string()) out.emplace_back(s.get_string());
-  return out;
-}
-
 bool is_dns_label(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
   if (!std::isalnum(static_cast<unsigned char>(s.front())) || !std::isalnum(static_cast<unsigned char>(s.back()))) return false;
@@ -312,8 +304,8 @@ void Registry::install_crd(const json::object& crd) {
     t.singular = string_at(names, "singular");
     t.list_kind = string_at(names, "listKind");
     t.namespaced = string_at(spec, "scope") != "Cluster";
-    t.short_names = strings_of(names, "shortNames");
-    t.categories = strings_of(names, "categories");
+    t.short_names = strings_at(names, "shortNames");
+    t.categories = strings_at(names, "categories");
     t.verbs = kAllVerbs;
     t.status_subresource = find_path(version, "subresources.status") != nullptr;
     t.custom = true;
