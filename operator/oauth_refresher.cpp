@@ -38,8 +38,8 @@ std::optional<RefreshObservation> OperatorRefresher::tend(const store::Owner& ow
       slot->client_secret = *client_secret;
       slot->client_auth = auth;
       oauth::ClientCredentials client{slot->client_id, *client_secret, oauth::ClientAuthMethod::client_secret_basic};
-      if (const auto* method = item("oauth_client_auth"))
-        if (auto parsed = oauth::parse_client_auth_method(method->view())) client.method = *parsed;
+      if (client_auth)
+        if (auto parsed = oauth::parse_client_auth_method(auth)) client.method = *parsed;
       const auto ns = owner.namespace_;
       slot->store = std::make_unique<oauth::SealedTokenStore>(api_, owner, [this, ns]() -> std::shared_ptr<const crypto::Keyring> {
         auto ring = keys_.ring(ns);

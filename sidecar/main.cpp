@@ -20,8 +20,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <memory>
+#include <string>
 #include <vector>
 
 using namespace dragops;

@@ -119,18 +119,6 @@ done
 [ "$expired_answers" -gt 0 ] || fail "no 503 token_expired although the provider was down for two lifetimes"
 curl -sf -X POST "$ISSUER/__control/up" >/dev/null || fail "provider control"
 up_at=$(now_ms)
-all_fresh() {
-  local i code token answer
-  for i in "${!PORTS[@]}"; do
-    code=$(curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "${TOKEN_FILES[$i]}")" \
-      "http://127.0.0.1:${PORTS[$i]}/v1/connections/github/token") || return 1
-    [ "$code" = 200 ] || return 1
-    token=$(cat "$WORK/served")
-    answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") || return 1
-    grep -q '"active":true' <<<"$answer" || return 1
-    SERVED+=("$token")
-  done
-}
 all_fresh_one() { # PORT TOKEN_FILE: 200 with a token the provider says is active
   local code token answer
   code=$(curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "$2")" \
@@ -140,6 +128,10 @@ all_fresh_one() { # PORT TOKEN_FILE: 200 with a token the provider says is activ
   answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") || return 1
   grep -q '"active":true' <<<"$answer" || return 1
   SERVED+=("$token")
+}
+all_fresh() {   # every sidecar
+  local i
+  for i in "${!PORTS[@]}"; do all_fresh_one "${PORTS[$i]}" "${TOKEN_FILES[$i]}" || return 1; done
 }
 wait_until 60 all_fresh || fail "the sidecars did not recover after the provider came back"
 stats=$(curl -sf "$ISSUER/__control/stats")
