@@ -18,9 +18,12 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git curl xxd jq \
 # node and npm: Debian's nodejs and npm, unless a node with npm is already installed.
 NODE_PACKAGES := nodejs npm
 
+# The real control plane (tests/kube/upstream) is built with Go; the Go of these machines lives here.
+export PATH := $(PATH):/usr/local/go/bin
+
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDRAGOPS_WERROR=$(WERROR)
 
-.PHONY: all deps build test asan tsan fuzz bench demo clean
+.PHONY: all deps build kube test asan tsan fuzz bench demo clean
 
 all: build
 
@@ -40,8 +43,17 @@ build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The fuzzers run first so that CTest's summary is the last thing `make test` prints.
-test: build
+# kube-apiserver, kube-controller-manager, kubectl and etcd of the pinned release, built from their
+# Go modules once into ~/.cache/dragops/kube-<version>-etcd-<version>-<hash>/bin (see
+# tests/kube/upstream/README.md); later runs, from any clone, reuse them.
+kube:
+	@start=$$(date +%s); bin=$$(tests/kube/upstream/build.sh) && \
+	  echo "kube: $$(ls $$bin | tr '\n' ' ')in $$bin ($$(( $$(date +%s) - start )) s)" && \
+	  $$bin/kubectl version --client | head -1
+
+# The fuzzers run first so that CTest's summary is the last thing `make test` prints. Both tiers
+# run: the local API server (label `local`) and the real control plane (label `real`).
+test: build kube
 	$(MAKE) --no-print-directory fuzz-run
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
@@ -75,8 +87,10 @@ fuzz-run: fuzz
 bench: build
 	@bash bench/run.sh $(BUILD)
 
-demo: build
-	@bash examples/demo.sh $(BUILD)
+# KUBE=real runs the same flow on the real control plane (make kube builds it first).
+KUBE ?= local
+demo: build $(if $(filter real,$(KUBE)),kube)
+	@DRAGOPS_E2E_BACKEND=$(KUBE) bash examples/demo.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
