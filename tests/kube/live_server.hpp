@@ -12,6 +12,10 @@
 
 namespace dragops::kube::testing {
 
+// A field selector that leaves out the ConfigMap kube-controller-manager's root-CA publisher puts
+// in every namespace of the real control plane (the local server has no such controller).
+inline constexpr const char* kNotRootCa = "metadata.name!=kube-root-ca.crt";
+
 inline std::unique_ptr<HttpApi> api_for(const dragops::testing::ApiServerProcess& server, HttpApiOptions options = {}) {
   auto config = load_kubeconfig(server.kubeconfig_path());
   if (!config) throw std::runtime_error(config.error().message);

@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <stdexcept>
 
 namespace dragops::testing {
@@ -34,6 +36,11 @@ std::string apiserver_binary() {
 #endif
 }
 
+bool real_backend() {
+  const char* env = std::getenv("DRAGOPS_E2E_BACKEND");
+  return env != nullptr && std::string_view(env) == "real";
+}
+
 ApiServerProcess::ApiServerProcess(ApiServerOptions options) : options_(std::move(options)) {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/dragops-apiserver-XXXXXX";
@@ -56,13 +63,23 @@ ApiServerProcess::~ApiServerProcess() {
 
 void ApiServerProcess::start() {
   if (running()) throw std::runtime_error("the API server is already running");
-  std::vector<std::string> args{apiserver_binary(), "--dir", dir_.string(), "--listen",
-                                "127.0.0.1:" + std::to_string(port_)};
-  if (options_.keep_state) {
-    args.push_back("--state");
-    args.push_back(state_path().string());
+  const bool real = real_backend();
+  std::vector<std::string> args;
+  if (real) {
+    if (!options_.extra_args.empty()) throw std::runtime_error("local API server flags given to the real control plane");
+    args = {DRAGOPS_CONTROL_PLANE_SCRIPT, "--dir", dir_.string()};
+    if (port_ != 0) {
+      args.push_back("--port");
+      args.push_back(std::to_string(port_));
+    }
+  } else {
+    args = {apiserver_binary(), "--dir", dir_.string(), "--listen", "127.0.0.1:" + std::to_string(port_)};
+    if (options_.keep_state) {
+      args.push_back("--state");
+      args.push_back(state_path().string());
+    }
+    for (const auto& a : options_.extra_args) args.push_back(a);
   }
-  for (const auto& a : options_.extra_args) args.push_back(a);
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   int log_fd = open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -72,6 +89,7 @@ void ApiServerProcess::start() {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    setpgid(0, 0);  // its own group, so kill() reaches every component the script started
     dup2(out[1], 1);
     if (log_fd >= 0) dup2(log_fd, 2);
     execv(argv[0], argv.data());
@@ -82,7 +100,9 @@ void ApiServerProcess::start() {
   pid_ = pid;
   stdout_fd_ = out[0];
   std::string line;
-  auto until = std::chrono::steady_clock::now() + options_.ready_timeout;
+  auto until = std::chrono::steady_clock::now() +
+               (real ? std::max<std::chrono::milliseconds>(options_.ready_timeout, std::chrono::minutes(3))
+                     : options_.ready_timeout);
   char c = 0;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
@@ -125,9 +145,9 @@ void ApiServerProcess::wait_for_exit() {
 void ApiServerProcess::stop() {
   if (!running()) return;
   ::kill(pid_, SIGTERM);
-  // A server that does not exit within 10 seconds of SIGTERM is killed (and the test will see
-  // last_exit_status() != 0).
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // A server that does not exit within 10 seconds of SIGTERM (30 for the real control plane's
+  // three components) is killed (and the test will see last_exit_status() != 0).
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(real_backend() ? 30 : 10);
   while (std::chrono::steady_clock::now() < until) {
     int status = 0;
     pid_t r = waitpid(pid_, &status, WNOHANG);
@@ -141,13 +161,13 @@ void ApiServerProcess::stop() {
     if (r < 0 && errno != EINTR) break;
     poll(nullptr, 0, 10);
   }
-  ::kill(pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   wait_for_exit();
 }
 
 void ApiServerProcess::kill() {
   if (!running()) return;
-  ::kill(pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   wait_for_exit();
 }
 

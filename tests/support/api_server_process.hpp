@@ -1,8 +1,11 @@
 #pragma once
-// The local API server (tests/apiserver, binary `dragops-apiserver`) as a child process of a
-// test: started at port 0 in a fresh temporary directory, ready when it prints READY (with a
-// deadline), stopped with SIGTERM (it saves --state), killed with SIGKILL, or restarted on the
-// same port with the same state. Startup failures throw std::runtime_error.
+// The test's API server as a child process: the local API server (tests/apiserver, binary
+// `dragops-apiserver`), or, when DRAGOPS_E2E_BACKEND=real, the real control plane
+// (tests/kube/control-plane.sh: etcd, kube-apiserver, kube-controller-manager of the pinned
+// release). Started at port 0 in a fresh temporary directory, ready when it prints READY (with a
+// deadline), stopped with SIGTERM (the local one saves --state; the real one keeps etcd's data),
+// killed with SIGKILL (the whole process group), or restarted on the same port with the same
+// state. Startup failures throw std::runtime_error.
 
 #include "support/subprocess.hpp"
 
@@ -17,6 +20,10 @@ namespace dragops::testing {
 
 // The dragops-apiserver binary: $DRAGOPS_APISERVER_BINARY if set, else the one CMake built.
 std::string apiserver_binary();
+
+// True when DRAGOPS_E2E_BACKEND=real: tests then run against the real control plane. A test that
+// needs a flag only the local server has (extra_args) skips itself there with the reason.
+bool real_backend();
 
 struct ApiServerOptions {
   std::vector<std::string> extra_args;   // e.g. {"--watch-history", "50"}

@@ -16,3 +16,14 @@ refuse() {
   local out
   if ! out=$("$@" 2>&1) && [[ "$out" == *"$want"* ]]; then ok "$what"; else bad "$what" "wanted failure with: $want" "got: $out"; fi
 }
+# refuse_within SECONDS DESCRIPTION SUBSTRING COMMAND...: like refuse, but the command may succeed
+# for up to SECONDS first (kube-apiserver caches a token's authentication for 10 s).
+refuse_within() {
+  local seconds=$1 what=$2 want=$3; shift 3
+  local out deadline=$((SECONDS + seconds))
+  while :; do
+    if ! out=$("$@" 2>&1) && [[ "$out" == *"$want"* ]]; then ok "$what"; return; fi
+    [ $SECONDS -lt $deadline ] || { bad "$what" "wanted failure with: $want within ${seconds}s" "got: $out"; return; }
+    sleep 0.2
+  done
+}

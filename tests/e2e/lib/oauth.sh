@@ -4,14 +4,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/webhook.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/service_account.sh"
 
-free_port() {
-  local port
-  while :; do
-    port=$((10000 + RANDOM % 22000))   # below the ephemeral range (32768+): no client socket holds it
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-
 # provider_start TTL_SECONDS: sets CB_PORT, CALLBACK, CLIENT_ID, CLIENT_SECRET, ISSUER.
 provider_start() {
   export DRAGOPS_OAUTH_PROVIDER_DIR
@@ -62,17 +54,16 @@ EOF
 oauth_operator() {
   local name=$1
   shift
-  WEBHOOK_PORT=$(free_port)
-  webhook_register "$WEBHOOK_PORT" || fail "cannot register the sidecar injector"
+  webhook_register || fail "cannot register the sidecar injector"
   # Least privilege: the chart's ServiceAccount and RBAC (the operator serves the webhook here).
   if chart_operator_kubeconfig "$ROOT" "$WORK/operator.kubeconfig"; then
     OPERATOR_KUBECONFIG=$WORK/operator.kubeconfig
   else
     echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
   fi
-  start_operator "$name" --leader-elect=false --key-rotation-interval 0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
+  start_operator "$name" --leader-elect=false --key-rotation-interval 0 --webhook-addr "$WEBHOOK_ADDR" \
     --oauth-callback-addr "127.0.0.1:$CB_PORT" --oauth-external-url "http://127.0.0.1:$CB_PORT" "$@"
-  wait_until 30 webhook_serving "$WEBHOOK_PORT" || fail "operator $name does not serve the sidecar injector"
+  wait_until 30 webhook_serving || fail "operator $name does not serve the sidecar injector"
 }
 
 # browse URL allow|deny: the person at the provider; prints the redirect to our callback.

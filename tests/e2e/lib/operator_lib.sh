@@ -1,4 +1,5 @@
-# Shared set-up for the operator end-to-end tests (sourced). Starts a local API server, applies
+# Shared set-up for the operator end-to-end tests (sourced). Starts the backend's API server
+# (lib/cluster.sh: the local one, or the real control plane), applies
 # the CRDs and packs, starts operators, and cleans up every process it started.
 # Run by CTest (tests/e2e/CMakeLists.txt passes DRAGOPS_BUILD_DIR and the binaries), or by hand:
 #   bash tests/e2e/operator_basic.sh BUILD_DIR
@@ -7,18 +8,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/sanitizer_env.sh"
 
 BUILD=$(cd "${1:-${DRAGOPS_BUILD_DIR:?usage: $0 BUILD_DIR}}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-APISERVER=${DRAGOPS_APISERVER_BINARY:-$BUILD/tests/apiserver/dragops-apiserver}
+export DRAGOPS_APISERVER_BINARY=${DRAGOPS_APISERVER_BINARY:-$BUILD/tests/apiserver/dragops-apiserver}
+source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 OPERATOR=${DRAGOPS_OPERATOR_BINARY:-$BUILD/operator/dragops-operator}
 PROBE=$BUILD/tests/operator/dragops-e2e-probe
 [ -x "$PROBE" ] || { echo "FAIL: $PROBE not built" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dragops-e2e-op.XXXXXX")
-export KUBECONFIG=$WORK/apiserver/kubeconfig
 PIDS=()
 
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  cluster_stop
   if [ "${KEEP_WORK:-}" = "" ]; then rm -rf "$WORK"; else echo "work dir kept: $WORK"; fi
 }
 trap cleanup EXIT
@@ -42,12 +44,8 @@ wait_until() {
 }
 
 start_apiserver() {
-  mkdir -p "$WORK/apiserver"
-  "$APISERVER" --dir "$WORK/apiserver" >"$WORK/apiserver.out" 2>"$WORK/apiserver.log" &
-  PIDS+=($!)
-  wait_until 20 grep -q READY "$WORK/apiserver.out" || fail "API server did not start"
-  kubectl apply -f "$ROOT/crds/" >/dev/null
-  kubectl apply -f "$ROOT/packs/" >/dev/null
+  cluster_start "$WORK/apiserver" || fail "API server did not start"
+  apply_crds_and_packs "$ROOT" || fail "cannot apply the CRDs and packs"
   printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dragops-system}\n' | kubectl apply -f - >/dev/null
 }
 
@@ -70,9 +68,6 @@ no_rbac_denials() {
   if grep -h 'is forbidden' "$WORK"/*.log; then fail "the operator was refused by RBAC (operator/rbac.yaml)"; fi
 }
 
-ensure_namespace() {
-  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$1" | kubectl apply -f - >/dev/null
-}
 
 # start_operator NAME [flags...]: logs to $WORK/NAME.log; sets OP_PID and NAME's metrics port file.
 start_operator() {

@@ -6,29 +6,13 @@
 : "${DRAGOPS_SIDECAR_BINARY:?DRAGOPS_SIDECAR_BINARY must point at the dragops-sidecar binary}"
 source "$(dirname "${BASH_SOURCE[0]}")/webhook.sh"
 
-# kubectl create namespace sends protobuf, which the local API server does not read: apply YAML.
-ensure_namespace() {
-  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$1" | kubectl apply -f - >/dev/null
-}
-
-# A port nothing listens on right now (bash only; a tiny race is acceptable in tests).
-free_port() {
-  local port
-  while :; do
-    port=$((10000 + RANDOM % 22000))  # below the ephemeral range (32768+), which client sockets use
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-
 # Starts the operator (webhook on a free port) as the chart's ServiceAccount with the chart's
 # RBAC, and registers the webhook as the chart does (lib/webhook.sh).
 operator_start() {
   local source=$DRAGOPS_SOURCE_DIR
-  kubectl apply -f "$source/crds/" >/dev/null || return 1
+  apply_crds_and_packs "$source" || return 1
   ensure_namespace dragops-system || return 1
-  kubectl apply -f "$source/packs/" >/dev/null || return 1
-  WEBHOOK_PORT=$(free_port)
-  webhook_register "$WEBHOOK_PORT" || return 1
+  webhook_register || return 1
   # Least privilege: the chart's ServiceAccount and RBAC (controller and webhook rules), rendered
   # by helm, and a token for that ServiceAccount.
   local operator_kubeconfig=$KUBECONFIG
@@ -38,10 +22,10 @@ operator_start() {
     echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
   fi
   "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$operator_kubeconfig" --namespace dragops-system --leader-elect=false \
-    --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
+    --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "$WEBHOOK_ADDR" \
     --key-rotation-interval 0 >"$APISERVER_DIR/operator.log" 2>&1 &
   OPERATOR_PID=$!
-  wait_until 30 webhook_serving "$WEBHOOK_PORT"
+  wait_until 30 webhook_serving
 }
 
 operator_stop() {

@@ -1,25 +1,23 @@
 # The sidecar injector registered as the chart does (sourced): Service dragops-webhook (443) in
-# dragops-system whose Endpoints point at 127.0.0.1:PORT, and the MutatingWebhookConfiguration
-# dragops-sidecar-injector for pod creation. The operator started with --webhook-addr
-# 127.0.0.1:PORT then patches the caBundle and serves it.
+# dragops-system and the MutatingWebhookConfiguration dragops-sidecar-injector for pod creation.
+# The API server calls a service webhook at the Service's ClusterIP and port, as kube-apiserver
+# does without kube-proxy's help: both test API servers allocate ClusterIPs from a loopback range
+# (127.R.0.0/16), so the operator listens on <ClusterIP>:443 itself. A local server that has no
+# ClusterIP for the Service is given an Endpoints at 127.0.0.1 on a free port instead.
+# The operator started with --webhook-addr "$WEBHOOK_ADDR" then patches the caBundle and serves it.
 
-# webhook_register PORT
+# webhook_register: creates the Service and the configuration; sets WEBHOOK_ADDR (host:port).
 webhook_register() {
   printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dragops-system}\n' | kubectl apply -f - >/dev/null || return 1
-  cat <<EOF2 | kubectl apply -f - >/dev/null
+  cat <<EOF2 | kubectl apply -f - >/dev/null || return 1
 apiVersion: v1
 kind: Service
 metadata: {name: dragops-webhook, namespace: dragops-system}
 spec:
   ports: [{name: https, port: 443, targetPort: 9443}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: dragops-webhook, namespace: dragops-system}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{name: https, port: $1}]
----
+EOF2
+  WEBHOOK_ADDR=$(webhook_service_addr dragops-system dragops-webhook) || return 1
+  cat <<EOF2 | kubectl apply -f - >/dev/null
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata: {name: dragops-sidecar-injector}
@@ -36,9 +34,28 @@ webhooks:
 EOF2
 }
 
-# webhook_serving PORT: true once the operator patched the caBundle and PORT accepts connections.
+# webhook_service_addr NAMESPACE SERVICE: where the API server will call the Service's webhook,
+# as host:port: its ClusterIP and port 443 (or, for a Service without a ClusterIP, an Endpoints
+# at 127.0.0.1 and a free port, written here).
+webhook_service_addr() {
+  local ns=$1 name=$2 ip port
+  ip=$(kubectl -n "$ns" get service "$name" -o jsonpath='{.spec.clusterIP}') || return 1
+  if [ -n "$ip" ] && [ "$ip" != None ]; then echo "$ip:443"; return; fi
+  port=$(free_port)
+  cat <<EOF2 | kubectl apply -f - >/dev/null || return 1
+apiVersion: v1
+kind: Endpoints
+metadata: {name: $name, namespace: $ns}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{name: https, port: $port}]
+EOF2
+  echo "127.0.0.1:$port"
+}
+
+# webhook_serving: true once the operator patched the caBundle and WEBHOOK_ADDR accepts connections.
 webhook_serving() {
   [ -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
     -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    (exec 3<>"/dev/tcp/${WEBHOOK_ADDR%:*}/${WEBHOOK_ADDR##*:}") 2>/dev/null
 }
