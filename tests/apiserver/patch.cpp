@@ -13,7 +13,11 @@ namespace dragops::apiserver {
 
 namespace {
 
-ApiError patch_failed(const std::string& why) { return {422, "Invalid", why}; }
+// kube-apiserver answers every JSON patch that does not apply with this generic 422 and drops the
+// library's reason (errors.NewGenericServerResponse); `why` says it here, for the reader only.
+ApiError patch_failed(std::string_view /*why*/) {
+  return {422, "Invalid", "the server rejected our request due to an error in our request"};
+}
 
 // ---- JSON pointer ----
 

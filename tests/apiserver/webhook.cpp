@@ -316,6 +316,14 @@ Result<json::object> WebhookAdmission::call(const AdmissionRequest& request, jso
             return *e;
           continue;
         }
+        // kube's VerifyAdmissionResponse: a validating webhook's answer may not carry a patch; the
+        // call fails (and failurePolicy decides), whether or not it allowed the request.
+        if (const auto* patch = response->if_contains("patch");
+            validating && patch != nullptr && patch->is_string() && !patch->get_string().empty()) {
+          if (auto e = handle_failure(call_failed(name, "received invalid webhook response: validating webhook may not return response.patch")))
+            return *e;
+          continue;
+        }
         const auto* allowed = response->if_contains("allowed");
         if (allowed == nullptr || !allowed->is_bool() || !allowed->get_bool()) {
           // kube's webhookerrors.ToStatusErr

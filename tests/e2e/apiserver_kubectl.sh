@@ -18,7 +18,9 @@ same() {
 apiserver_start || exit 1
 k() { kubectl --request-timeout=20s "$@"; }
 
-expect "the server answers /version" "v1.32" k version
+# The local server says it is 1.32; the real one is the pinned release.
+if backend_is_real; then server_version=$(cat "$here/../kube/upstream/KUBERNETES_VERSION"); else server_version=v1.32; fi
+expect "the server answers /version" "Server Version: $server_version" k version
 expect "a namespace is created" "namespace/e2e created" k create namespace e2e
 expect "namespaces carry the metadata.name label" "kubernetes.io/metadata.name" k get ns e2e --show-labels
 refuse "objects in a missing namespace are refused" 'namespaces "nowhere" not found' k -n nowhere create configmap c --from-literal=a=b
@@ -49,7 +51,7 @@ kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null
 expect "a merge patch applies" "patched" k -n e2e patch wd alpha --type merge -p '{"spec":{"replicas":4}}'
 same "a spec change bumps generation" "2" "$(k -n e2e get wd alpha -o jsonpath='{.metadata.generation}')"
 expect "a JSON patch with a passing test applies" "patched" k -n e2e patch wd alpha --type json -p '[{"op":"test","path":"/spec/replicas","value":4},{"op":"add","path":"/spec/color","value":"blue"}]'
-refuse "a JSON patch with a failing test is refused" "test failed" k -n e2e patch wd alpha --type json -p '[{"op":"test","path":"/spec/replicas","value":5}]'
+refuse "a JSON patch with a failing test is refused as kube does" "the server rejected our request due to an error in our request" k -n e2e patch wd alpha --type json -p '[{"op":"test","path":"/spec/replicas","value":5}]'
 same "a refused patch changes nothing" "blue" "$(k -n e2e get wd alpha -o jsonpath='{.spec.color}')"
 refuse "strategic merge patch is refused for custom resources" "application/strategic-merge-patch+json is not supported" k -n e2e patch wd alpha --type strategic -p '{"spec":{"replicas":3}}'
 
@@ -109,7 +111,7 @@ same "pagination returns every object once" "6" "$(k -n e2e get wd --chunk-size=
 
 expect "server-side dry run returns the object" "created (server dry run)" k -n e2e create configmap dry --from-literal=a=b --dry-run=server
 refuse "server-side dry run stores nothing" 'configmaps "dry" not found' k -n e2e get configmap dry
-expect "server-side dry run of a delete" "deleted (server dry run)" k -n e2e delete wd d1 --dry-run=server
+expect "server-side dry run of a delete" "(server dry run)" k -n e2e delete wd d1 --dry-run=server
 expect "the dry-run-deleted object is still there" "d1" k -n e2e get wd d1
 
 uid=$(k -n e2e get wd alpha -o jsonpath='{.metadata.uid}')
@@ -131,6 +133,7 @@ same "the unknown field was pruned" "" "$(k -n e2e get wd warned -o jsonpath='{.
 
 # Raw HTTP: bad bodies get Status errors and change nothing.
 raw() {  # METHOD PATH CONTENT-TYPE BODY-FILE -> "<http code> <reason>"
+  rm -f "$APISERVER_DIR/raw.out"
   curl -sS --cacert "$APISERVER_DIR/ca.crt" -H "Authorization: Bearer $(cat "$APISERVER_DIR/token")" \
     -H "Content-Type: $3" -X "$1" --data-binary "@$4" -o "$APISERVER_DIR/raw.out" -w '%{http_code}' "$APISERVER_URL$2"
   printf ' %s' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("reason",""))' "$APISERVER_DIR/raw.out" 2>/dev/null)"
@@ -144,7 +147,10 @@ printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}' >"$APISERVE
 same "a body of the wrong kind is a 400 BadRequest" "400 BadRequest" "$(raw POST /api/v1/namespaces/e2e/configmaps application/json "$APISERVER_DIR/wrong.json")"
 same "an unsupported content type is a 415" "415 UnsupportedMediaType" "$(raw POST /api/v1/namespaces/e2e/configmaps text/plain "$APISERVER_DIR/wrong.json")"
 head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$APISERVER_DIR/huge.json"
-same "a body over 3 MiB is a 413" "413 RequestEntityTooLarge" "$(raw POST /api/v1/namespaces/e2e/configmaps application/json "$APISERVER_DIR/huge.json")"
+# kube-apiserver answers 413 and closes the connection while the client still sends, so the
+# Status it wrote may not arrive: only the code is compared.
+huge=$(raw POST /api/v1/namespaces/e2e/configmaps application/json "$APISERVER_DIR/huge.json")
+same "a body over 3 MiB is a 413" "413" "${huge%% *}"
 rv_after=$(k get --raw /api/v1/namespaces/e2e/configmaps | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
 same "bad input changed nothing" "$rv_before" "$rv_after"
 

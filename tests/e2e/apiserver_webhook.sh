@@ -95,14 +95,19 @@ refuse "a denial is refused with the webhook's message" 'admission webhook "deny
 refuse "nothing is stored for a denied request" 'not found' k -n guarded get pod bad1
 pod guarded good1 >/dev/null && ok "allowed pods pass the denying webhook" || bad "allowed pods pass the denying webhook"
 
-# Validating webhooks run after mutation and validation; they can refuse but not change.
+# Validating webhooks run after mutation and validation; they can refuse but not change: one
+# that answers with a patch fails the call (kube's VerifyAdmissionResponse), and failurePolicy decides.
 k create namespace validated >/dev/null && k label namespace validated webhook=validate >/dev/null
 { echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: ValidatingWebhookConfiguration";
-  echo "metadata: {name: validate-pods}"; echo "webhooks:"; hook validate-deny.example.test /deny Fail 5 validate;
-  hook validate-mutate.example.test /mutate Fail 5 validate; } | k apply -f - >/dev/null
+  echo "metadata: {name: validate-pods}"; echo "webhooks:"; hook validate-deny.example.test /deny Fail 5 validate; } | k apply -f - >/dev/null
 refuse "a validating webhook refuses with its message" 'admission webhook "validate-deny.example.test" denied the request: pods named bad are not allowed' pod validated bad2
+{ echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: ValidatingWebhookConfiguration";
+  echo "metadata: {name: validate-mutate}"; echo "webhooks:"; hook validate-mutate.example.test /mutate Fail 5 validate; } | k apply -f - >/dev/null
+refuse "a validating webhook that answers with a patch fails the call" \
+  'failed calling webhook "validate-mutate.example.test": received invalid webhook response: validating webhook may not return response.patch' pod validated fine
+k patch validatingwebhookconfiguration validate-mutate --type json -p '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}]' >/dev/null
 pod validated fine >/dev/null
-same "a validating webhook's patch is not applied" "" "$(k -n validated get pod fine -o jsonpath='{.metadata.labels.mutated}')"
+same "with failurePolicy Ignore the request passes, and the patch is not applied" "" "$(k -n validated get pod fine -o jsonpath='{.metadata.labels.mutated}')"
 
 # failurePolicy: an unreachable webhook.
 k create namespace broken >/dev/null && k label namespace broken webhook=broken >/dev/null
