@@ -3,6 +3,7 @@
 #include "crypto/aead.hpp"
 #include "crypto/hpke_internal.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace dragops::crypto::hpke {

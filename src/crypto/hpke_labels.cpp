@@ -3,6 +3,7 @@
 #include "crypto/hkdf.hpp"
 #include "crypto/hpke_internal.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace dragops::crypto::hpke::internal {
