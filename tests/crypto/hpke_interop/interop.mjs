@@ -2,6 +2,7 @@
 // package.json / package-lock.json and installed by setup.sh. Every value is hex.
 //
 //   node interop.mjs keygen                      -> {"private_key", "public_key"}
+//   node interop.mjs derive IKM                  -> the same, by DeriveKeyPair (fuzz/README.md's seeds)
 //   node interop.mjs seal PUBLIC_KEY CASES       -> [{"enc", "ct", "exported", "sealed_value"}, ...]
 //   node interop.mjs open PRIVATE_KEY PUBLIC_KEY CASES SEALED
 //       opens what the other side sealed for each case (raw HPKE with the case's AEAD, its export,
@@ -37,6 +38,15 @@ const keyId = (publicKey) => createHash('sha256').update(publicKey).digest().sub
 async function keygen() {
   const s = suite(2);
   const pair = await s.kem.generateKeyPair();
+  return {
+    private_key: hex(await s.kem.serializePrivateKey(pair.privateKey)),
+    public_key: hex(await s.kem.serializePublicKey(pair.publicKey)),
+  };
+}
+
+async function derive(ikmHex) {
+  const s = suite(2);
+  const pair = await s.kem.deriveKeyPair(bytes(ikmHex));
   return {
     private_key: hex(await s.kem.serializePrivateKey(pair.privateKey)),
     public_key: hex(await s.kem.serializePublicKey(pair.publicKey)),
@@ -120,11 +130,13 @@ const [command, ...args] = process.argv.slice(2);
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 if (command === 'keygen') {
   console.log(JSON.stringify(await keygen()));
+} else if (command === 'derive' && args.length === 1) {
+  console.log(JSON.stringify(await derive(args[0])));
 } else if (command === 'seal' && args.length === 2) {
   console.log(JSON.stringify(await seal(args[0], readJson(args[1]))));
 } else if (command === 'open' && args.length === 4) {
   process.exit((await open(args[0], args[1], readJson(args[2]), readJson(args[3]))) ? 0 : 1);
 } else {
-  console.error('usage: interop.mjs keygen | seal PUBLIC_KEY CASES | open PRIVATE_KEY PUBLIC_KEY CASES SEALED');
+  console.error('usage: interop.mjs keygen | derive IKM | seal PUBLIC_KEY CASES | open PRIVATE_KEY PUBLIC_KEY CASES SEALED');
   process.exit(2);
 }
