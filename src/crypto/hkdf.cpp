@@ -11,7 +11,6 @@
 namespace dragops::crypto {
 namespace {
 
-constexpr std::size_t kSha256Size = 32;
 constexpr std::size_t kMaxOutput = 255 * kSha256Size;
 
 // HKDF is RFC 5869 over HMAC-SHA256 from OpenSSL's EVP_MAC. OpenSSL 3.0's own EVP_KDF "HKDF"
@@ -44,14 +43,22 @@ bool hmac(EVP_MAC_CTX* context, std::span<const std::uint8_t> key,
 
 }  // namespace
 
-bool hkdf_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> salt,
-                 std::span<const std::uint8_t> info, std::span<std::uint8_t> out) {
+bool hkdf_sha256_extract(std::span<const std::uint8_t> salt, std::span<const std::uint8_t> ikm,
+                         std::span<std::uint8_t, kSha256Size> prk) {
   EVP_MAC_CTX* context = thread_hmac();
-  if (key.empty() || out.empty() || out.size() > kMaxOutput || context == nullptr) return false;
+  if (ikm.empty() || context == nullptr) return false;
   static constexpr std::uint8_t kZeroSalt[kSha256Size] = {};  // RFC 5869: absent salt
-  std::uint8_t prk[kSha256Size];
+  if (hmac(context, salt.empty() ? std::span<const std::uint8_t>(kZeroSalt) : salt, {ikm}, prk.data())) return true;
+  OPENSSL_cleanse(prk.data(), prk.size());
+  return false;
+}
+
+bool hkdf_sha256_expand(std::span<const std::uint8_t> prk, std::span<const std::uint8_t> info,
+                        std::span<std::uint8_t> out) {
+  EVP_MAC_CTX* context = thread_hmac();
+  if (prk.empty() || out.empty() || out.size() > kMaxOutput || context == nullptr) return false;
   std::uint8_t block[kSha256Size];
-  bool ok = hmac(context, salt.empty() ? std::span<const std::uint8_t>(kZeroSalt) : salt, {key}, prk);
+  bool ok = true;
   std::size_t done = 0;
   for (std::uint8_t counter = 1; ok && done < out.size(); ++counter) {
     // T(i) = HMAC(PRK, T(i-1) | info | i), T(0) empty.
@@ -64,8 +71,17 @@ bool hkdf_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t
   // The context keeps the last PRK's HMAC state until the next call or thread exit (when
   // OpenSSL cleanses it); the ring's data keys themselves stay in memory for the process's life,
   // so re-keying it here would cost a fifth of a derivation and protect nothing more.
-  OPENSSL_cleanse(prk, sizeof prk);
   OPENSSL_cleanse(block, sizeof block);
+  if (!ok) OPENSSL_cleanse(out.data(), out.size());
+  return ok;
+}
+
+bool hkdf_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> salt,
+                 std::span<const std::uint8_t> info, std::span<std::uint8_t> out) {
+  if (key.empty() || out.empty() || out.size() > kMaxOutput) return false;
+  std::uint8_t prk[kSha256Size];
+  const bool ok = hkdf_sha256_extract(salt, key, prk) && hkdf_sha256_expand(prk, info, out);
+  OPENSSL_cleanse(prk, sizeof prk);
   if (!ok) OPENSSL_cleanse(out.data(), out.size());
   return ok;
 }

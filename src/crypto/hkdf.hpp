@@ -13,4 +13,14 @@ namespace dragops::crypto {
 [[nodiscard]] bool hkdf_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> salt,
                                std::span<const std::uint8_t> info, std::span<std::uint8_t> out);
 
+inline constexpr std::size_t kSha256Size = 32;
+
+// The two halves, for protocols that label each step (HPKE's LabeledExtract/LabeledExpand).
+// Extract: PRK = HMAC-SHA256(salt, ikm), an empty salt meaning 32 zero bytes; false for an empty
+// ikm. Expand: fills out from a non-empty PRK and info; false for an oversized output.
+[[nodiscard]] bool hkdf_sha256_extract(std::span<const std::uint8_t> salt, std::span<const std::uint8_t> ikm,
+                                       std::span<std::uint8_t, kSha256Size> prk);
+[[nodiscard]] bool hkdf_sha256_expand(std::span<const std::uint8_t> prk, std::span<const std::uint8_t> info,
+                                      std::span<std::uint8_t> out);
+
 }  // namespace dragops::crypto

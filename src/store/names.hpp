@@ -1,5 +1,5 @@
 #pragma once
-// The names every part agrees on for store and key objects (../shared names; docs/resources.md).
+// The names every part agrees on for store and key objects (docs/design.md; docs/resources.md).
 
 #include <cstdint>
 #include <string>

@@ -62,6 +62,26 @@ TEST(HkdfSha256, GivesTheSameAnswersInAnyOrder) {
   }
 }
 
+// RFC 5869 appendix A's PRKs: extract alone, then expand from the PRK alone.
+TEST(HkdfSha256, ExtractAndExpandSeparatelyMatchTheRfc5869Vectors) {
+  const char* const prks[] = {"077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5",
+                              "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244",
+                              "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04"};
+  for (int i = 0; i < 3; ++i) {
+    const auto& c = kCases[i];
+    std::vector<std::uint8_t> prk(kSha256Size);
+    ASSERT_TRUE(hkdf_sha256_extract(from_hex(c.salt), from_hex(c.ikm), std::span<std::uint8_t, kSha256Size>(prk)));
+    EXPECT_EQ(to_hex(prk), prks[i]) << c.name;
+    std::vector<std::uint8_t> out(c.length);
+    ASSERT_TRUE(hkdf_sha256_expand(from_hex(prks[i]), from_hex(c.info), out)) << c.name;
+    EXPECT_EQ(to_hex(out), c.okm) << c.name;
+  }
+  std::vector<std::uint8_t> prk(kSha256Size), too_long(255 * 32 + 1);
+  EXPECT_FALSE(hkdf_sha256_extract({}, {}, std::span<std::uint8_t, kSha256Size>(prk)));
+  EXPECT_FALSE(hkdf_sha256_expand(prk, {}, too_long));
+  EXPECT_FALSE(hkdf_sha256_expand({}, {}, prk));
+}
+
 // OpenSSL's own HKDF (EVP_KDF), the reference the HMAC-based implementation must agree with.
 std::vector<std::uint8_t> openssl_hkdf(const std::vector<std::uint8_t>& key, std::vector<std::uint8_t> salt,
                                        std::vector<std::uint8_t> info, std::size_t length) {
