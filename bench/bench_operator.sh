@@ -4,6 +4,8 @@
 # Ready. Prints the wall time, reconciles per second as a ratio to the local API server's raw
 # create rate measured in the same run (same number of clients as operator workers), and the
 # operator's peak resident memory. Targets: ratio >= 0.5, peak RSS <= 64 MiB.
+# On the local API server, or with DRAGOPS_E2E_BACKEND=real (bench_operator_real.sh) on the real
+# control plane (tests/kube/control-plane.sh), each against its own raw create rates.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +13,9 @@ namespaces=${OPERATOR_BENCH_NAMESPACES:-100}
 per=${OPERATOR_BENCH_PER_NAMESPACE:-100}
 workers=${OPERATOR_BENCH_WORKERS:-4}
 total=$((namespaces * per))
-apiserver=${DRAGOPS_APISERVER_BINARY:-$build/tests/apiserver/dragops-apiserver}
+export DRAGOPS_APISERVER_BINARY=${DRAGOPS_APISERVER_BINARY:-$build/tests/apiserver/dragops-apiserver}
+apiserver=$DRAGOPS_APISERVER_BINARY
+source "$root/tests/e2e/lib/cluster.sh"
 operator=${DRAGOPS_OPERATOR_BINARY:-$build/operator/dragops-operator}
 load=$build/bench/operator/bench_operator_load
 for b in "$apiserver" "$operator" "$load"; do [ -x "$b" ] || { echo "bench_operator: $b not built"; exit 1; }; done
@@ -21,30 +25,31 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  cluster_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-export KUBECONFIG=$work/apiserver/kubeconfig
-
-mkdir -p "$work/apiserver"
-"$apiserver" --dir "$work/apiserver" --watch-history 200000 >"$work/apiserver.out" 2>"$work/apiserver.log" &
-pids+=($!)
-for _ in $(seq 200); do grep -q READY "$work/apiserver.out" 2>/dev/null && break; sleep 0.05; done
-grep -q READY "$work/apiserver.out" || { echo "bench_operator: API server did not start"; exit 1; }
-kubectl apply -f "$root/crds/" >/dev/null
-kubectl apply -f "$root/packs/" >/dev/null
+cluster_start "$work/apiserver" --watch-history 200000 >/dev/null || { echo "bench_operator: API server did not start"; exit 1; }
+if backend_is_real; then
+  server="the real kube-apiserver $(cat "$root/tests/kube/upstream/KUBERNETES_VERSION")"
+  api_pid=$(awk '$1 == "kube-apiserver" { print $2 }' "$work/apiserver/pids")
+else
+  server="the local API server"
+  api_pid=$CLUSTER_PID
+fi
+apply_crds_and_packs "$root" || { echo "bench_operator: cannot apply the CRDs and packs"; exit 1; }
 "$load" setup "$namespaces"
 
 secrets_line=$("$load" secrets "$namespaces" "$per" "$workers")
 raw_rate=$(echo "$secrets_line" | awk '{print $NF}' | tr -d '/s')
-echo "reference: raw create rate of the local API server, $workers clients: $raw_rate objects/s ($total core Secrets)"
+echo "reference: raw create rate of $server, $workers clients: $raw_rate objects/s ($total core Secrets)"
 conn_line=$("$load" connections "$namespaces" "$per" "$workers")
 conn_rate=$(echo "$conn_line" | awk '{print $NF}' | tr -d '/s')
 echo "reference: raw create rate of Connections (custom resources, schema-validated), $workers clients: $conn_rate objects/s"
 
 ticks=$(getconf CLK_TCK)
 cpu_of() { awk -v t="$ticks" '{ printf "%.1f", ($14 + $15) / t }' "/proc/$1/stat"; }
-api_cpu_before=$(cpu_of "${pids[0]}")
+api_cpu_before=$(cpu_of "$api_pid")
 start=$(date +%s%N)
 "$operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 \
   --webhook-addr "" --workers "$workers" --log-level "${OPERATOR_BENCH_LOG_LEVEL:-warn}" >"$work/operator.out" 2>"$work/operator.log" &
@@ -59,7 +64,7 @@ if [ -n "${OPERATOR_BENCH_METRICS:-}" ]; then
 fi
 hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$op/status")
 op_cpu=$(cpu_of "$op")
-api_cpu=$(awk -v a="$(cpu_of "${pids[0]}")" -v b="$api_cpu_before" 'BEGIN { printf "%.1f", a - b }')
+api_cpu=$(awk -v a="$(cpu_of "$api_pid")" -v b="$api_cpu_before" 'BEGIN { printf "%.1f", a - b }')
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$op/status")
 seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", (e - s) / 1e9 }')
 rate=$(awk -v n="$total" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # make demo: the whole flow on this machine, step by step, like a tutorial.
-#   local API server -> chart manifests (helm template | kubectl apply) -> operator -> Connections
+#   API server -> chart manifests (helm template | kubectl apply) -> operator -> Connections
 #   -> an annotated pod (the webhook injects the sidecar) -> that pod's sidecar -> curl.
 # Everything it starts it stops by process id; it exits 0 when every step behaved as described.
+# The API server is the embedded local one (tests/apiserver, starts in a second), or with
+# DRAGOPS_E2E_BACKEND=real (`make demo KUBE=real`) the real control plane: etcd, kube-apiserver
+# and kube-controller-manager of the pinned release (tests/kube, built by `make kube`).
 set -euo pipefail
 
 BUILD=$(cd "${1:-build}" && pwd)
@@ -16,12 +19,15 @@ done
 HELM=$(bash "$ROOT/tests/tools/fetch-tools.sh" helm | awk '$1 == "helm" { print $2 }')
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dragops-demo.XXXXXX")
-export KUBECONFIG=$WORK/apiserver/kubeconfig KUBECACHEDIR=$WORK/kube-cache
+export DRAGOPS_APISERVER_BINARY=$APISERVER
+source "$ROOT/tests/e2e/lib/cluster.sh"   # cluster_start/stop, ensure_namespace, free_port
+source "$ROOT/tests/e2e/lib/webhook.sh"   # webhook_service_addr
 PIDS=()
 cleanup() {
   local status=$?
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  cluster_stop
   if [ $status -ne 0 ]; then
     echo; echo "demo failed (exit $status); logs kept in $WORK"
   else
@@ -45,21 +51,13 @@ wait_until() {  # wait_until SECONDS COMMAND...
     sleep 0.05
   done
 }
-free_port() {  # a port nothing listens on, found by asking the kernel through bash's /dev/tcp
-  local port
-  for _ in $(seq 1 100); do
-    port=$((10000 + RANDOM % 22000))  # below the ephemeral range (32768+), which client sockets use
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-  return 1
-}
-
-step "1. Start the local Kubernetes API server (tests/apiserver) and point kubectl at it"
-mkdir -p "$WORK/apiserver"
-"$APISERVER" --dir "$WORK/apiserver" >"$WORK/apiserver.out" 2>"$WORK/apiserver.log" &
-PIDS+=($!)
-wait_until 30 grep -q '^READY ' "$WORK/apiserver.out" || fail "API server did not start"
-say "$(sed -n 's/^READY /API server at /p' "$WORK/apiserver.out"); KUBECONFIG=$KUBECONFIG"
+if backend_is_real; then
+  step "1. Start a real control plane (etcd, kube-apiserver, kube-controller-manager $(cat "$ROOT/tests/kube/upstream/KUBERNETES_VERSION")) and point kubectl at it"
+else
+  step "1. Start the local Kubernetes API server (tests/apiserver) and point kubectl at it"
+fi
+cluster_start "$WORK/apiserver" || fail "API server did not start"
+say "API server at $CLUSTER_URL; KUBECONFIG=$KUBECONFIG"
 run kubectl version -o yaml | grep -E 'gitVersion' | head -2
 
 step "2. Install the chart's manifests (helm template | kubectl apply), as on a real cluster"
@@ -71,32 +69,27 @@ printf '$ helm template dragops charts/dragops --namespace dragops-system | kube
 "$HELM" template dragops "$ROOT/charts/dragops" --namespace dragops-system 2>/dev/null >"$WORK/manifests.yaml"
 kubectl apply -f "$WORK/manifests.yaml" | sed 's/^/   /'
 say "No kubelet runs here, so the operator Deployment is stored but not started: this script runs"
-say "the operator binary itself, and routes the webhook Service to it through its Endpoints."
+say "the operator binary itself where the API server calls the webhook Service: its ClusterIP"
+say "(both test API servers give Services loopback ClusterIPs, 127.x.y.z, so no kube-proxy is needed)."
 
 step "3. Run the operator (leader election, webhook on loopback, keys created on first use)"
-WEBHOOK_PORT=$(free_port)
-cat <<YAML | kubectl apply -f - >/dev/null
-apiVersion: v1
-kind: Endpoints
-metadata: {name: dragops-webhook, namespace: dragops-system}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{name: https, port: $WEBHOOK_PORT}]
-YAML
+WEBHOOK_ADDR=$(webhook_service_addr dragops-system dragops-webhook) || fail "no address for the webhook Service"
+say "the webhook Service dragops-webhook is called at $WEBHOOK_ADDR"
 "$OPERATOR" --kubeconfig "$KUBECONFIG" --namespace dragops-system --identity demo-operator \
-  --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "127.0.0.1:$WEBHOOK_PORT" \
+  --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "$WEBHOOK_ADDR" \
   >"$WORK/operator.out" 2>"$WORK/operator.log" &
 PIDS+=($!)
 webhook_serving() {  # the caBundle patched and the webhook port accepting connections
   [ -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
     -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
-    (exec 3<>"/dev/tcp/127.0.0.1/$WEBHOOK_PORT") 2>/dev/null
+    (exec 3<>"/dev/tcp/${WEBHOOK_ADDR%:*}/${WEBHOOK_ADDR##*:}") 2>/dev/null
 }
 wait_until 30 webhook_serving || fail "the operator did not set up its webhook"
 say "operator running (pid ${PIDS[-1]}); it generated the webhook CA and patched the caBundle"
 
 step "4. A workflow author applies Connections (jira: fields, virustotal: apiKey) and a Secret"
 run kubectl apply -f "$ROOT/examples/namespace.yaml"
+ensure_namespace team-a || fail "namespace team-a has no default ServiceAccount"
 # The examples carry placeholder values; the demo plants its own so it can check what is served.
 JIRA_TOKEN="demo-jira-token-$RANDOM$RANDOM"
 VT_KEY="demo-vt-key-$RANDOM$RANDOM"
@@ -193,5 +186,5 @@ printf '$ kubectl get events -n team-a --field-selector involvedObject.name=jira
 kubectl get events -n team-a --field-selector involvedObject.name=jira 2>/dev/null | sed 's/^/   /' || true
 
 step "11. Done: stopping the sidecar, the operator and the API server (by process id)"
-! grep -qE "$JIRA_TOKEN|$NEW_TOKEN|$VT_KEY|$DB_PROD" "$WORK"/*.log || fail "a credential value appeared in a log"
+! grep -qE "$JIRA_TOKEN|$NEW_TOKEN|$VT_KEY|$DB_PROD" "$WORK"/*.log "$WORK"/apiserver/*.log || fail "a credential value appeared in a log"
 say "no credential value appears in the API server's, operator's or sidecar's log"
