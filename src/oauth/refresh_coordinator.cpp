@@ -56,8 +56,9 @@ bool RefreshCoordinator::has_pending_write() const {
 
 std::optional<SystemTime> RefreshCoordinator::refresh_time(const TokenSet& tokens) {
   if (!tokens.expires_at) return std::nullopt;
-  if (jitter_for_ != tokens.expires_at) {
-    jitter_for_ = tokens.expires_at;
+  const auto key = std::make_pair(tokens.expires_at, tokens.obtained_at);
+  if (jitter_for_ != key) {
+    jitter_for_ = key;
     cached_refresh_at_ = refresh_at(options_.policy, tokens.obtained_at, tokens.expires_at, random_());
   }
   return cached_refresh_at_;

@@ -81,7 +81,8 @@ class RefreshCoordinator {
                      std::string lease_namespace, std::string connection, CoordinatorOptions options);
 
   RefreshOutcome refresh_if_due(std::stop_token stop = {});
-  // When these tokens are due (stable per token set: the jitter is drawn once per expires_at).
+  // When these tokens are due (stable per token set: the jitter is drawn once per expiry and
+  // issue time).
   std::optional<SystemTime> refresh_time(const TokenSet& tokens);
 
   int consecutive_failures() const;
@@ -115,7 +116,9 @@ class RefreshCoordinator {
   std::string_view last_reason_ = reason::kRefreshFailed;
   std::string last_message_;
   std::optional<Pending> pending_;
-  std::optional<SystemTime> jitter_for_;  // expires_at the cached refresh time belongs to
+  // The token set (expires_at, obtained_at) the cached refresh time belongs to: a refresh may
+  // return the expiry a bootstrapped token of unknown lifetime had.
+  std::optional<std::pair<std::optional<SystemTime>, std::optional<SystemTime>>> jitter_for_;
   std::optional<SystemTime> cached_refresh_at_;
 };
 
