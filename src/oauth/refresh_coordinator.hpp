@@ -71,6 +71,9 @@ struct RefreshOutcome {
   std::string_view reason;               // a reason:: constant for failures
   std::string message;                   // no token values
   std::optional<OAuthError> error;       // the provider's, if that was the failure
+  // refreshed: how long before the replaced access token's expiry the refresh was sent (for logs
+  // and metrics: how much of the skew was left). nullopt: it had no expiry.
+  std::optional<std::chrono::milliseconds> lead;
 };
 
 class RefreshCoordinator {

@@ -92,6 +92,15 @@ TEST(RefreshCoordinator, RefreshesWhenDueAndPersistsTheRotatedRefreshTokenBefore
   EXPECT_EQ(rig.coordinator.refresh_if_due().result, RefreshResult::not_due);
 }
 
+TEST(RefreshCoordinator, SaysHowLongBeforeTheOldTokensExpiryItRefreshed) {
+  Rig rig;
+  rig.clock.advance(3600s - 405s);
+  const auto outcome = rig.coordinator.refresh_if_due();
+  ASSERT_EQ(outcome.result, RefreshResult::refreshed) << outcome.message;
+  EXPECT_EQ(outcome.lead, 405s);
+  EXPECT_FALSE(rig.coordinator.refresh_if_due().lead) << "nothing refreshed, no lead";
+}
+
 TEST(RefreshCoordinator, KeepsTheOldRefreshTokenWhenTheProviderSendsNone) {
   Rig rig;
   rig.provider.set_rotate(false);
