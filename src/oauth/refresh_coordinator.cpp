@@ -73,6 +73,7 @@ bool RefreshCoordinator::due(const TokenSet& tokens, SystemTime now) {
 RefreshOutcome RefreshCoordinator::failure(std::string_view why, std::string message, TokenSet tokens,
                                            std::optional<OAuthError> error) {
   ++failures_;
+  backoff_for_ = {tokens.expires_at, tokens.obtained_at};
   const auto retry_after = error ? error->retry_after : std::nullopt;
   next_attempt_ = clock_.now() + backoff_delay(options_.policy, failures_, random_(), retry_after);
   last_reason_ = why;
@@ -131,6 +132,11 @@ RefreshOutcome RefreshCoordinator::refresh_if_due(std::stop_token stop) {
     }
     return failure(reason::kStoreUnavailable, std::string("store read failed: ") + std::string(to_string(first.error())),
                    {});
+  }
+  if (next_attempt_ && !pending_ &&
+      backoff_for_ != std::make_pair(first->tokens.expires_at, first->tokens.obtained_at)) {
+    failures_ = 0;   // someone refreshed since our failures: they were about tokens that are gone
+    next_attempt_.reset();
   }
   if (!pending_ && !due(first->tokens, clock_.now())) {
     auto next = refresh_time(first->tokens);

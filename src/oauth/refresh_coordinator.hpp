@@ -19,7 +19,9 @@
 //
 // A failed refresh backs off (refresh_policy backoff_delay) and the outcome says why and when
 // the next attempt is; the caller keeps serving the old access token only while it has not
-// expired. Within one process, calls are serialised (single flight).
+// expired. The backoff belongs to the tokens that failed: when the store shows others (another
+// holder refreshed meanwhile), it is dropped and the new tokens follow their own schedule.
+// Within one process, calls are serialised (single flight).
 
 #include "kube/api.hpp"
 #include "oauth/clock.hpp"
@@ -116,6 +118,9 @@ class RefreshCoordinator {
   mutable std::mutex mutex_;
   int failures_ = 0;
   std::optional<SystemTime> next_attempt_;
+  // The token set (expires_at, obtained_at) the backoff was earned on: once the store holds other
+  // tokens, someone refreshed since, and the backoff no longer applies.
+  std::pair<std::optional<SystemTime>, std::optional<SystemTime>> backoff_for_;
   std::string_view last_reason_ = reason::kRefreshFailed;
   std::string last_message_;
   std::optional<Pending> pending_;
