@@ -21,7 +21,7 @@ struct Verdict {
   std::string token_field;         // the store annotation dragops.io/token-field
   std::string expires_at;          // oauth2: RFC 3339, "" : does not expire
   std::string authorization_url;   // oauth2 awaiting authorization
-  std::optional<std::chrono::seconds> requeue_after;
+  std::optional<std::chrono::milliseconds> requeue_after;
   std::optional<RefreshObservation> refresh;   // oauth2 with tokens: the Refreshed condition
 
   bool ok() const { return reason.empty(); }
@@ -351,7 +351,7 @@ Decision decide_values(const Resource& resource, const std::optional<ExistingSto
                                     make(condition::kSealed, true, reason::kSealed, message)};
   if (refresh) {
     conditions.push_back(make(condition::kRefreshed, refresh->ok, refresh->reason, refresh->message));
-    if (refresh->next_check) decision.requeue_after = std::chrono::ceil<std::chrono::seconds>(*refresh->next_check);
+    if (refresh->next_check) decision.requeue_after = *refresh->next_check;
   }
   finish_status(decision, resource, std::move(conditions), *keys.primary, now,
                 {std::move(expires_at), {}, verdict.auth_type});

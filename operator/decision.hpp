@@ -35,7 +35,9 @@ struct Decision {
 
   std::optional<Status> status;      // set only when it differs from the observed status
   std::vector<EventSpec> events;     // one per condition transition
-  std::optional<std::chrono::seconds> requeue_after;
+  // Milliseconds, not seconds: the operator's OAuth refresh comes back at its refresh time, and
+  // rounding up would land it inside the skew and erase the jitter.
+  std::optional<std::chrono::milliseconds> requeue_after;
 };
 
 }  // namespace dragops::op

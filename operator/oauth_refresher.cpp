@@ -64,7 +64,8 @@ std::optional<RefreshObservation> OperatorRefresher::tend(const store::Owner& ow
   auto outcome = entry->coordinator->refresh_if_due();
   if (outcome.result == oauth::RefreshResult::refreshed)
     log::info("oauth tokens refreshed by the operator",
-              {{"namespace", json::value(owner.namespace_)}, {"name", json::value(owner.name)}});
+              {{"namespace", json::value(owner.namespace_)}, {"name", json::value(owner.name)},
+               {"before_expiry_ms", outcome.lead ? json::value(outcome.lead->count()) : json::value(nullptr)}});
   else if (outcome.result == oauth::RefreshResult::failed)
     log::warn("oauth refresh failed", {{"namespace", json::value(owner.namespace_)},
                                        {"name", json::value(owner.name)},

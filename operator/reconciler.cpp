@@ -138,7 +138,7 @@ Outcome Reconciler::finish(const kube::Gvr& gvr, std::string_view kind, const js
                              {"statusWrites", applied->status_writes}});
   if (decision.requeue_after) {
     metrics_.reconciled(kind, "requeue", took);
-    return {Outcome::Kind::requeue, std::chrono::duration_cast<std::chrono::milliseconds>(*decision.requeue_after), {}};
+    return {Outcome::Kind::requeue, *decision.requeue_after, {}};
   }
   metrics_.reconciled(kind, "success", took);
   return {};

@@ -163,8 +163,13 @@ std::string token_field(const json::object& store_object) {
 }
 
 ApiHandler::ApiHandler(const Config& config, const StoreCache& cache, crypto::SecretBytes token,
-                       std::function<Clock::time_point()> now, ApiObserver& observer)
-    : config_(config), cache_(cache), token_(std::move(token)), now_(std::move(now)), observer_(observer) {}
+                       std::function<Clock::time_point()> now, ApiObserver& observer, RefreshGates gates)
+    : config_(config),
+      cache_(cache),
+      token_(std::move(token)),
+      now_(std::move(now)),
+      observer_(observer),
+      gates_(std::move(gates)) {}
 
 http::Response ApiHandler::operator()(const http::Request& request) const {
   AuditRecord record;

@@ -7,6 +7,7 @@
 // allowed by the pod's annotations (403) -> store state (503 not_ready / stale, 404) -> decrypt.
 
 #include "config.hpp"
+#include "refresh_gate.hpp"
 #include "store_cache.hpp"
 
 #include "crypto/secret_bytes.hpp"
@@ -32,18 +33,24 @@ class ApiObserver {
   virtual ~ApiObserver() = default;
   virtual void on_request(const AuditRecord& record) = 0;
   virtual void on_decrypt(double seconds) = 0;
+  // A request for an OAuth token waited for a refresh (RefreshGate) this long; replaced: it then
+  // got another token than the one it waited on. Default: ignored.
+  virtual void on_token_held(double /*seconds*/, bool /*replaced*/) {}
 };
 
 class ApiHandler {
  public:
+  // gates: per connection, lets a due OAuth refresh land before its token is served; without
+  // one (refresh off, tests) the cached token is served as it is.
   ApiHandler(const Config& config, const StoreCache& cache, crypto::SecretBytes token,
-             std::function<Clock::time_point()> now, ApiObserver& observer);
+             std::function<Clock::time_point()> now, ApiObserver& observer, RefreshGates gates = {});
 
   http::Response operator()(const http::Request& request) const;
 
  private:
   http::Response handle(const http::Request& request, AuditRecord& record) const;
   http::Response connection(const std::string& name, bool token_only, AuditRecord& record) const;
+  std::optional<StoreEntry> entry_to_serve(const std::string& name, Clock::time_point& now) const;
   http::Response secret(const std::string& name, AuditRecord& record) const;
 
   const Config& config_;
@@ -51,6 +58,7 @@ class ApiHandler {
   crypto::SecretBytes token_;
   std::function<Clock::time_point()> now_;
   ApiObserver& observer_;
+  RefreshGates gates_;
 };
 
 // The error body: {"error":{"code":"...","message":"..."}} with Cache-Control: no-store.

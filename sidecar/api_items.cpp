@@ -61,9 +61,53 @@ static std::optional<http::Response> refuse_unless_servable(const std::optional<
   return std::nullopt;
 }
 
-http::Response ApiHandler::connection(const std::string& name, bool token_only, AuditRecord& record) const {
-  const auto now = now_();
+// The expiry of a servable OAuth access token in this entry; nullopt when there is none to hold.
+static std::optional<Clock::time_point> oauth_expiry(const std::optional<StoreEntry>& entry) {
+  if (!entry || entry->presence != StoreEntry::Presence::present || !entry->object) return std::nullopt;
+  const json::object& store = *entry->object;
+  if (annotation(store, "dragops.io/auth-type") != "oauth2" || annotation(store, "dragops.io/revoked") == "true") {
+    return std::nullopt;
+  }
+  Clock::time_point expiry;
+  if (!parse_rfc3339(annotation(store, "dragops.io/expires-at"), expiry)) return std::nullopt;
+  return expiry;
+}
+
+// The cache entry to answer from. An OAuth access token that a refresh is about to replace is
+// held back until the refresh lands (RefreshGate), for at most the gate's hold; then the request
+// gets whatever the cache holds (the old token while it is valid, 503 token_expired after).
+std::optional<StoreEntry> ApiHandler::entry_to_serve(const std::string& name, Clock::time_point& now) const {
+  const auto gate_it = gates_.find(name);
+  RefreshGate* gate = gate_it == gates_.end() ? nullptr : gate_it->second.get();
+  std::uint64_t seen = gate ? gate->version() : 0;
   auto entry = cache_.find(Kind::connection, name);
+  if (!gate) return entry;
+  const auto began = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::optional<Clock::time_point> held;
+  while (const auto expiry = oauth_expiry(entry)) {
+    const auto hold = gate->hold(*expiry, now, seen);
+    if (!hold) break;
+    const auto steady_now = std::chrono::steady_clock::now();
+    const auto hold_deadline = steady_now + (hold->until - now);
+    deadline = deadline ? std::min(*deadline, hold_deadline) : hold_deadline;
+    if (steady_now >= *deadline) break;
+    if (!held) held = *expiry;
+    gate->wait(*hold, *deadline - steady_now);
+    seen = gate->version();
+    entry = cache_.find(Kind::connection, name);
+    now = now_();
+  }
+  if (held) {
+    observer_.on_token_held(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(),
+                            oauth_expiry(entry) != held);
+  }
+  return entry;
+}
+
+http::Response ApiHandler::connection(const std::string& name, bool token_only, AuditRecord& record) const {
+  auto now = now_();
+  auto entry = entry_to_serve(name, now);
   if (auto refused = refuse_unless_servable(entry, now, config_.stale_after, record.outcome)) return std::move(*refused);
   const json::object& store = *entry->object;
   auto fail = [&](int status, std::string_view code, std::string_view message, int retry = 0) {

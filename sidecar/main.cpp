@@ -71,8 +71,29 @@ int main() {
   crypto::SecretBytes token = generate_token();
   if (auto written = write_token_file(config->token_file, token); !written) return fail(written.error());
 
+  // Background OAuth refresh, one thread per connection (idle unless its store is oauth2 with a
+  // sealed client), and per connection a gate that holds a request for a token due for refresh
+  // until the refresh lands. DRAGOPS_OAUTH_REFRESH=false turns both off; DRAGOPS_REFRESH_MIN_SKEW
+  // (e.g. 60s) and DRAGOPS_OAUTH_CA_FILE (private providers) tune it.
+  const char* refresh_env = std::getenv("DRAGOPS_OAUTH_REFRESH");
+  const bool refresh = !(refresh_env && std::string_view(refresh_env) == "false") && !config->connections.empty();
+  RefresherOptions refresher_options;
+  if (const char* skew = std::getenv("DRAGOPS_REFRESH_MIN_SKEW"); refresh && skew) {
+    std::chrono::milliseconds parsed{};
+    if (!parse_duration(skew, parsed)) return fail("DRAGOPS_REFRESH_MIN_SKEW is not a duration");
+    refresher_options.min_skew = std::chrono::duration_cast<std::chrono::seconds>(parsed);
+  }
+  RefreshGates gates;
+  if (refresh) {
+    for (const auto& name : config->connections)
+      gates.emplace(name, std::make_shared<RefreshGate>(RefreshGateOptions{refresher_options.min_skew}));
+    cache.set_listener([&gates](Kind kind, const std::string& name) {
+      if (auto it = gates.find(name); kind == Kind::connection && it != gates.end()) it->second->store_changed();
+    });
+  }
+
   auto now = [] { return Clock::now(); };
-  ApiHandler api_handler(*config, cache, std::move(token), now, metrics);
+  ApiHandler api_handler(*config, cache, std::move(token), now, metrics, gates);
   http::ServerOptions api_server_options;
   api_server_options.listen = config->listen;
   api_server_options.max_body_bytes = 64 * 1024;
@@ -108,18 +129,8 @@ int main() {
   }
   for (auto& watcher : watchers) watcher->start();
 
-  // Background OAuth refresh, one thread per connection (idle unless its store is oauth2 with a
-  // sealed client). DRAGOPS_OAUTH_REFRESH=false turns it off; DRAGOPS_REFRESH_MIN_SKEW (e.g. 60s)
-  // and DRAGOPS_OAUTH_CA_FILE (private providers) tune it.
   std::vector<std::unique_ptr<TokenRefresher>> refreshers;
-  const char* refresh_env = std::getenv("DRAGOPS_OAUTH_REFRESH");
-  if (!(refresh_env && std::string_view(refresh_env) == "false") && !config->connections.empty()) {
-    RefresherOptions refresher_options;
-    if (const char* skew = std::getenv("DRAGOPS_REFRESH_MIN_SKEW")) {
-      std::chrono::milliseconds parsed{};
-      if (!parse_duration(skew, parsed)) return fail("DRAGOPS_REFRESH_MIN_SKEW is not a duration");
-      refresher_options.min_skew = std::chrono::duration_cast<std::chrono::seconds>(parsed);
-    }
+  if (refresh) {
     http::ClientOptions client_options;
     if (const char* ca = std::getenv("DRAGOPS_OAUTH_CA_FILE")) client_options.tls.ca_file = ca;
     client_options.max_response_bytes = 64 * 1024;
@@ -128,7 +139,7 @@ int main() {
     std::shared_ptr<http::Client> shared_client = std::move(*client);
     for (const auto& name : config->connections) {
       refreshers.push_back(std::make_unique<TokenRefresher>(**api, cache, shared_client, config->pod_namespace,
-                                                            config->pod_name, name, refresher_options));
+                                                            config->pod_name, name, refresher_options, gates.at(name)));
       refreshers.back()->start();
     }
   }

@@ -13,6 +13,9 @@ prometheus::Histogram::BucketBoundaries decrypt_buckets() {
   return {0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01};
 }
 
+prometheus::Histogram::BucketBoundaries hold_buckets() { return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5}; }
+
+
 }  // namespace
 
 SidecarMetrics::SidecarMetrics()
@@ -39,7 +42,18 @@ SidecarMetrics::SidecarMetrics()
       keyring_reloads_(prometheus::BuildCounter()
                            .Name("dragops_sidecar_keyring_reloads_total")
                            .Help("Key ring (re)loads from the key volume by result.")
-                           .Register(*registry_)) {}
+                           .Register(*registry_)),
+      holds_(prometheus::BuildCounter()
+                 .Name("dragops_sidecar_token_holds_total")
+                 .Help("OAuth token requests held until a due refresh landed; result replaced (served the new token) or kept (the old one, still valid).")
+                 .Register(*registry_)),
+      holds_replaced_(holds_.Add({{"result", "replaced"}})),
+      holds_kept_(holds_.Add({{"result", "kept"}})),
+      hold_seconds_(prometheus::BuildHistogram()
+                        .Name("dragops_sidecar_token_hold_seconds")
+                        .Help("How long OAuth token requests waited for a due refresh.")
+                        .Register(*registry_)
+                        .Add({}, hold_buckets())) {}
 
 prometheus::Counter& SidecarMetrics::request_counter(std::string_view route, int code) {
   std::lock_guard lock(counters_mutex_);
@@ -64,6 +78,13 @@ void SidecarMetrics::on_request(const AuditRecord& record) {
 }
 
 void SidecarMetrics::on_decrypt(double seconds) { decrypt_.Observe(seconds); }
+
+void SidecarMetrics::on_token_held(double seconds, bool replaced) {
+  (replaced ? holds_replaced_ : holds_kept_).Increment();
+  hold_seconds_.Observe(seconds);
+}
+
+double SidecarMetrics::token_holds(bool replaced) { return (replaced ? holds_replaced_ : holds_kept_).Value(); }
 
 void SidecarMetrics::on_keyring_reload(bool ok) { keyring_reloads_.Add({{"result", ok ? "ok" : "error"}}).Increment(); }
 

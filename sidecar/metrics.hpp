@@ -8,6 +8,9 @@
 //                                                gone without the API server (0 = all watches live)
 //   dragops_sidecar_api_reachable                gauge: 1 while every watch is live
 //   dragops_sidecar_keyring_reloads_total{result}  counter
+//   dragops_sidecar_token_holds_total{result}    counter: OAuth token requests held for a due
+//                                                refresh (RefreshGate); result replaced | kept
+//   dragops_sidecar_token_hold_seconds           histogram: how long they waited
 
 #include "api_handler.hpp"
 #include "store_cache.hpp"
@@ -31,12 +34,14 @@ class SidecarMetrics final : public ApiObserver {
 
   void on_request(const AuditRecord& record) override;
   void on_decrypt(double seconds) override;
+  void on_token_held(double seconds, bool replaced) override;
   void on_keyring_reload(bool ok);
 
   // Refreshes the gauges from the cache, then renders the text exposition format.
   std::string render(const StoreCache& cache, Clock::time_point now);
 
   double requests(std::string_view route, int code);   // for tests
+  double token_holds(bool replaced);                     // for tests
 
  private:
   prometheus::Counter& request_counter(std::string_view route, int code);
@@ -49,6 +54,10 @@ class SidecarMetrics final : public ApiObserver {
   prometheus::Gauge& store_age_;
   prometheus::Gauge& api_reachable_;
   prometheus::Family<prometheus::Counter>& keyring_reloads_;
+  prometheus::Family<prometheus::Counter>& holds_;
+  prometheus::Counter& holds_replaced_;
+  prometheus::Counter& holds_kept_;
+  prometheus::Histogram& hold_seconds_;
 };
 
 }  // namespace dragops::sidecar

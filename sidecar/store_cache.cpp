@@ -25,24 +25,32 @@ void StoreCache::set_present(Kind kind, const std::string& name, boost::json::ob
     }
   }
   auto shared = std::make_shared<const boost::json::object>(std::move(object));
-  std::lock_guard lock(mutex_);
-  auto it = entries_.find({kind, name});
-  if (it == entries_.end()) return;
-  it->second.presence = StoreEntry::Presence::present;
-  it->second.object = std::move(shared);
-  it->second.envelopes = std::move(envelopes);
-  it->second.updated_at = now;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find({kind, name});
+    if (it == entries_.end()) return;
+    it->second.presence = StoreEntry::Presence::present;
+    it->second.object = std::move(shared);
+    it->second.envelopes = std::move(envelopes);
+    it->second.updated_at = now;
+  }
+  if (listener_) listener_(kind, name);
 }
 
 void StoreCache::set_absent(Kind kind, const std::string& name, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  auto it = entries_.find({kind, name});
-  if (it == entries_.end()) return;
-  it->second.presence = StoreEntry::Presence::absent;
-  it->second.object.reset();
-  it->second.envelopes.reset();
-  it->second.updated_at = now;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find({kind, name});
+    if (it == entries_.end()) return;
+    it->second.presence = StoreEntry::Presence::absent;
+    it->second.object.reset();
+    it->second.envelopes.reset();
+    it->second.updated_at = now;
+  }
+  if (listener_) listener_(kind, name);
 }
+
+void StoreCache::set_listener(std::function<void(Kind, const std::string&)> listener) { listener_ = std::move(listener); }
 
 void StoreCache::set_unconfirmed(Kind kind, const std::string& name, Clock::time_point now) {
   std::lock_guard lock(mutex_);

@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,10 @@ class StoreCache {
   void set_confirmed(Kind kind, const std::string& name);
 
   std::optional<StoreEntry> find(Kind kind, const std::string& name) const;
+
+  // Called (outside the lock) after an item turns present, changes or turns absent. Set it before
+  // the watchers start.
+  void set_listener(std::function<void(Kind, const std::string&)> listener);
   bool tracked(Kind kind, const std::string& name) const;
 
   // Ready once every tracked item is known present or absent.
@@ -66,6 +71,7 @@ class StoreCache {
   mutable std::mutex mutex_;
   std::map<std::pair<Kind, std::string>, StoreEntry> entries_;
   std::shared_ptr<const crypto::Keyring> keyring_;
+  std::function<void(Kind, const std::string&)> listener_;
 };
 
 }  // namespace dragops::sidecar

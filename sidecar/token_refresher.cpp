@@ -7,7 +7,6 @@
 #include "oauth/sealed_token_store.hpp"
 #include "store/store_object.hpp"
 
-#include <condition_variable>
 #include <random>
 
 namespace dragops::sidecar {
@@ -72,26 +71,19 @@ std::optional<Setup> setup_of(const json::object& object, const crypto::Keyring&
   return setup;
 }
 
-// Sleeps until the deadline or until stop is requested.
-void sleep_until_or_stop(std::stop_token stop, std::chrono::steady_clock::time_point deadline) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
-  wake.wait_until(lock, stop, deadline, [] { return false; });
-}
-
 }  // namespace
 
 TokenRefresher::TokenRefresher(kube::Api& api, StoreCache& cache, std::shared_ptr<http::Client> client,
                                std::string pod_namespace, std::string pod_name, std::string connection,
-                               RefresherOptions options)
+                               RefresherOptions options, std::shared_ptr<RefreshGate> gate)
     : api_(api),
       cache_(cache),
       client_(std::move(client)),
       namespace_(std::move(pod_namespace)),
       pod_name_(std::move(pod_name)),
       connection_(std::move(connection)),
-      options_(options) {}
+      options_(options),
+      gate_(std::move(gate)) {}
 
 TokenRefresher::~TokenRefresher() { stop(); }
 
@@ -133,7 +125,8 @@ void TokenRefresher::run(std::stop_token stop) {
       last_problem = problem;
       coordinator.reset();
       current.reset();
-      sleep_until_or_stop(stop, std::chrono::steady_clock::now() + wait);
+      gate_->set_active(false);
+      gate_->sleep_until(stop, std::chrono::steady_clock::now() + wait);
       continue;
     }
     last_problem.clear();
@@ -149,10 +142,16 @@ void TokenRefresher::run(std::stop_token stop) {
           *token_store, *provider, api_, clock, [&] { return uniform(generator); }, namespace_, connection_,
           coordinator_options);
     }
+    gate_->set_active(true);
+    gate_->attempt_started(clock.now());
     auto outcome = coordinator->refresh_if_due(stop);
+    gate_->attempt_finished(outcome.tokens.expires_at,
+                            outcome.result == oauth::RefreshResult::failed ? std::nullopt : outcome.next_check,
+                            outcome.result == oauth::RefreshResult::failed, clock.now());
     if (outcome.result == oauth::RefreshResult::refreshed || outcome.result == oauth::RefreshResult::adopted)
       log::info("tokens refreshed", {{"connection", json::value(connection_)},
-                                     {"result", json::value(oauth::to_string(outcome.result))}});
+                                     {"result", json::value(oauth::to_string(outcome.result))},
+                                     {"before_expiry_ms", outcome.lead ? json::value(outcome.lead->count()) : json::value(nullptr)}});
     else if (outcome.result == oauth::RefreshResult::failed)
       log::warn("token refresh failed", {{"connection", json::value(connection_)},
                                          {"reason", json::value(outcome.reason)},
@@ -162,8 +161,9 @@ void TokenRefresher::run(std::stop_token stop) {
       auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*outcome.next_check - clock.now());
       sleep_for = std::clamp(until, std::chrono::milliseconds(50), options_.max_sleep);
     }
-    sleep_until_or_stop(stop, std::chrono::steady_clock::now() + sleep_for);
+    gate_->sleep_until(stop, std::chrono::steady_clock::now() + sleep_for);
   }
+  gate_->set_active(false);
 }
 
 }  // namespace dragops::sidecar

@@ -7,11 +7,14 @@
 // outcome says to. Exactly one pod refreshes at a time through the Lease
 // dragops-refresh-<connection>; the others adopt the written tokens. Nothing here serves: the
 // API keeps serving from the watch cache, which sees the new tokens only once they are
-// persisted (a rotated refresh token is stored before the new access token is served).
+// persisted (a rotated refresh token is stored before the new access token is served). It
+// reports each attempt to the connection's RefreshGate, which holds requests for a token that is
+// due here until the refresh lands, and wakes the thread when such a request arrives.
 // Needs RBAC beyond the read-only Role: update on the store Secret and get/create/update on
 // Leases in the pod's namespace.
 
 #include "kube/api.hpp"
+#include "refresh_gate.hpp"
 #include "store_cache.hpp"
 
 #include <chrono>
@@ -35,7 +38,8 @@ struct RefresherOptions {
 class TokenRefresher {
  public:
   TokenRefresher(kube::Api& api, StoreCache& cache, std::shared_ptr<http::Client> client, std::string pod_namespace,
-                 std::string pod_name, std::string connection, RefresherOptions options);
+                 std::string pod_name, std::string connection, RefresherOptions options,
+                 std::shared_ptr<RefreshGate> gate);
   ~TokenRefresher();
   void start();
   void stop();
@@ -50,6 +54,7 @@ class TokenRefresher {
   std::string pod_name_;
   std::string connection_;
   RefresherOptions options_;
+  std::shared_ptr<RefreshGate> gate_;
   std::jthread thread_;
 };
 

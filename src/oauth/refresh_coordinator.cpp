@@ -56,8 +56,9 @@ bool RefreshCoordinator::has_pending_write() const {
 
 std::optional<SystemTime> RefreshCoordinator::refresh_time(const TokenSet& tokens) {
   if (!tokens.expires_at) return std::nullopt;
-  if (jitter_for_ != tokens.expires_at) {
-    jitter_for_ = tokens.expires_at;
+  const auto key = std::make_pair(tokens.expires_at, tokens.obtained_at);
+  if (jitter_for_ != key) {
+    jitter_for_ = key;
     cached_refresh_at_ = refresh_at(options_.policy, tokens.obtained_at, tokens.expires_at, random_());
   }
   return cached_refresh_at_;
@@ -72,11 +73,12 @@ bool RefreshCoordinator::due(const TokenSet& tokens, SystemTime now) {
 RefreshOutcome RefreshCoordinator::failure(std::string_view why, std::string message, TokenSet tokens,
                                            std::optional<OAuthError> error) {
   ++failures_;
+  backoff_for_ = {tokens.expires_at, tokens.obtained_at};
   const auto retry_after = error ? error->retry_after : std::nullopt;
   next_attempt_ = clock_.now() + backoff_delay(options_.policy, failures_, random_(), retry_after);
   last_reason_ = why;
   last_message_ = message;
-  RefreshOutcome out{RefreshResult::failed, std::move(tokens), next_attempt_, why, std::move(message), std::move(error)};
+  RefreshOutcome out{RefreshResult::failed, std::move(tokens), next_attempt_, why, std::move(message), std::move(error), {}};
   log::warn("oauth refresh failed", {{"lease", boost::json::value(lease_.name())},
                                      {"reason", boost::json::value(why)},
                                      {"message", boost::json::value(out.message)},
@@ -88,7 +90,7 @@ RefreshOutcome RefreshCoordinator::adopt(TokenSet tokens) {
   failures_ = 0;
   next_attempt_.reset();
   auto next = refresh_time(tokens);
-  return {RefreshResult::adopted, std::move(tokens), next, reason::kRefreshed, "refreshed by another holder", {}};
+  return {RefreshResult::adopted, std::move(tokens), next, reason::kRefreshed, "refreshed by another holder", {}, {}};
 }
 
 std::optional<RefreshOutcome> RefreshCoordinator::persist(TokenSet merged, const crypto::SecretBytes& consumed,
@@ -100,7 +102,7 @@ std::optional<RefreshOutcome> RefreshCoordinator::persist(TokenSet merged, const
       failures_ = 0;
       next_attempt_.reset();
       auto next = refresh_time(merged);
-      return RefreshOutcome{RefreshResult::refreshed, std::move(merged), next, reason::kRefreshed, "refreshed", {}};
+      return RefreshOutcome{RefreshResult::refreshed, std::move(merged), next, reason::kRefreshed, "refreshed", {}, {}};
     }
     if (written.error() == StoreError::conflict) {
       auto again = store_.read();
@@ -131,12 +133,17 @@ RefreshOutcome RefreshCoordinator::refresh_if_due(std::stop_token stop) {
     return failure(reason::kStoreUnavailable, std::string("store read failed: ") + std::string(to_string(first.error())),
                    {});
   }
+  if (next_attempt_ && !pending_ &&
+      backoff_for_ != std::make_pair(first->tokens.expires_at, first->tokens.obtained_at)) {
+    failures_ = 0;   // someone refreshed since our failures: they were about tokens that are gone
+    next_attempt_.reset();
+  }
   if (!pending_ && !due(first->tokens, clock_.now())) {
     auto next = refresh_time(first->tokens);
-    return {RefreshResult::not_due, first->tokens, next, reason::kRefreshed, "", {}};
+    return {RefreshResult::not_due, first->tokens, next, reason::kRefreshed, "", {}, {}};
   }
   if (next_attempt_ && clock_.now() < *next_attempt_) {
-    return {RefreshResult::failed, first->tokens, next_attempt_, last_reason_, "backing off after: " + last_message_, {}};
+    return {RefreshResult::failed, first->tokens, next_attempt_, last_reason_, "backing off after: " + last_message_, {}, {}};
   }
   if (!pending_ && !first->tokens.has_refresh_token()) {
     return failure(reason::kReauthorizationRequired, "no refresh token stored", first->tokens);
@@ -157,7 +164,7 @@ RefreshOutcome RefreshCoordinator::refresh_if_due(std::stop_token stop) {
       }
     }
     if (stop.stop_requested()) {
-      return {RefreshResult::failed, first->tokens, clock_.now(), reason::kLeaseUnavailable, "cancelled", {}};
+      return {RefreshResult::failed, first->tokens, clock_.now(), reason::kLeaseUnavailable, "cancelled", {}, {}};
     }
     if (clock_.now() >= deadline) {
       return failure(reason::kLeaseUnavailable, "another holder kept the refresh lease", first->tokens);
@@ -185,19 +192,24 @@ RefreshOutcome RefreshCoordinator::refresh_if_due(std::stop_token stop) {
   if (!due(latest->tokens, clock_.now())) {
     if (!same_tokens(latest->tokens, first->tokens)) return adopt(std::move(latest->tokens));
     auto next = refresh_time(latest->tokens);
-    return {RefreshResult::not_due, std::move(latest->tokens), next, reason::kRefreshed, "", {}};
+    return {RefreshResult::not_due, std::move(latest->tokens), next, reason::kRefreshed, "", {}, {}};
   }
   if (!latest->tokens.has_refresh_token()) {
     return failure(reason::kReauthorizationRequired, "no refresh token stored", std::move(latest->tokens));
   }
 
+  const auto sent = clock_.now();
   auto fresh = provider_.refresh(latest->tokens.refresh_token);
   if (!fresh) {
     const auto why = fresh.error().needs_reauthorization() ? reason::kReauthorizationRequired : reason::kRefreshFailed;
     return failure(why, fresh.error().message(), std::move(latest->tokens), fresh.error());
   }
   TokenSet merged = merge_refreshed(latest->tokens, std::move(*fresh));
-  if (auto done = persist(std::move(merged), latest->tokens.refresh_token, latest->resource_version)) return *done;
+  if (auto done = persist(std::move(merged), latest->tokens.refresh_token, latest->resource_version)) {
+    if (done->result == RefreshResult::refreshed && latest->tokens.expires_at)
+      done->lead = std::chrono::duration_cast<std::chrono::milliseconds>(*latest->tokens.expires_at - sent);
+    return *done;
+  }
   return failure(reason::kStoreUnavailable, "refreshed tokens not persisted yet", std::move(latest->tokens));
 }
 

@@ -19,7 +19,9 @@
 //
 // A failed refresh backs off (refresh_policy backoff_delay) and the outcome says why and when
 // the next attempt is; the caller keeps serving the old access token only while it has not
-// expired. Within one process, calls are serialised (single flight).
+// expired. The backoff belongs to the tokens that failed: when the store shows others (another
+// holder refreshed meanwhile), it is dropped and the new tokens follow their own schedule.
+// Within one process, calls are serialised (single flight).
 
 #include "kube/api.hpp"
 #include "oauth/clock.hpp"
@@ -71,6 +73,9 @@ struct RefreshOutcome {
   std::string_view reason;               // a reason:: constant for failures
   std::string message;                   // no token values
   std::optional<OAuthError> error;       // the provider's, if that was the failure
+  // refreshed: how long before the replaced access token's expiry the refresh was sent (for logs
+  // and metrics: how much of the skew was left). nullopt: it had no expiry.
+  std::optional<std::chrono::milliseconds> lead;
 };
 
 class RefreshCoordinator {
@@ -81,7 +86,8 @@ class RefreshCoordinator {
                      std::string lease_namespace, std::string connection, CoordinatorOptions options);
 
   RefreshOutcome refresh_if_due(std::stop_token stop = {});
-  // When these tokens are due (stable per token set: the jitter is drawn once per expires_at).
+  // When these tokens are due (stable per token set: the jitter is drawn once per expiry and
+  // issue time).
   std::optional<SystemTime> refresh_time(const TokenSet& tokens);
 
   int consecutive_failures() const;
@@ -112,10 +118,15 @@ class RefreshCoordinator {
   mutable std::mutex mutex_;
   int failures_ = 0;
   std::optional<SystemTime> next_attempt_;
+  // The token set (expires_at, obtained_at) the backoff was earned on: once the store holds other
+  // tokens, someone refreshed since, and the backoff no longer applies.
+  std::pair<std::optional<SystemTime>, std::optional<SystemTime>> backoff_for_;
   std::string_view last_reason_ = reason::kRefreshFailed;
   std::string last_message_;
   std::optional<Pending> pending_;
-  std::optional<SystemTime> jitter_for_;  // expires_at the cached refresh time belongs to
+  // The token set (expires_at, obtained_at) the cached refresh time belongs to: a refresh may
+  // return the expiry a bootstrapped token of unknown lifetime had.
+  std::optional<std::pair<std::optional<SystemTime>, std::optional<SystemTime>>> jitter_for_;
   std::optional<SystemTime> cached_refresh_at_;
 };
 

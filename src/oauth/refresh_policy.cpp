@@ -20,11 +20,12 @@ Millis refresh_skew(const RefreshPolicy& policy, Millis lifetime) {
   return std::min<Millis>(skew, lifetime / 2);
 }
 
-std::optional<SystemTime> refresh_at(const RefreshPolicy& policy, SystemTime obtained_at,
+std::optional<SystemTime> refresh_at(const RefreshPolicy& policy, std::optional<SystemTime> obtained_at,
                                      std::optional<SystemTime> expires_at, double random01) {
   if (!expires_at) return std::nullopt;
-  const Millis lifetime = std::chrono::duration_cast<Millis>(*expires_at - obtained_at);
-  if (lifetime <= Millis::zero()) return *expires_at;  // already expired when obtained: refresh now
+  if (!obtained_at) return kDueAtOnce;  // unknown lifetime: no skew to honour but "now"
+  const Millis lifetime = std::chrono::duration_cast<Millis>(*expires_at - *obtained_at);
+  if (lifetime <= Millis::zero()) return *expires_at;  // already expired when obtained: due now
   const Millis skew = refresh_skew(policy, lifetime);
   const Millis jitter = scale(skew, clamp01(random01) * policy.jitter_fraction);
   return *expires_at - skew - jitter;

@@ -11,6 +11,11 @@
 // seconds): without it every request would refresh. Jitter only moves the refresh earlier, so
 // pods spread out without ever cutting into the skew.
 //
+// An unknown lifetime (no obtained_at: tokens bootstrapped from a Secret) is due at once: the
+// skew cannot be computed, and waiting for the expiry would hand out the token down to its last
+// milliseconds. The refresh makes the lifetime known. A token that had expired when it was
+// obtained (lifetime <= 0) is due from its expiry, which has passed.
+//
 //   backoff(n) = min(cap, base * 2^(n-1)), then "equal jitter": backoff/2 + random01 * backoff/2,
 //   never less than the provider's Retry-After (itself capped).
 
@@ -32,8 +37,12 @@ struct RefreshPolicy {
 
 Millis refresh_skew(const RefreshPolicy& policy, Millis lifetime);
 
+// A refresh time before any token was issued: due whenever it is compared with the clock.
+inline constexpr SystemTime kDueAtOnce{};
+
 // nullopt when the token does not expire (no expires_at): never refresh on a timer.
-std::optional<SystemTime> refresh_at(const RefreshPolicy& policy, SystemTime obtained_at,
+// kDueAtOnce when the lifetime is unknown (no obtained_at).
+std::optional<SystemTime> refresh_at(const RefreshPolicy& policy, std::optional<SystemTime> obtained_at,
                                      std::optional<SystemTime> expires_at, double random01);
 
 // failures >= 1: the delay before attempt failures + 1.

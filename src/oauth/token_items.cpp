@@ -26,7 +26,11 @@ void put_token_items(const TokenSet& tokens, TokenItems& items) {
   }
   put(items, kTokenTypeItem, tokens.token_type);
   put(items, kScopeItem, tokens.scope);
-  put(items, kObtainedAtItem, format_rfc3339(tokens.obtained_at));
+  if (tokens.obtained_at) {
+    put(items, kObtainedAtItem, format_rfc3339(*tokens.obtained_at));
+  } else {
+    items.erase(std::string(kObtainedAtItem));
+  }
 }
 
 std::optional<TokenSet> token_set_from_items(const TokenItems& items, std::string_view expires_at) {
@@ -45,7 +49,6 @@ std::optional<TokenSet> token_set_from_items(const TokenItems& items, std::strin
     const auto parsed = parse_rfc3339(expires_at);
     if (!parsed) return std::nullopt;
     tokens.expires_at = *parsed;
-    if (tokens.obtained_at == SystemTime{}) tokens.obtained_at = *parsed;  // unknown lifetime: treat as due
   }
   return tokens;
 }

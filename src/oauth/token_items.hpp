@@ -7,7 +7,9 @@
 //   field.refresh_token  the refresh token (absent when the provider issued none)
 //   field.token_type     e.g. "Bearer"
 //   field.scope          granted scopes, space-separated ("" if the provider did not say)
-//   field.obtained_at    RFC 3339, when the access token was issued (for the refresh skew)
+//   field.obtained_at    RFC 3339, when the access token was issued (for the refresh skew);
+//                        absent when unknown (bootstrapped tokens): refresh_policy treats the
+//                        lifetime as unknown and the tokens as due at once
 //
 // Items other than these (pack fields of the Connection) are left untouched by the refresher.
 

@@ -131,7 +131,7 @@ boost::system::result<TokenSet, OAuthError> parse_token_response(const HttpReply
   if (object->contains("expires_in")) {
     const auto expires_in = integer_member(*object, "expires_in");
     if (!expires_in || *expires_in < 0) return malformed(reply, "token response has an invalid expires_in");
-    tokens.expires_at = tokens.obtained_at + std::chrono::seconds(*expires_in);
+    tokens.expires_at = *tokens.obtained_at + std::chrono::seconds(*expires_in);
   }
   return tokens;
 }

@@ -3,8 +3,8 @@
 namespace dragops::oauth {
 
 std::optional<std::chrono::seconds> TokenSet::lifetime() const {
-  if (!expires_at) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::seconds>(*expires_at - obtained_at);
+  if (!expires_at || !obtained_at) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::seconds>(*expires_at - *obtained_at);
 }
 
 TokenSet merge_refreshed(const TokenSet& previous, TokenSet fresh) {

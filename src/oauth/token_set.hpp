@@ -19,11 +19,13 @@ struct TokenSet {
   std::string token_type = "Bearer";
   std::string scope;
   std::optional<SystemTime> expires_at;
-  SystemTime obtained_at;  // when the access token was issued (expires_at - expires_in)
+  // When the access token was issued (expires_at - expires_in). Absent when nobody knows, e.g.
+  // tokens bootstrapped from a credentialsRef Secret: their lifetime is unknown (refresh_policy).
+  std::optional<SystemTime> obtained_at;
 
   bool has_refresh_token() const { return !refresh_token.empty(); }
   bool expired_at(SystemTime now) const { return expires_at && *expires_at <= now; }
-  std::optional<std::chrono::seconds> lifetime() const;
+  std::optional<std::chrono::seconds> lifetime() const;   // nullopt: unknown or no expiry
 };
 
 // The token set to store after a refresh: the fresh one, except that a refresh answer without a

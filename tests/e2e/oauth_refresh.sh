@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # End to end: background refresh in the sidecars against the real oidc-provider, which rotates
 # the refresh token on every use and revokes the whole grant if a consumed one is presented
-# again. One Connection authorized through the operator's callback; N sidecars (default 20,
+# again. Access tokens live TTL seconds (6); the sidecars' minimum skew is 2 s, the operator's 1 s.
+# First a Connection bootstrapped from tokens obtained elsewhere (credentialsRef: access_token,
+# refresh_token, expires_at; lifetime unknown) while OAUTH_BOOT_SIDECARS sidecars (default 5)
+# read it for OAUTH_BOOT_LIFETIMES lifetimes (default 3): no answer but 200 once synced, and no
+# token served with less than the sidecars' skew left (issue 17).
+# Then one Connection authorized through the operator's callback; N sidecars (default 20,
 # OAUTH_REFRESH_SIDECARS) serve it while a client asks them in turn for the access token for
-# LIFETIMES access-token lifetimes (default 10, OAUTH_REFRESH_LIFETIMES) of TTL seconds (6).
+# LIFETIMES access-token lifetimes (default 10, OAUTH_REFRESH_LIFETIMES).
 # Checked: every served token is active at the provider when first seen and never served past
 # its expiry; no request fails; the provider saw no refresh-token reuse and no refresh error.
 # Then the provider is down for two lifetimes: 503 token_expired with Retry-After after expiry,
 # never an expired token, and recovery with the stored refresh token once it is back.
-# Then no pod for three lifetimes: the operator (smaller skew) refreshes, the connection does
-# not lapse, and a new pod serves an active token. Each sidecar belongs to a pod admitted by the
-# operator's webhook and runs with a token for the pod's ServiceAccount (least privilege).
-# Printed: refreshes per lifetime and per access token (target 1) and the answers.
-# ctest-timeout: 300
+# Then no pod for three lifetimes: the operator (smaller skew) refreshes ahead of expiry (not
+# late by whole seconds), the connection does not lapse, and a new pod serves an active token.
+# Each sidecar belongs to a pod admitted by the operator's webhook and runs with a token for the
+# pod's ServiceAccount (least privilege).
+# Printed: refreshes per lifetime and per access token (target 1), the answers, the life left in
+# served tokens and how long before expiry the refreshes were sent.
+# ctest-timeout: 420
 # ctest-run-serial
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/operator_lib.sh"
@@ -21,7 +28,22 @@ SIDECAR=${DRAGOPS_SIDECAR_BINARY:-$BUILD/sidecar/dragops-sidecar}
 [ -x "$SIDECAR" ] || fail "$SIDECAR not built"
 SIDECARS=${OAUTH_REFRESH_SIDECARS:-20}
 LIFETIMES=${OAUTH_REFRESH_LIFETIMES:-10}
+BOOT_SIDECARS=${OAUTH_BOOT_SIDECARS:-5}
+BOOT_LIFETIMES=${OAUTH_BOOT_LIFETIMES:-3}
 TTL=6
+SKEW_MS=2000            # the sidecars' DRAGOPS_REFRESH_MIN_SKEW (under half of TTL: the skew itself)
+OPERATOR_SKEW_MS=1000   # the operator's --oauth-refresh-min-skew
+
+# before_expiry CONNECTION LOG...: how long before expiry each refresh of CONNECTION that those
+# processes (sidecars, operator) sent went out (before_expiry_ms), one a line.
+before_expiry() {
+  local connection=$1
+  shift
+  grep -h 'tokens refreshed' "$@" | grep -E "\"(connection|name)\":\"$connection\"" |
+    sed -n 's/.*"before_expiry_ms":\(-\{0,1\}[0-9][0-9]*\).*/\1/p'
+}
+# spread: "min..max ms (n)" of the numbers on stdin.
+spread() { sort -n | awk 'NR == 1 { min = $1 } { max = $1; n++ } END { if (n) printf "%d..%d ms (%d)", min, max, n; else printf "none" }'; }
 
 provider_start "$TTL"
 start_apiserver
@@ -31,6 +53,116 @@ oauth_operator op1 --oauth-refresh-min-skew 1s   # below the sidecars' 2s: they 
 authorize team-a github
 kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.data}' | grep -q 'field.oauth_client_secret' ||
   fail "the store holds no sealed client for the refresher"
+
+declare -A EXPIRES   # token -> exp (unix seconds) from introspection
+SERVED=()            # access tokens the sidecars of the authorized Connection served
+BOOT_SERVED=()       # the bootstrapped Connection's tokens, for the log scan at the end
+stat() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" <<<"$1"; }
+
+# --- a Connection bootstrapped from existing tokens (issue 17) -------------------------------
+# Tokens obtained elsewhere, migrated with a credentialsRef Secret: the Secret says when the
+# access token expires, not when it was issued, so its lifetime is unknown and the first
+# refresher to look replaces it at once (docs/oauth.md). The sidecars are reading before the
+# Connection exists, as the pods of a workflow would. While the provider is up every answer must
+# be 200 (no 503 token_expired in the round trip of a refresh), and no served token may have less
+# than the sidecars' skew left: neither the bootstrapped one nor any later one.
+BOOT_PORTS=()
+BOOT_TOKEN_FILES=()
+BOOT_PIDS=()
+for i in $(seq 1 "$BOOT_SIDECARS"); do
+  sidecar_run team-a "boot-$i" boot DRAGOPS_REFRESH_MIN_SKEW=2s
+  BOOT_PORTS+=("$SC_PORT")
+  BOOT_TOKEN_FILES+=("$SC_DIR/token/token")
+  BOOT_PIDS+=("$SC_PID")
+done
+obtain_tokens || fail "could not obtain tokens from the provider by hand"
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: boot-tokens, namespace: team-a}
+stringData: {access_token: $OBTAINED_ACCESS, refresh_token: $OBTAINED_REFRESH, expires_at: $OBTAINED_EXPIRES_AT}
+---
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: boot, namespace: team-a}
+spec:
+  pack: localidp
+  credentialsRef: {name: boot-tokens}
+  oauth: {clientRef: {name: idp-client}}
+EOF
+declare -A BOOT_SERVING   # sidecar index -> 1 once it answered 200
+boot_requests=0
+boot_min_left=""
+boot_bootstrapped=0       # answers that carried the bootstrapped access token
+boot_bootstrapped_min_left=""
+# boot_ask I: one request to boot sidecar I, checked. Before its first 200 the sidecar may not
+# have the store yet (404 not_found); from then on only 200 with a token that has the skew left.
+boot_ask() {
+  local i=$1 asked_ms code token answer left
+  asked_ms=$(now_ms)   # before the request: the life left when it was asked is an upper bound
+  code=$(curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "${BOOT_TOKEN_FILES[$i]}")" \
+    "http://127.0.0.1:${BOOT_PORTS[$i]}/v1/connections/boot/token") || code=000
+  boot_requests=$((boot_requests + 1))
+  if [ "$code" != 200 ]; then
+    [ "$code" = 404 ] && [ -z "${BOOT_SERVING[$i]:-}" ] && return 0
+    fail "boot sidecar $((i + 1)) answered $code while the provider is up: $(head -c 200 "$WORK/served")"
+  fi
+  BOOT_SERVING[$i]=1
+  token=$(cat "$WORK/served")
+  if [ -z "${EXPIRES[$token]:-}" ]; then
+    answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") ||
+      fail "introspection failed"
+    grep -q '"active":true' <<<"$answer" || fail "boot sidecar $((i + 1)) served a token the provider says is inactive"
+    EXPIRES[$token]=$(sed -n 's/.*"exp":\([0-9]*\).*/\1/p' <<<"$answer")
+    BOOT_SERVED+=("$token")
+  fi
+  left=$((EXPIRES[$token] * 1000 - asked_ms))
+  if [ -z "$boot_min_left" ] || [ "$left" -lt "$boot_min_left" ]; then boot_min_left=$left; fi
+  if [ "$token" = "$OBTAINED_ACCESS" ]; then
+    boot_bootstrapped=$((boot_bootstrapped + 1))
+    if [ -z "$boot_bootstrapped_min_left" ] || [ "$left" -lt "$boot_bootstrapped_min_left" ]; then
+      boot_bootstrapped_min_left=$left
+    fi
+  fi
+  if [ "$left" -lt "$SKEW_MS" ]; then
+    local what="a refreshed token"
+    [ "$token" != "$OBTAINED_ACCESS" ] || what="the bootstrapped token"
+    fail "boot sidecar $((i + 1)) served $what with $left ms left (skew $SKEW_MS ms)"
+  fi
+}
+boot_until=$(($(date +%s) + BOOT_LIFETIMES * TTL))
+while [ "$(date +%s)" -lt "$boot_until" ]; do
+  for i in "${!BOOT_PORTS[@]}"; do boot_ask "$i"; done
+done
+[ "${#BOOT_SERVING[@]}" = "$BOOT_SIDECARS" ] || fail "only ${#BOOT_SERVING[@]} of $BOOT_SIDECARS sidecars ever served the bootstrapped Connection"
+stats=$(curl -sf "$ISSUER/__control/stats")
+holds() { # RESULT: the sidecars' dragops_sidecar_token_holds_total{result=RESULT}, summed
+  local total=0 port value
+  for port in $(sed -n 's/.*"health_port":\([0-9]*\).*/\1/p' "$WORK"/sidecar-boot-*/sidecar.log); do
+    value=$(curl -sf "http://127.0.0.1:$port/metrics" | sed -n "s/^dragops_sidecar_token_holds_total{result=\"$1\"} \([0-9]*\).*/\1/p")
+    total=$((total + ${value:-0}))
+  done
+  echo "$total"
+}
+echo "bootstrap: $boot_requests requests to $BOOT_SIDECARS sidecars over $BOOT_LIFETIMES lifetimes, all 200 once synced;" \
+  "least life left in a served token $boot_min_left ms (skew $SKEW_MS ms); the bootstrapped token served" \
+  "$boot_bootstrapped times, least left ${boot_bootstrapped_min_left:-n/a} ms;" \
+  "refreshes (sidecars and operator) sent $(before_expiry boot "$WORK"/sidecar-boot-*/sidecar.log "$WORK/op1.log" | spread)" \
+  "before expiry;" \
+  "requests held for a due refresh: $(holds replaced) got the new token, $(holds kept) the old one"
+[ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse after the bootstrap"
+[ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused after the bootstrap"
+BOOT_SERVED+=("$OBTAINED_ACCESS" "$OBTAINED_REFRESH")
+# Out of the way of what follows, which counts the provider's refreshes: no pod and no
+# Connection left to refresh (deleting it revokes the grant at the provider).
+for pid in "${BOOT_PIDS[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
+kubectl delete conn boot -n team-a >/dev/null
+boot_store_gone() { ! kubectl get secret dragops-conn-boot -n team-a >/dev/null 2>&1; }
+wait_until 30 boot_store_gone || fail "the bootstrapped Connection's store outlived it"
+
+# operator_refreshes_of CONNECTION: how many refreshes of it the operator has logged so far.
+operator_refreshes_of() { grep '"oauth tokens refreshed by the operator"' "$WORK/op1.log" | grep -c "\"name\":\"$1\"" || true; }
+operator_refreshed_before_sidecars=$(operator_refreshes_of github)   # it had no pods until now
 
 PORTS=()
 TOKEN_FILES=()
@@ -43,8 +175,6 @@ for i in $(seq 1 "$SIDECARS"); do
 done
 echo "$SIDECARS sidecars serving"
 
-declare -A EXPIRES   # token -> exp (unix seconds) from introspection
-SERVED=()
 requests=0
 not_ok=0
 deadline=$(($(date +%s) + LIFETIMES * TTL))
@@ -72,7 +202,6 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
   done
 done
 stats=$(curl -sf "$ISSUER/__control/stats")
-stat() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" <<<"$1"; }
 refreshes=$(($(stat "$stats" refresh_ok) - $(stat "$stats_before" refresh_ok)))
 echo "requests $requests, not 200: $not_ok, distinct access tokens served ${#SERVED[@]}"
 echo "provider: refresh_ok $(stat "$stats" refresh_ok), refresh_error $(stat "$stats" refresh_error), reuse_detected $(stat "$stats" reuse_detected)"
@@ -151,8 +280,8 @@ echo "outage visible as Refreshed=False RefreshFailed (Event), Refreshed=True ag
 [ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused after the outage (refresh token lost?)"
 
 # --- no pod reads the connection: the operator keeps it from lapsing ------------------------
-grep -q '"oauth tokens refreshed by the operator"' "$WORK/op1.log" &&
-  echo "note: the operator refreshed while sidecars ran (its skew is smaller; a sidecar was late)"
+[ "$(operator_refreshes_of github)" = "$operator_refreshed_before_sidecars" ] ||
+  echo "note: the operator refreshed while sidecars ran (its skew is smaller; a sidecar was late, or its backoff after the outage ended first)"
 for pid in "${SIDECAR_PIDS[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
 before=$(stat "$(curl -sf "$ISSUER/__control/stats")" refresh_ok)
 idle_until=$(($(date +%s) + 3 * TTL))
@@ -161,6 +290,16 @@ stats=$(curl -sf "$ISSUER/__control/stats")
 operator_refreshes=$(($(stat "$stats" refresh_ok) - before))
 [ "$operator_refreshes" -ge 2 ] || fail "only $operator_refreshes refreshes in three lifetimes without pods"
 grep -q '"oauth tokens refreshed by the operator"' "$WORK/op1.log" || fail "the operator did not refresh"
+operator_leads=$(before_expiry github "$WORK/op1.log" | tail -n "$operator_refreshes")
+[ -n "$operator_leads" ] || fail "the operator logged no before_expiry_ms for its refreshes"
+echo "the operator's refreshes without pods were sent $(spread <<<"$operator_leads") before expiry" \
+  "(skew $OPERATOR_SKEW_MS ms + up to 25% jitter, less the time a requeued reconcile takes to reach the provider)"
+# Not to the millisecond (that reconcile time is the machine's), but never late by whole
+# seconds: a requeue rounded up to seconds, or a backoff left over from the outage, was.
+while read -r lead; do
+  [ "$lead" -ge $((OPERATOR_SKEW_MS / 2)) ] ||
+    fail "an operator refresh was sent $lead ms before expiry (skew $OPERATOR_SKEW_MS ms): $(tr '\n' ' ' <<<"$operator_leads")"
+done <<<"$operator_leads"
 expires=$(kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.metadata.annotations.dragops\.io/expires-at}')
 [ "$(date -d "$expires" +%s)" -gt "$(date +%s)" ] || fail "the connection lapsed without pods ($expires)"
 sidecar_run team-a app-late github DRAGOPS_REFRESH_MIN_SKEW=2s
@@ -170,7 +309,7 @@ wait_until 10 all_fresh_one "$SC_PORT" "$SC_DIR/token/token" || fail "a new pod 
 echo "no pods for three lifetimes: the operator refreshed $operator_refreshes times; a new pod serves an active token"
 
 for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
-  for token in "${SERVED[@]}"; do
+  for token in "${SERVED[@]}" "${BOOT_SERVED[@]}"; do
     if grep -qF -e "$token" -e "$CLIENT_SECRET" "$log"; then fail "a secret value appears in $log"; fi
   done
 done

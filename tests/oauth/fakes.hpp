@@ -135,7 +135,7 @@ class RotatingProvider final : public OAuthProvider {
     current_refresh_ = "rt-" + std::to_string(serial_);
     tokens.refresh_token = crypto::SecretBytes::from_string(current_refresh_);
     tokens.obtained_at = clock_.now();
-    tokens.expires_at = tokens.obtained_at + lifetime_;
+    tokens.expires_at = *tokens.obtained_at + lifetime_;
     access_expiry_[std::string(tokens.access_token.view())] = *tokens.expires_at;
     return tokens;
   }

@@ -92,6 +92,15 @@ TEST(RefreshCoordinator, RefreshesWhenDueAndPersistsTheRotatedRefreshTokenBefore
   EXPECT_EQ(rig.coordinator.refresh_if_due().result, RefreshResult::not_due);
 }
 
+TEST(RefreshCoordinator, SaysHowLongBeforeTheOldTokensExpiryItRefreshed) {
+  Rig rig;
+  rig.clock.advance(3600s - 405s);
+  const auto outcome = rig.coordinator.refresh_if_due();
+  ASSERT_EQ(outcome.result, RefreshResult::refreshed) << outcome.message;
+  EXPECT_EQ(outcome.lead, 405s);
+  EXPECT_FALSE(rig.coordinator.refresh_if_due().lead) << "nothing refreshed, no lead";
+}
+
 TEST(RefreshCoordinator, KeepsTheOldRefreshTokenWhenTheProviderSendsNone) {
   Rig rig;
   rig.provider.set_rotate(false);
@@ -224,6 +233,34 @@ TEST(RefreshCoordinator, BacksOffAfterAProviderFailureAndRecovers) {
   outcome = rig.coordinator.refresh_if_due();
   EXPECT_EQ(outcome.result, RefreshResult::refreshed);
   EXPECT_EQ(rig.coordinator.consecutive_failures(), 0);
+}
+
+TEST(RefreshCoordinator, DropsItsBackoffWhenAnotherHolderHasRefreshedSince) {
+  // The operator after an outage: it backed off while the provider was down, the sidecars
+  // refreshed once it was back, then the pods went away. The new tokens are due on their own
+  // schedule, not after the backoff the old ones earned (which let them lapse).
+  FakeClock clock;
+  FakeApi api;
+  RotatingProvider provider(clock, 60s);
+  HookedStore store(provider.issue_initial());
+  CoordinatorOptions o = options("operator");
+  o.policy.min_skew = 10s;            // 60 s tokens: due 10 s + 1.25 s jitter before expiry
+  o.policy.backoff_base = 120s;       // one failure: next attempt in 90 s
+  RefreshCoordinator coordinator(store, provider, api, clock, half(), "team-a", "github", o);
+  clock.advance(60s - 11250ms);
+  provider.fail_next(1);
+  const auto failed = coordinator.refresh_if_due();
+  ASSERT_EQ(failed.result, RefreshResult::failed);
+  EXPECT_EQ(failed.next_check, clock.now() + 90s);
+  // Another holder refreshes once the provider is back.
+  auto current = store.inner().read().value();
+  auto fresh = provider.refresh(current.tokens.refresh_token).value();
+  ASSERT_TRUE(store.inner().write(merge_refreshed(current.tokens, std::move(fresh)), current.resource_version));
+  clock.advance(60s - 11250ms);   // its tokens are due now, 41.25 s before our old backoff ends
+  const auto outcome = coordinator.refresh_if_due();
+  EXPECT_EQ(outcome.result, RefreshResult::refreshed) << outcome.message;
+  EXPECT_EQ(outcome.lead, 11250ms);
+  EXPECT_EQ(coordinator.consecutive_failures(), 0);
 }
 
 TEST(RefreshCoordinator, AsksForReauthorizationWhenTheGrantIsGone) {

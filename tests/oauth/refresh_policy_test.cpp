@@ -1,5 +1,7 @@
 #include "oauth/refresh_policy.hpp"
 
+#include "oauth/time_format.hpp"
+#include "oauth/token_items.hpp"
 #include "oauth/token_set.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,18 @@ namespace {
 using namespace std::chrono_literals;
 
 const SystemTime kT0 = SystemTime(std::chrono::seconds(1'800'000'000));
+
+// What the operator seals for a Connection bootstrapped from a credentialsRef Secret (access_token,
+// refresh_token, expires_at), read back as the refreshers read it: nobody knows when the access
+// token was issued, so its lifetime is unknown.
+TokenSet bootstrapped(SystemTime expires_at) {
+  TokenItems items;
+  items.emplace(std::string(kAccessTokenItem), crypto::SecretBytes::from_string("at-bootstrap"));
+  items.emplace(std::string(kRefreshTokenItem), crypto::SecretBytes::from_string("rt-bootstrap"));
+  auto tokens = token_set_from_items(items, format_rfc3339(expires_at));
+  EXPECT_TRUE(tokens);
+  return tokens ? std::move(*tokens) : TokenSet{};
+}
 
 TEST(RefreshSkew, IsTheLargerOf60SecondsAnd10PercentCappedAtHalfTheLifetime) {
   const RefreshPolicy policy;
@@ -52,6 +66,33 @@ TEST(RefreshAt, NeverRefreshesATokenWithoutExpiryOnATimer) {
 
 TEST(RefreshAt, RefreshesATokenThatWasAlreadyExpiredAtOnce) {
   EXPECT_EQ(refresh_at(RefreshPolicy{}, kT0, kT0 - 1s, 0.5), kT0 - 1s);
+}
+
+TEST(RefreshAt, RefreshesATokenOfUnknownLifetimeAtOnce) {
+  // An hour left, but how long the token lived is unknown: due at once, before any skew could be
+  // cut into, whatever the jitter.
+  const TokenSet tokens = bootstrapped(kT0 + 3600s);
+  for (double random : {0.0, 0.5, 1.0}) {
+    const auto at = refresh_at(RefreshPolicy{}, tokens.obtained_at, tokens.expires_at, random);
+    ASSERT_TRUE(at);
+    EXPECT_LE(*at, kT0) << "due " << std::chrono::duration_cast<Millis>(*at - kT0).count()
+                        << " ms after the bootstrap, random " << random;
+  }
+}
+
+TEST(RefreshAt, IsDueAtOnceWithoutAnIssueTime) {
+  EXPECT_EQ(refresh_at(RefreshPolicy{}, std::nullopt, kT0 + 3600s, 0.5), kDueAtOnce);
+  EXPECT_FALSE(refresh_at(RefreshPolicy{}, std::nullopt, std::nullopt, 0.5)) << "no expiry: never on a timer";
+}
+
+TEST(RefreshAt, NeverLeavesAShortTokenOfUnknownLifetimeToItsLastSecondsBeforeRefreshing) {
+  // The issue's case: a 6 s token bootstrapped with the sidecars' 2 s minimum skew.
+  RefreshPolicy policy;
+  policy.min_skew = 2s;
+  const TokenSet tokens = bootstrapped(kT0 + 6s);
+  const auto at = refresh_at(policy, tokens.obtained_at, tokens.expires_at, 0.0);
+  ASSERT_TRUE(at);
+  EXPECT_LE(*at, *tokens.expires_at - policy.min_skew) << "refreshed with less than the skew left";
 }
 
 TEST(BackoffDelay, DoublesFromOneSecondUpToFiveMinutesWithEqualJitter) {

@@ -30,8 +30,10 @@ struct Rig {
     TokenItems items;
     items.emplace("instance_url", crypto::SecretBytes::from_string("https://acme.example"));
     put_token_items(initial, items);
-    store::Store s{owner, keyring->primary(), "github", "oauth2", expires_at_annotation(initial), 3,
-                   store::seal_items(*keyring, owner, items)};
+    create_items(items, expires_at_annotation(initial), owner);
+  }
+  void create_items(const TokenItems& items, const std::string& expires_at, store::Owner owner = kOwner) {
+    store::Store s{owner, keyring->primary(), "github", "oauth2", expires_at, 3, store::seal_items(*keyring, owner, items)};
     ASSERT_TRUE(api.create(kube::gvr::secrets(), owner.namespace_, store::build_store_object(s)));
   }
   boost::json::object raw() {
@@ -115,6 +117,29 @@ TEST(SealedTokenStore, CarriesTheCoordinatorsRefreshesSealed) {
   }
   EXPECT_EQ(rig.tokens.read()->tokens.refresh_token.view(), "rt-4");
   EXPECT_EQ(rig.provider.reuse_detected(), 0);
+}
+
+// A Connection bootstrapped from a credentialsRef Secret: the operator seals access_token,
+// refresh_token and the expiry, but no obtained_at (nobody knows when the token was issued).
+TEST(SealedTokenStore, TokensBootstrappedWithoutAnIssueTimeAreRefreshedAtOnce) {
+  Rig rig;
+  const TokenSet initial = rig.provider.issue_initial();   // expires in an hour
+  TokenItems items;
+  items.emplace(std::string(kAccessTokenItem), initial.access_token);
+  items.emplace(std::string(kRefreshTokenItem), initial.refresh_token);
+  rig.create_items(items, expires_at_annotation(initial));
+  CoordinatorOptions o;
+  o.lease.holder_identity = "pod-a";
+  RefreshCoordinator coordinator(rig.tokens, rig.provider, rig.api, rig.clock, [] { return 0.5; }, "team-a",
+                                 "github", o);
+  const auto first = coordinator.refresh_if_due();
+  EXPECT_EQ(first.result, RefreshResult::refreshed) << "lifetime unknown: due at once, not at expiry; " << first.message;
+  EXPECT_EQ(rig.provider.refreshes(), 1);
+  // From then on the lifetime is known and the usual skew applies (3600 s: 360 s + 45 s jitter).
+  const auto second = coordinator.refresh_if_due();
+  EXPECT_EQ(second.result, RefreshResult::not_due);
+  EXPECT_EQ(second.next_check, rig.clock.now() + 3600s - 405s);
+  EXPECT_EQ(rig.provider.refreshes(), 1);
 }
 
 }  // namespace

@@ -112,6 +112,21 @@ TEST(DecideOAuth, AStoreRewrittenByARefresherWithoutTheTokenFieldIsNotRewritten)
   EXPECT_EQ(decide_connection(o).store_action, StoreAction::keep);
 }
 
+TEST(DecideOAuth, ComesBackForTheRefresherAtTheMillisecondItAsked) {
+  // A requeue rounded up to whole seconds would land the operator's refresh up to a second
+  // after its refresh time, inside the skew, and erase the jitter.
+  World world;
+  ConnectionObservation o = oauth_connection("github-tokens");
+  o.secrets.emplace("github-tokens", data({{"access_token", kCanary}}));
+  world.apply(o, decide_connection(o));
+  for (auto next : {std::chrono::milliseconds(1'250), std::chrono::milliseconds(4'010), std::chrono::milliseconds(200)}) {
+    o.refresh = RefreshObservation{true, "Refreshed", "tokens are refreshed before they expire", next};
+    auto d = decide_connection(o);
+    ASSERT_TRUE(d.requeue_after);
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*d.requeue_after), next);
+  }
+}
+
 TEST(DecideOAuth, ReportsTheOperatorsRefreshOutcomeAsRefreshedAndComesBackForTheNextCheck) {
   World world;
   ConnectionObservation o = oauth_connection("github-tokens");
@@ -126,7 +141,7 @@ TEST(DecideOAuth, ReportsTheOperatorsRefreshOutcomeAsRefreshedAndComesBackForThe
   EXPECT_EQ(refreshed->status, "False");
   EXPECT_EQ(refreshed->reason, "RefreshFailed");
   ASSERT_TRUE(d.requeue_after);
-  EXPECT_EQ(*d.requeue_after, std::chrono::seconds(2));
+  EXPECT_EQ(*d.requeue_after, std::chrono::milliseconds(1500));
   ASSERT_FALSE(d.events.empty());
   EXPECT_EQ(d.events.back().reason, "RefreshFailed");
   world.apply(o, d);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dragops::sidecar {
@@ -25,10 +26,12 @@ struct RecordingObserver : ApiObserver {
   };
   std::vector<Line> lines;
   int decrypts = 0;
+  std::vector<bool> holds;   // replaced?
   void on_request(const AuditRecord& r) override {
     lines.push_back({std::string(r.route), std::string(r.item), std::string(r.outcome), r.status});
   }
   void on_decrypt(double) override { ++decrypts; }
+  void on_token_held(double, bool replaced) override { holds.push_back(replaced); }
 };
 
 class ApiHandlerTest : public ::testing::Test {
@@ -90,6 +93,20 @@ class ApiHandlerTest : public ::testing::Test {
     return (*handler_)(request);
   }
 
+  // An oauth2 store for "github" whose access token expires at `expires_at`.
+  json::object github_store(const std::string& access, const std::string& expires_at) {
+    return store(Kind::connection, "github", {{"access_token", access}, {"refresh_token", "ghr_never"}},
+                 {{"dragops.io/pack", "github"}, {"dragops.io/auth-type", "oauth2"}, {"dragops.io/expires-at", expires_at}});
+  }
+
+  static http::Request token_request(const std::string& connection) {
+    http::Request request;
+    request.method = "GET";
+    request.target = "/v1/connections/" + connection + "/token";
+    request.headers = {{"host", "127.0.0.1"}, {"authorization", "Bearer " + std::string(kToken)}};
+    return request;
+  }
+
   static std::string error_code_of(const http::Response& response) {
     auto value = json::parse(response.body);
     return std::string(value.at("error").at("code").as_string());
@@ -139,6 +156,55 @@ TEST_F(ApiHandlerTest, TokenRouteReturnsTheOAuthAccessTokenAndTheJsonHidesTheRef
   auto body = json::parse(get("/v1/connections/github").body).as_object();
   EXPECT_EQ(body.at("expiresAt"), "2030-01-01T00:00:00Z");
   EXPECT_FALSE(body.at("fields").as_object().contains("refresh_token"));
+}
+
+TEST_F(ApiHandlerTest, HoldsAnOAuthTokenDueForRefreshUntilTheRefreshedOneIsCached) {
+  // now_ is 2027-01-15T08:00:00Z; the cached token has 1 s left and was due here 1.4 s ago.
+  cache_.set_present(Kind::connection, "github", github_store("gho_old", "2027-01-15T08:00:01Z"), now_);
+  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2), std::chrono::seconds(2)});
+  cache_.set_listener([&](Kind, const std::string&) { gate->store_changed(); });
+  gate->set_active(true);
+  gate->attempt_started(now_ - std::chrono::seconds(5));
+  gate->attempt_finished(now_ + std::chrono::seconds(1), now_ - std::chrono::milliseconds(1400), false, now_);
+  ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken), [this] { return now_; }, observer_,
+                     {{"github", gate}});
+  // The refresher, woken by the held request, refreshes; the watch delivers the new store.
+  std::jthread refresher([&] {
+    if (!gate->sleep_until(std::stop_token{}, std::chrono::steady_clock::now() + std::chrono::seconds(10))) return;
+    gate->attempt_started(now_);
+    gate->attempt_finished(now_ + std::chrono::seconds(6), now_ + std::chrono::seconds(4), false, now_);
+    cache_.set_present(Kind::connection, "github", github_store("gho_new", "2027-01-15T08:00:06Z"), now_);
+  });
+  const auto response = handler(token_request("github"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, "gho_new");
+  EXPECT_EQ(observer_.holds, std::vector<bool>{true});
+}
+
+TEST_F(ApiHandlerTest, ServesTheStillValidOAuthTokenWhenTheRefreshDoesNotLandWithinTheHold) {
+  cache_.set_present(Kind::connection, "github", github_store("gho_old", "2027-01-15T08:00:01Z"), now_);
+  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2), std::chrono::milliseconds(50)});
+  gate->set_active(true);
+  gate->attempt_started(now_ - std::chrono::seconds(5));
+  gate->attempt_finished(now_ + std::chrono::seconds(1), now_ - std::chrono::milliseconds(1400), false, now_);
+  ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken), [this] { return now_; }, observer_,
+                     {{"github", gate}});
+  const auto response = handler(token_request("github"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, "gho_old");
+  EXPECT_EQ(observer_.holds, std::vector<bool>{false});
+}
+
+TEST_F(ApiHandlerTest, NeverHoldsAnOAuthTokenThatIsNotDueHere) {
+  cache_.set_present(Kind::connection, "github", github_store("gho_old", "2027-01-15T08:00:10Z"), now_);
+  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2), std::chrono::seconds(2)});
+  gate->set_active(true);
+  gate->attempt_started(now_);
+  gate->attempt_finished(now_ + std::chrono::seconds(10), now_ + std::chrono::seconds(7), false, now_);
+  ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken), [this] { return now_; }, observer_,
+                     {{"github", gate}});
+  EXPECT_EQ(handler(token_request("github")).body, "gho_old");
+  EXPECT_TRUE(observer_.holds.empty());
 }
 
 TEST_F(ApiHandlerTest, EscapesValuesIntoValidJson) {

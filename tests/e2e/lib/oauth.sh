@@ -88,6 +88,31 @@ browse() {
   return 1
 }
 
+# obtain_tokens: tokens got outside dragops, as a user migrating to it has them: the
+# authorization-code flow with PKCE driven by hand against the provider (the person consents in
+# browse), the code exchanged with curl. Sets OBTAINED_ACCESS, OBTAINED_REFRESH and
+# OBTAINED_EXPIRES_AT (RFC 3339: the second the token request was sent plus expires_in, never
+# later than the provider's own expiry). Prints nothing of them.
+obtain_tokens() {
+  local verifier challenge url landing code sent answer expires_in
+  verifier=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  challenge=$(printf '%s' "$verifier" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')
+  url="$ISSUER/auth?response_type=code&client_id=$CLIENT_ID&redirect_uri=$(jq -rn --arg v "$CALLBACK" '$v|@uri')"
+  url+="&scope=openid%20offline_access&prompt=consent&state=by-hand&code_challenge=$challenge&code_challenge_method=S256"
+  landing=$(browse "$url" allow) || return 1
+  code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$landing")
+  [ -n "$code" ] || return 1
+  sent=$(date +%s)
+  answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode grant_type=authorization_code \
+    --data-urlencode "code=$code" --data-urlencode "redirect_uri=$CALLBACK" --data-urlencode "code_verifier=$verifier" \
+    "$ISSUER/token") || return 1
+  OBTAINED_ACCESS=$(jq -r '.access_token // empty' <<<"$answer")
+  OBTAINED_REFRESH=$(jq -r '.refresh_token // empty' <<<"$answer")
+  expires_in=$(jq -r '.expires_in // empty' <<<"$answer")
+  [ -n "$OBTAINED_ACCESS" ] && [ -n "$OBTAINED_REFRESH" ] && [ -n "$expires_in" ] || return 1
+  OBTAINED_EXPIRES_AT=$(date -u -d "@$((sent + expires_in))" +%Y-%m-%dT%H:%M:%SZ)
+}
+
 # Polled conditions: functions, so wait_until re-reads the object on every try.
 has_auth_url_in() { [ -n "$(kubectl get conn "$2" -n "$1" -o jsonpath='{.status.authorizationURL}')" ]; }
 is_ready() { [ "$(condition "$1" "$2" Ready status)" = True ]; }
