@@ -67,14 +67,7 @@ die() {   # die MESSAGE [LOG]: the message and the log's tail, then exit 1
   exit 1
 }
 
-# A port nothing listens on now, below the ephemeral range, away from other tests' picks.
-free_port() {
-  local port
-  while :; do
-    port=$((10000 + RANDOM % 22000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
+source "$here/free_port.sh"
 
 # until_ready SECONDS PID LOG COMMAND...: polls COMMAND until it succeeds; fails if PID exits.
 until_ready() {

@@ -20,6 +20,8 @@ if [ "$DRAGOPS_E2E_BACKEND" = real ]; then
   export DRAGOPS_KUBE_BIN PATH="$DRAGOPS_KUBE_BIN:$PATH"
 fi
 
+source "$DRAGOPS_CLUSTER_SCRIPTS/free_port.sh"
+
 backend_is_real() { [ "$DRAGOPS_E2E_BACKEND" = real ]; }
 
 # cluster_start DIR [LOCAL-SERVER-FLAGS...]: starts the backend with its files in DIR, waits for
@@ -87,12 +89,3 @@ ensure_namespace() {
   done
 }
 
-# free_port: a port nothing listens on right now, below the ephemeral range (32768+) that client
-# sockets use (bash only; a tiny race is acceptable in tests).
-free_port() {
-  local port
-  while :; do
-    port=$((10000 + RANDOM % 22000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
