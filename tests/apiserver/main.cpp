@@ -1,14 +1,17 @@
 // dragops-apiserver: the local, in-memory Kubernetes API server used by the tests and the demo.
 //
 //   dragops-apiserver --dir DIR [--listen 127.0.0.1:0] [--token TOKEN] [--watch-history N]
-//                     [--state FILE] [--bookmark-interval SECONDS]
+//                     [--state FILE] [--bookmark-interval SECONDS] [--service-cluster-ip-range CIDR]
 //
 // Writes DIR/ca.crt, DIR/token, DIR/sa.key (the ServiceAccount token signing key), DIR/kubeconfig
 // and DIR/port, then prints
 // `READY https://127.0.0.1:<port>` on stdout. SIGTERM/SIGINT save --state (if given) and exit 0.
+// Services get ClusterIPs from --service-cluster-ip-range, by default a random loopback range
+// 127.R.0.0/16 (kept in --state), so that a webhook Service's ClusterIP is dialable here.
 #include "apiserver/authn.hpp"
 #include "apiserver/handler.hpp"
 #include "apiserver/server.hpp"
+#include "apiserver/service_ips.hpp"
 #include "apiserver/store.hpp"
 #include "apiserver/tls_files.hpp"
 #include "apiserver/webhook.hpp"
@@ -20,9 +23,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 namespace {
+
+using dragops::apiserver::Ipv4Range;
+using dragops::apiserver::parse_service_range;
 
 struct Flags {
   std::string dir;
@@ -31,12 +38,13 @@ struct Flags {
   std::size_t watch_history = 10000;
   std::string state;
   int bookmark_interval = 5;
+  std::optional<Ipv4Range> service_range;
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "dragops-apiserver: " << why << "\n"
             << "usage: dragops-apiserver --dir DIR [--listen 127.0.0.1:0] [--token TOKEN] [--watch-history N] "
-               "[--state FILE] [--bookmark-interval SECONDS]\n";
+               "[--state FILE] [--bookmark-interval SECONDS] [--service-cluster-ip-range CIDR]\n";
   std::exit(2);
 }
 
@@ -54,6 +62,11 @@ Flags parse(int argc, char** argv) {
     else if (arg == "--watch-history") f.watch_history = std::stoul(value());
     else if (arg == "--state") f.state = value();
     else if (arg == "--bookmark-interval") f.bookmark_interval = std::stoi(value());
+    else if (arg == "--service-cluster-ip-range") {
+      std::string cidr = value();
+      f.service_range = parse_service_range(cidr);
+      if (!f.service_range) usage("--service-cluster-ip-range must be an IPv4 CIDR from /12 to /30, not " + cidr);
+    }
     else usage("unknown flag " + arg);
   }
   if (f.dir.empty()) usage("--dir is required");
@@ -91,6 +104,8 @@ int main(int argc, char** argv) {
         (void)store.create(*namespaces, "", std::move(ns), WriteOptions{});
       }
     }
+    // The flag wins over the range a --state file was saved with.
+    if (flags.service_range) store.set_service_ip_range(*flags.service_range);
     WebhookAdmission admission(store);
     store.set_admission(&admission);
 
@@ -111,7 +126,8 @@ int main(int argc, char** argv) {
     std::string url = "https://" + host + ":" + std::to_string(server.port());
     write_kubeconfig(flags.dir, url, credentials.ca_pem, token);
     write_file_atomically(std::filesystem::path(flags.dir) / "port", std::to_string(server.port()) + "\n", false);
-    log::info("serving", {{"url", boost::json::value(url)}});
+    log::info("serving", {{"url", boost::json::value(url)},
+                          {"serviceClusterIPRange", boost::json::value(store.service_ips().range().text())}});
     std::cout << "READY " << url << std::endl;
 
     server.run([&] {

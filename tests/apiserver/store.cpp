@@ -2,6 +2,7 @@
 
 #include "apiserver/json_util.hpp"
 #include "apiserver/patch.hpp"
+#include "common/log.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -17,6 +18,17 @@ bool creates_on_update(const ResourceType& type) {
   return type.resource == "leases" || type.resource == "events" || type.resource == "endpoints" ||
          type.group == "rbac.authorization.k8s.io";
 }
+
+bool is_services(const ResourceType& type) { return type.group.empty() && type.resource == "services"; }
+
+// An address reserved for a write, freed again unless the write is stored (`ip` cleared).
+struct Unreserve {
+  ServiceIPs& ips;
+  std::string ip;
+  ~Unreserve() {
+    if (!ip.empty()) ips.release_ip(ip);
+  }
+};
 
 void copy_field(json::object& to, const json::object& from, std::string_view key) {
   if (const auto* v = from.if_contains(key)) to[key] = *v;
@@ -37,6 +49,21 @@ void Store::create_default_service_account(const std::string& ns) {
   if (type == nullptr || find(type->collection_key(), ns, "default") != nullptr) return;
   json::object account{{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", json::object{{"name", "default"}}}};
   (void)create(*type, ns, std::move(account), WriteOptions{});
+}
+
+void Store::set_service_ip_range(Ipv4Range range) {
+  service_ips_.set_range(range);
+  track_service_ips();
+}
+
+void Store::track_service_ips() {
+  service_ips_.clear();
+  for (const auto& service : all_of("/services"))
+    if (!service_ips_.track(*service))
+      log::warn("a Service's ClusterIP is outside the service IP range",
+                {{"service", json::value(string_at(*service, "metadata.namespace") + "/" + string_at(*service, "metadata.name"))},
+                 {"clusterIP", json::value(string_at(*service, "spec.clusterIP"))},
+                 {"range", json::value(service_ips_.range().text())}});
 }
 
 std::size_t Store::object_count() const {
@@ -119,6 +146,13 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
       if (auto r = apply_schema(type, body, quiet); !r) return r.error();
     }
   }
+  // ClusterIPs, after mutating admission and before validation, as kube's BeginCreate.
+  Unreserve unreserve{service_ips_, ""};
+  if (is_services(type)) {
+    auto reserved = service_ips_.on_create(body, options.dry_run);
+    if (!reserved) return reserved.error();
+    unreserve.ip = *reserved;
+  }
   if (auto r = validate(type, body, nullptr); !r) return r.error();
   name = string_at(body, "metadata.name");
   if (admission_ != nullptr) {
@@ -130,6 +164,7 @@ Result<json::object> Store::create(const ResourceType& type, const std::string& 
     return errors::already_exists(type.resource, type.group, name);
   if (options.dry_run) return body;
 
+  unreserve.ip.clear();
   auto stored = commit(type.collection_key(), key, std::move(body), true);
   if (type.resource == "customresourcedefinitions" && type.group == "apiextensions.k8s.io") registry_.install_crd(*stored);
   if (type.group.empty() && type.resource == "namespaces") create_default_service_account(name);
@@ -317,6 +352,15 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
       return errors::internal("an admission webhook changed the object's name or uid");
     next = std::move(*mutated);
   }
+  // ClusterIPs kept and immutable (kube's BeginUpdate); an address freed only once stored.
+  Unreserve unreserve{service_ips_, ""};
+  std::string to_release;
+  if (is_services(type) && !options.status) {
+    auto change = service_ips_.on_update(next, old, options.dry_run);
+    if (!change) return change.error();
+    unreserve.ip = change->reserved;
+    to_release = change->to_release;
+  }
   if (auto r = validate(type, next, &old); !r) return r.error();
   if (json_equal(next, old)) return old;  // a no-op: the real server does not bump the version either
   if (admission_ != nullptr) {
@@ -331,6 +375,8 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
   }
   if (options.dry_run) return next;
 
+  unreserve.ip.clear();
+  if (!to_release.empty()) service_ips_.release_ip(to_release);
   std::string key = key_of(type.namespaced ? ns : "", name);
   const auto* finalizers = find_path(next, "metadata.finalizers");
   bool finalized = find_path(next, "metadata.deletionTimestamp") != nullptr &&
@@ -409,6 +455,7 @@ void Store::finish_deletion(const std::string& collection, const std::string& ke
   index_owners({collection, key}, before.get(), nullptr);
   record({"DELETED", resource_version_, collection, ptr, before});
   gc_queue_.push_back(uid);
+  if (collection == "/services") service_ips_.release(*ptr);
   if (collection == "apiextensions.k8s.io/customresourcedefinitions") {
     registry_.remove_crd(string_at(*ptr, "metadata.name"));
   }

@@ -9,6 +9,7 @@
 #include "apiserver/api_error.hpp"
 #include "apiserver/resources.hpp"
 #include "apiserver/selector.hpp"
+#include "apiserver/service_ips.hpp"
 #include "apiserver/user_info.hpp"
 
 #include <boost/json/object.hpp>
@@ -117,6 +118,10 @@ class Store {
   void set_admission(Admission* admission) { admission_ = admission; }
   std::uint64_t resource_version() const { return resource_version_; }
   Registry& registry() { return registry_; }
+  // Services' ClusterIPs (service_ips.hpp); a new range forgets the old allocations and tracks
+  // the stored Services' addresses again.
+  const ServiceIPs& service_ips() const { return service_ips_; }
+  void set_service_ip_range(Ipv4Range range);
 
   Result<boost::json::object> create(const ResourceType& type, const std::string& ns, boost::json::object body,
                                      const WriteOptions& options);
@@ -141,7 +146,7 @@ class Store {
   std::optional<std::string> field_value(const ResourceType& type, const boost::json::object& object,
                                          const std::string& label) const;
 
-  // Persistence across restarts (--state).
+  // Persistence across restarts (--state), the service IP range included.
   boost::json::object snapshot() const;
   Result<void> restore(const boost::json::object& state);
 
@@ -162,6 +167,7 @@ class Store {
   static std::string key_of(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
   std::string now() const;
   void create_default_service_account(const std::string& ns);
+  void track_service_ips();
 
   // Type rules (type_rules.cpp): per-kind preparation and validation.
   Result<void> check_body_kind(const ResourceType& type, const boost::json::object& body) const;
@@ -195,6 +201,7 @@ class Store {
   std::size_t history_limit_;
   Clock clock_;
   Admission* admission_ = nullptr;
+  ServiceIPs service_ips_;
   std::uint64_t resource_version_ = 0;
   std::uint64_t history_start_ = 0;  // the history holds every event after this version
   std::map<std::string, std::map<std::string, ObjectPtr>> objects_;

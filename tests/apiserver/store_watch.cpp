@@ -99,7 +99,9 @@ json::object Store::snapshot() const {
   for (const auto& [collection, objects] : objects_)
     for (const auto& [key, obj] : objects)
       items.push_back(json::object{{"collection", collection}, {"key", key}, {"object", *obj}});
-  return {{"resourceVersion", resource_version_}, {"objects", std::move(items)}};
+  return {{"resourceVersion", resource_version_},
+          {"serviceClusterIPRange", service_ips_.range().text()},
+          {"objects", std::move(items)}};
 }
 
 Result<void> Store::restore(const json::object& state) {
@@ -131,6 +133,10 @@ Result<void> Store::restore(const json::object& state) {
   }
   resource_version_ = count_of(*rv);
   history_start_ = resource_version_;
+  // The range the stored ClusterIPs came from (snapshots from before it was saved keep the
+  // current one).
+  if (auto range = parse_service_range(string_at(state, "serviceClusterIPRange"))) service_ips_.set_range(*range);
+  track_service_ips();
   return {};
 }
 
