@@ -2,6 +2,7 @@
 
 #include "apiserver/json_util.hpp"
 #include "apiserver/patch.hpp"
+#include "apiserver/service_ips.hpp"
 #include "common/log.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -227,38 +228,16 @@ Result<json::object> WebhookAdmission::call(const AdmissionRequest& request, jso
           if (target.empty()) target = "/";
           server_name = svc_name + "." + svc_ns + ".svc";
           url_text = "https://" + server_name + ":" + std::to_string(svc_port) + target;
-          auto endpoints = store_.find("/endpoints", svc_ns, svc_name);
+          // kube-apiserver's default service resolver: the Service's ClusterIP and port. The
+          // error surfaces where the HTTP client would have dialled.
           auto service = store_.find("/services", svc_ns, svc_name);
-          std::string port_name;
-          if (service != nullptr)
-            if (const auto* ports = find_path(*service, "spec.ports"); ports != nullptr && ports->is_array())
-              for (const auto& p : ports->get_array())
-                if (p.is_object() && p.get_object().if_contains("port") && p.get_object().at("port").is_number() &&
-                    int_of(p.get_object().at("port")) == svc_port)
-                  port_name = string_at(p.get_object(), "name");
-          const json::value* subsets = endpoints != nullptr ? endpoints->if_contains("subsets") : nullptr;
-          if (subsets == nullptr || !subsets->is_array() || subsets->get_array().empty() ||
-              !subsets->get_array()[0].is_object()) {
-            resolve_error = call_failed(name, "failed to call webhook: service \"" + svc_ns + "/" + svc_name + "\" has no endpoints");
+          auto where = resolve_service_webhook(service.get(), svc_name, svc_port);
+          if (!where.error.empty()) {
+            resolve_error = call_failed(name, "failed to call webhook: Post \"" + url_text + "?timeout=" +
+                                                  std::to_string(timeout_seconds) + "s\": " + where.error);
           } else {
-            const auto& subset = subsets->get_array()[0].get_object();
-            const auto* addresses = subset.if_contains("addresses");
-            if (addresses != nullptr && addresses->is_array() && !addresses->get_array().empty() &&
-                addresses->get_array()[0].is_object())
-              host = string_at(addresses->get_array()[0].get_object(), "ip");
-            port = static_cast<unsigned short>(svc_port);
-            if (const auto* ports = subset.if_contains("ports"); ports != nullptr && ports->is_array()) {
-              for (const auto& p : ports->get_array()) {
-                if (!p.is_object() || !p.get_object().if_contains("port")) continue;
-                std::string n = string_at(p.get_object(), "name");
-                int number = static_cast<int>(int_of(p.get_object().at("port")));
-                if ((!port_name.empty() && n == port_name) || (port_name.empty() && (ports->get_array().size() == 1 || number == svc_port))) {
-                  port = static_cast<unsigned short>(number);
-                  break;
-                }
-              }
-            }
-            if (host.empty()) resolve_error = call_failed(name, "failed to call webhook: service \"" + svc_ns + "/" + svc_name + "\" has no ready endpoints");
+            host = where.host;
+            port = where.port;
           }
         }
         auto handle_failure = [&](ApiError error) -> std::optional<ApiError> {

@@ -1,8 +1,8 @@
 #pragma once
 // Admission webhooks: MutatingWebhookConfigurations (and ValidatingWebhookConfigurations)
 // stored in the server are called over TLS with AdmissionReview v1 for matching requests.
-// clientConfig.url is used as is; clientConfig.service resolves through the Endpoints object of
-// the same name (first address, the port matching the service port) and is verified against
+// clientConfig.url is used as is; clientConfig.service is called at the Service's ClusterIP and
+// the service port (kube's default service resolver, service_ips.hpp) and verified against
 // caBundle as `<name>.<namespace>.svc`.
 
 #include "apiserver/store.hpp"

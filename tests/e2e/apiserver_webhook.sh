@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutating (and validating) admission webhooks of the local API server against a real TLS
 # webhook: JSON patches applied, namespaceSelector, objectSelector, denial messages,
-# failurePolicy Fail/Ignore, timeouts, and service references resolved through Endpoints.
+# failurePolicy Fail/Ignore, timeouts, and service references called at the Service's ClusterIP.
 # ctest-timeout: 300
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -128,27 +128,59 @@ if [ $((SECONDS - start)) -lt 3 ]; then ok "the timeout is honoured"; else bad "
 k patch mutatingwebhookconfiguration slow --type json -p '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}]' >/dev/null
 pod slow p5 >/dev/null && ok "a timed-out webhook with failurePolicy Ignore is skipped" || bad "a timed-out webhook with failurePolicy Ignore is skipped"
 
-# A service reference resolves through the Endpoints of that name; TLS is checked as hook.hooks.svc.
+# A service reference is called where kube-apiserver's default service resolver sends it: the
+# Service's ClusterIP and the service port (443), not its targetPort, and not through Endpoints.
+# Without kube-proxy a ClusterIP is dialable only as a local address: both test API servers give
+# Services ClusterIPs from a loopback range (127.R.0.0/16), and a second webhook server listens on
+# <ClusterIP>:443 itself. TLS is checked as hook.hooks.svc.
 k -n hooks apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Service
 metadata: {name: hook}
 spec:
-  ports: [{name: https, port: 443, targetPort: $port}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: hook}
-subsets:
-  - addresses: [{ip: 127.0.0.1}]
-    ports: [{name: https, port: $port}]
+  ports: [{name: https, port: 443, targetPort: 8443}]
 YAML
+cluster_ip=$(k -n hooks get service hook -o jsonpath='{.spec.clusterIP}')
+if [[ $cluster_ip == 127.* ]]; then ok "the Service has a ClusterIP in the loopback range ($cluster_ip)"
+else bad "the Service has a ClusterIP in the loopback range" "clusterIP: '$cluster_ip'"; fi
+python3 "$webhook_py" "$certs/tls.crt" "$certs/tls.key" "$cluster_ip" 443 >"$certs/service-port" 2>"$certs/service-webhook.log" &
+service_webhook_pid=$!
+trap 'kill $webhook_pid $service_webhook_pid 2>/dev/null; apiserver_cleanup' EXIT
+wait_until 10 test -s "$certs/service-port" || { echo "webhook server on $cluster_ip:443 did not start"; cat "$certs/service-webhook.log"; }
 k create namespace viaservice >/dev/null && k label namespace viaservice webhook=svc >/dev/null
 { echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
   echo "metadata: {name: via-service}"; echo "webhooks:";
   hook service.example.test /mutate Fail 5 svc "service: {name: hook, namespace: hooks, path: /mutate, port: 443}"; } | k apply -f - >/dev/null
 pod viaservice p6 >/dev/null
-same "a service reference reaches the webhook through its Endpoints" "yes" "$(k -n viaservice get pod p6 -o jsonpath='{.metadata.labels.mutated}')"
+same "a service reference reaches the webhook at the Service's ClusterIP and port" "yes $cluster_ip:443" \
+  "$(k -n viaservice get pod p6 -o jsonpath='{.metadata.labels.mutated} {.metadata.annotations.seen/address}')"
+
+# What the resolver refuses, with kube's messages: a service port that does not exist, a headless
+# Service, a missing Service.
+k -n hooks apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: headless}
+spec:
+  clusterIP: None
+  ports: [{port: 443}]
+YAML
+k create namespace unroutable >/dev/null && k label namespace unroutable webhook=unroutable >/dev/null
+unroutable() {  # clientConfig.service
+  { echo "apiVersion: admissionregistration.k8s.io/v1"; echo "kind: MutatingWebhookConfiguration";
+    echo "metadata: {name: unroutable}"; echo "webhooks:"; hook unroutable.example.test /mutate Fail 5 unroutable "service: $1"; } |
+    k apply -f - >/dev/null
+}
+unroutable "{name: hook, namespace: hooks, path: /mutate, port: 8443}"
+refuse_within 10 "a service port the Service does not have is refused" \
+  'failed calling webhook "unroutable.example.test": failed to call webhook: Post "https://hook.hooks.svc:8443/mutate?timeout=5s": no service port 8443 found for service "hook"' \
+  pod unroutable p8
+unroutable "{name: headless, namespace: hooks, path: /mutate}"
+refuse_within 10 "a headless Service cannot be routed to" 'Post "https://headless.hooks.svc:443/mutate?timeout=5s": cannot route to service with ClusterIP "None"' \
+  pod unroutable p8
+unroutable "{name: nothing, namespace: hooks, path: /mutate}"
+refuse_within 10 "a missing Service is refused" 'Post "https://nothing.hooks.svc:443/mutate?timeout=5s": service "nothing" not found' pod unroutable p8
+k delete mutatingwebhookconfiguration unroutable >/dev/null
 
 # A caBundle that does not sign the webhook's certificate is a call failure.
 other_ca=$(base64 -w0 <"$APISERVER_DIR/ca.crt")

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """A tiny TLS admission webhook for the local API server's tests.
 
-usage: webhook_server.py CERT KEY   -> prints the port it listens on (127.0.0.1, port 0)
+usage: webhook_server.py CERT KEY [HOST [PORT]]   -> prints the port it listens on
+       (default 127.0.0.1 and port 0, a free one; e.g. a Service's ClusterIP and 443)
 
 Paths:
   /mutate  allows, and patches the object: label mutated=yes, annotations echoing what the
-           AdmissionReview carried (operation, namespace, name, dryRun, kind)
+           AdmissionReview carried (operation, namespace, name, dryRun, kind) and the address
+           the call reached (seen/address, HOST:PORT)
   /deny    refuses objects named "bad*" with a message, allows the rest
   /slow    answers after 3 seconds (timeouts)
 """
@@ -51,6 +53,7 @@ class Handler(BaseHTTPRequestHandler):
                 "seen/dry-run": str(request.get("dryRun", False)).lower(),
                 "seen/user": request["userInfo"]["username"],
                 "seen/groups": ",".join(request["userInfo"].get("groups", [])),
+                "seen/address": "%s:%d" % self.connection.getsockname()[:2],
             }
             for key, value in seen.items():
                 ops.append({"op": "add", "path": "/metadata/annotations/" + key.replace("/", "~1"), "value": value})
@@ -66,7 +69,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+    port = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    server = ThreadingHTTPServer((host, port), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(sys.argv[1], sys.argv[2])
     server.socket = context.wrap_socket(server.socket, server_side=True)

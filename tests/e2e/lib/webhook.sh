@@ -2,8 +2,7 @@
 # dragops-system and the MutatingWebhookConfiguration dragops-sidecar-injector for pod creation.
 # The API server calls a service webhook at the Service's ClusterIP and port, as kube-apiserver
 # does without kube-proxy's help: both test API servers allocate ClusterIPs from a loopback range
-# (127.R.0.0/16), so the operator listens on <ClusterIP>:443 itself. A local server that has no
-# ClusterIP for the Service is given an Endpoints at 127.0.0.1 on a free port instead.
+# (127.R.0.0/16), so the operator listens on <ClusterIP>:443 itself.
 # The operator started with --webhook-addr "$WEBHOOK_ADDR" then patches the caBundle and serves it.
 
 # webhook_register: creates the Service and the configuration; sets WEBHOOK_ADDR (host:port).
@@ -35,22 +34,13 @@ EOF2
 }
 
 # webhook_service_addr NAMESPACE SERVICE: where the API server will call the Service's webhook,
-# as host:port: its ClusterIP and port 443 (or, for a Service without a ClusterIP, an Endpoints
-# at 127.0.0.1 and a free port, written here).
+# as host:port: its ClusterIP and port 443 (both test API servers give every Service a ClusterIP;
+# an Endpoints at 127.0.0.1 would be refused, as kube refuses loopback endpoint addresses).
 webhook_service_addr() {
-  local ns=$1 name=$2 ip port
-  ip=$(kubectl -n "$ns" get service "$name" -o jsonpath='{.spec.clusterIP}') || return 1
-  if [ -n "$ip" ] && [ "$ip" != None ]; then echo "$ip:443"; return; fi
-  port=$(free_port)
-  cat <<EOF2 | kubectl apply -f - >/dev/null || return 1
-apiVersion: v1
-kind: Endpoints
-metadata: {name: $name, namespace: $ns}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{name: https, port: $port}]
-EOF2
-  echo "127.0.0.1:$port"
+  local ip
+  ip=$(kubectl -n "$1" get service "$2" -o jsonpath='{.spec.clusterIP}') || return 1
+  if [ -z "$ip" ] || [ "$ip" = None ]; then echo "Service $1/$2 has no ClusterIP" >&2; return 1; fi
+  echo "$ip:443"
 }
 
 # webhook_serving: true once the operator patched the caBundle and WEBHOOK_ADDR accepts connections.
