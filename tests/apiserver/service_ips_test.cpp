@@ -310,7 +310,7 @@ TEST(ServiceWebhook, ResolvesToTheClusterIpAndServicePortAsKube) {
 }
 
 // Through the store: allocation on create, freed on delete and when a create fails, kept across
-// a snapshot.
+// a snapshot, and Endpoints validation.
 class ServiceStoreTest : public ::testing::Test {
  protected:
   ServiceStoreTest() : store_(registry_, 100, [] { return std::chrono::system_clock::now(); }) {
@@ -367,6 +367,27 @@ TEST_F(ServiceStoreTest, TheRangeAndTheAllocationsSurviveASnapshot) {
                           service("b", R"("clusterIP":"127.9.3.3","ports":[{"port":443}])"), {});
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().message.find("provided IP is already allocated"), std::string::npos);
+}
+
+TEST_F(ServiceStoreTest, EndpointsRefuseLoopbackAddresses) {
+  auto endpoints = j(R"({"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"hook"},
+    "subsets":[{"addresses":[{"ip":"127.0.0.1"}],"ports":[{"port":8443}]}]})");
+  auto r = store_.create(type("endpoints"), "default", endpoints, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, 422);
+  EXPECT_EQ(r.error().reason, "Invalid");
+  EXPECT_EQ(r.error().message,
+            R"(Endpoints "hook" is invalid: subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128))");
+  ASSERT_EQ(r.error().causes.size(), 1u);
+  EXPECT_EQ(r.error().causes[0].field, "subsets[0].addresses[0].ip");
+  EXPECT_EQ(r.error().causes[0].reason, "FieldValueInvalid");
+
+  endpoints["subsets"].as_array()[0].as_object()["addresses"].as_array()[0].as_object()["ip"] = "10.1.2.3";
+  ASSERT_TRUE(store_.create(type("endpoints"), "default", endpoints, {}));
+  endpoints["subsets"].as_array()[0].as_object()["notReadyAddresses"] = json::array{json::object{{"ip", "169.254.9.9"}}};
+  auto update = store_.update(type("endpoints"), "default", "hook", endpoints, {});
+  ASSERT_FALSE(update);
+  EXPECT_EQ(update.error().causes[0].field, "subsets[0].notReadyAddresses[0].ip");
 }
 
 }  // namespace

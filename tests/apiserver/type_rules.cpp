@@ -3,6 +3,7 @@
 #include "apiserver/json_util.hpp"
 #include "apiserver/schema.hpp"
 #include "apiserver/selector.hpp"
+#include "apiserver/service_ips.hpp"
 #include "apiserver/store.hpp"
 
 #include <boost/json/array.hpp>
@@ -320,6 +321,26 @@ Result<void> Store::validate(const ResourceType& type, const json::object& objec
         if (!c.is_object()) continue;
         if (string_at(c.get_object(), "name").empty()) causes.push_back(errors::required(p + ".name"));
         if (string_at(c.get_object(), "image").empty()) causes.push_back(errors::required(p + ".image"));
+      }
+    }
+  }
+  if (type.group.empty() && r == "endpoints") {
+    // kube's validateEndpointSubsets, of it the addresses: no loopback, link-local or unspecified IPs.
+    if (const auto* subsets = object.if_contains("subsets"); subsets != nullptr && subsets->is_array()) {
+      for (std::size_t i = 0; i < subsets->get_array().size(); ++i) {
+        const auto& subset = subsets->get_array()[i];
+        if (!subset.is_object()) continue;
+        for (const char* key : {"addresses", "notReadyAddresses"}) {
+          const auto* addresses = subset.get_object().if_contains(key);
+          if (addresses == nullptr || !addresses->is_array()) continue;
+          for (std::size_t k = 0; k < addresses->get_array().size(); ++k) {
+            const auto& address = addresses->get_array()[k];
+            if (!address.is_object()) continue;
+            auto ip_causes = endpoint_ip_causes(
+                "subsets[" + std::to_string(i) + "]." + key + "[" + std::to_string(k) + "].ip", string_at(address.get_object(), "ip"));
+            causes.insert(causes.end(), ip_causes.begin(), ip_causes.end());
+          }
+        }
       }
     }
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutating (and validating) admission webhooks of the local API server against a real TLS
 # webhook: JSON patches applied, namespaceSelector, objectSelector, denial messages,
-# failurePolicy Fail/Ignore, timeouts, and service references called at the Service's ClusterIP.
+# failurePolicy Fail/Ignore, timeouts, service references called at the Service's ClusterIP, and
+# Endpoints refusing loopback addresses.
 # ctest-timeout: 300
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -181,6 +182,19 @@ refuse_within 10 "a headless Service cannot be routed to" 'Post "https://headles
 unroutable "{name: nothing, namespace: hooks, path: /mutate}"
 refuse_within 10 "a missing Service is refused" 'Post "https://nothing.hooks.svc:443/mutate?timeout=5s": service "nothing" not found' pod unroutable p8
 k delete mutatingwebhookconfiguration unroutable >/dev/null
+
+# Nor can a Service be pointed at a loopback address through its Endpoints: kube refuses loopback
+# (and link-local and unspecified) endpoint addresses.
+refuse "an Endpoints at a loopback address is refused" \
+  'The Endpoints "hook" is invalid: subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)' \
+  k -n hooks apply -f - <<YAML
+apiVersion: v1
+kind: Endpoints
+metadata: {name: hook}
+subsets:
+  - addresses: [{ip: 127.0.0.1}]
+    ports: [{name: https, port: 8443}]
+YAML
 
 # A caBundle that does not sign the webhook's certificate is a call failure.
 other_ca=$(base64 -w0 <"$APISERVER_DIR/ca.crt")
