@@ -141,7 +141,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = [[$review]]
 EOF
-webhook_out=$(taskset -c 1 wrk -t1 -c1 -d${seconds}s --latency -s "$APISERVER_DIR/post.lua" "https://127.0.0.1:$WEBHOOK_PORT/mutate-pods" 2>&1)
+webhook_out=$(taskset -c 1 wrk -t1 -c1 -d${seconds}s --latency -s "$APISERVER_DIR/post.lua" "https://$WEBHOOK_ADDR/mutate-pods" 2>&1)
 
 nginx_rps=$(rps_of <<<"$nginx_out"); sidecar_rps=$(rps_of <<<"$sidecar_out")
 echo "sidecar vs nginx-light, 1 KiB body, wrk -t$threads -c$connections -d${seconds}s, one core each, median of $rounds alternating rounds (ratios: $(awk '{printf "%.2f ", $2}' "$APISERVER_DIR/rounds")):"
