@@ -1,5 +1,7 @@
 #include "inject/admission.hpp"
 
+#include "inject/pod_checks.hpp"
+
 #include "crypto/base64.hpp"
 
 #include <boost/json/parse.hpp>
@@ -17,6 +19,29 @@ Result fail(std::string message) { return Result(boost::system::in_place_error, 
 std::string_view string_at(const json::object& object, std::string_view key) {
   auto it = object.find(key);
   return it != object.end() && it->value().is_string() ? std::string_view(it->value().get_string()) : std::string_view();
+}
+
+// kubectl debug adds ephemeral containers to a running pod through pods/ephemeralcontainers; one
+// that mounts the key volume of an injected pod would read the data keys.
+PatchDecision review_ephemeral_containers(const json::object& pod) {
+  PatchDecision decision;
+  decision.message = "not an injected pod";
+  auto metadata = pod.find("metadata");
+  if (metadata == pod.end() || !metadata->value().is_object()) return decision;
+  auto annotations = metadata->value().get_object().find("annotations");
+  if (annotations == metadata->value().get_object().end() || !annotations->value().is_object() ||
+      string_at(annotations->value().get_object(), kInjectedAnnotation) != "true") {
+    return decision;
+  }
+  auto spec = pod.find("spec");
+  if (spec == pod.end() || !spec->value().is_object()) return decision;
+  if (auto refusal = refuse_pod(spec->value().get_object(), true)) {
+    decision.action = PatchDecision::Action::deny;
+    decision.message = std::move(*refusal);
+  } else {
+    decision.message = "no ephemeral container mounts the key volume";
+  }
+  return decision;
 }
 
 }  // namespace
@@ -40,29 +65,34 @@ Result review_admission(std::string_view body, const InjectOptions& options) {
   if (auto it = request.find("dryRun"); it != request.end() && it->value().is_bool()) outcome.dry_run = it->value().get_bool();
 
   json::object response{{"uid", uid}, {"allowed", true}};
-  bool is_pod_create = false;
+  bool is_pod = false;
   if (auto kind = request.find("kind"); kind != request.end() && kind->value().is_object()) {
     const auto& k = kind->value().get_object();
-    is_pod_create = string_at(k, "group").empty() && string_at(k, "kind") == "Pod" && string_at(request, "operation") == "CREATE";
+    is_pod = string_at(k, "group").empty() && string_at(k, "kind") == "Pod";
   }
+  std::string_view operation = string_at(request, "operation");
+  std::string_view sub_resource = string_at(request, "subResource");
   auto object = request.find("object");
-  if (is_pod_create && object != request.end() && object->value().is_object()) {
+  const bool has_object = object != request.end() && object->value().is_object();
+  if (is_pod && has_object && operation == "UPDATE" && sub_resource == "ephemeralcontainers") {
+    outcome.decision = review_ephemeral_containers(object->value().get_object());
+  } else if (is_pod && has_object && operation == "CREATE" && sub_resource.empty()) {
     outcome.decision = build_patch(object->value().get_object(), options);
-    switch (outcome.decision.action) {
-      case PatchDecision::Action::patch: {
-        std::string patch = json::serialize(outcome.decision.patch);
-        response["patchType"] = "JSONPatch";
-        response["patch"] = crypto::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(patch.data()), patch.size()));
-        break;
-      }
-      case PatchDecision::Action::deny:
-        response["allowed"] = false;
-        response["status"] = json::object{{"code", 403}, {"reason", "Forbidden"},
-                                          {"message", "dragops: " + outcome.decision.message}};
-        break;
-      case PatchDecision::Action::skip:
-        break;
+  }
+  switch (outcome.decision.action) {
+    case PatchDecision::Action::patch: {
+      std::string patch = json::serialize(outcome.decision.patch);
+      response["patchType"] = "JSONPatch";
+      response["patch"] = crypto::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(patch.data()), patch.size()));
+      break;
     }
+    case PatchDecision::Action::deny:
+      response["allowed"] = false;
+      response["status"] = json::object{{"code", 403}, {"reason", "Forbidden"},
+                                        {"message", "dragops: " + outcome.decision.message}};
+      break;
+    case PatchDecision::Action::skip:
+      break;
   }
   outcome.review = json::object{{"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"response", std::move(response)}};
   return outcome;

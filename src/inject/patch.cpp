@@ -1,5 +1,7 @@
 #include "inject/patch.hpp"
 
+#include "inject/pod_checks.hpp"
+
 #include <boost/json/value.hpp>
 
 namespace dragops::inject {
@@ -155,21 +157,31 @@ PatchDecision build_patch(const json::object& pod, const InjectOptions& options)
   }
   const json::object& spec = object_at(pod, "spec");
   const json::array* init_containers = array_at(spec, "initContainers");
-  if (init_containers) {
-    for (const auto& c : *init_containers) {
-      if (c.is_object() && string_at(c.get_object(), "name") == kSidecarName) request->injected = true;
-    }
-  }
+  // Idempotence: a pod this webhook injected carries the marker annotation and exactly one
+  // dragops-sidecar init container. Either one without the other is not our doing, and a
+  // dragops-sidecar the user wrote would be handed the key volume: refused.
+  const std::size_t sidecars = count_sidecar_init_containers(spec);
   if (request->injected) {
+    if (sidecars != 1) {
+      return deny("the pod carries " + std::string(kInjectedAnnotation) + ": \"true\" but " +
+                  (sidecars == 0 ? std::string("no init container named ") : std::string("more than one init container named ")) +
+                  std::string(kSidecarName) + "; that annotation is set by the webhook only, remove it");
+    }
+    if (auto refusal = refuse_pod(spec, true)) return deny(std::move(*refusal));
     decision.message = "already injected";
     return decision;
   }
+  if (sidecars != 0) {
+    return deny("an init container is already named " + std::string(kSidecarName) + " but the pod has no " +
+                std::string(kInjectedAnnotation) + ": \"true\" annotation; that name is reserved for the injected sidecar");
+  }
+  if (auto refusal = refuse_pod(spec, false)) return deny(std::move(*refusal));
   if (auto it = spec.find("automountServiceAccountToken"); it != spec.end() && it->value() == json::value(false)) {
     return deny("the sidecar reads its store objects with the pod's service account, so automountServiceAccountToken "
                 "must not be false on a pod with dragops.io/inject: \"true\"");
   }
   const json::array* containers = array_at(spec, "containers");
-  for (const json::array* list : {containers, init_containers}) {
+  for (const json::array* list : {containers, array_at(spec, "ephemeralContainers")}) {
     if (!list) continue;
     for (const auto& c : *list) {
       if (c.is_object() && string_at(c.get_object(), "name") == kSidecarName) {

@@ -70,6 +70,32 @@ TEST(ReviewAdmission, AllowsUnannotatedPodsAndOtherOperationsWithoutAPatch) {
   }
 }
 
+std::string ephemeral_update_body(json::object pod) {
+  json::value review = json::parse(review_body(std::move(pod), "UPDATE"));
+  review.at("request").as_object()["subResource"] = "ephemeralcontainers";
+  return json::serialize(review);
+}
+
+TEST(ReviewAdmission, DeniesAnEphemeralContainerThatMountsTheKeyVolumeOfAnInjectedPod) {
+  auto injected = pod({{"dragops.io/inject", "true"}, {"dragops.io/connections", "github"}, {"dragops.io/injected", "true"}});
+  auto& spec = injected["spec"].as_object();
+  spec["initContainers"] = json::array{
+      {{"name", "dragops-sidecar"}, {"volumeMounts", json::array{{{"name", "dragops-keys"}, {"mountPath", "/k"}}}}}};
+  auto allowed = review_admission(ephemeral_update_body(injected), {});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->review.at("response").at("allowed"), true);
+
+  spec["ephemeralContainers"] = json::array{
+      {{"name", "debugger"}, {"image", "busybox"}, {"volumeMounts", json::array{{{"name", "dragops-keys"}, {"mountPath", "/k"}}}}}};
+  auto denied = review_admission(ephemeral_update_body(injected), {});
+  ASSERT_TRUE(denied);
+  const auto& response = denied->review.at("response").as_object();
+  EXPECT_EQ(response.at("allowed"), false);
+  EXPECT_NE(std::string(response.at("status").at("message").as_string())
+                .find("dragops: ephemeral container \"debugger\" mounts the volume dragops-keys"),
+            std::string::npos);
+}
+
 TEST(ReviewAdmission, ReportsDryRun) {
   auto outcome = review_admission(review_body(pod({{"dragops.io/inject", "true"}, {"dragops.io/connections", "x"}}), "CREATE", true), {});
   ASSERT_TRUE(outcome);

@@ -115,9 +115,60 @@ TEST(BuildPatch, IsIdempotent) {
   auto again = build_patch(once, {});
   EXPECT_EQ(again.action, PatchDecision::Action::skip);
   EXPECT_TRUE(again.patch.empty());
-  // Also when only the sidecar is there (marker annotation stripped by someone).
-  once["metadata"].as_object()["annotations"].as_object().erase("dragops.io/injected");
+}
+
+TEST(BuildPatch, DeniesADragopsSidecarInitContainerThatTheWebhookDidNotInject) {
+  auto pod = pod_with(annotated());
+  auto once = patched(pod, build_patch(pod, {}));
+  // The sidecar without the marker: the user wrote it (or stripped the marker); not ours.
+  auto unmarked = once;
+  unmarked["metadata"].as_object()["annotations"].as_object().erase("dragops.io/injected");
+  auto decision = build_patch(unmarked, {});
+  EXPECT_EQ(decision.action, PatchDecision::Action::deny);
+  EXPECT_NE(decision.message.find("an init container is already named dragops-sidecar"), std::string::npos) << decision.message;
+  // A user's own dragops-sidecar init container in a fresh pod.
+  auto own = build_patch(
+      pod_with(annotated(), {{"initContainers", json::array{{{"name", "dragops-sidecar"}, {"image", "evil"}}}}}), {});
+  EXPECT_EQ(own.action, PatchDecision::Action::deny);
+  EXPECT_NE(own.message.find("reserved for the injected sidecar"), std::string::npos) << own.message;
+  // The marker without the sidecar, or with two of them.
+  auto marker_only = build_patch(pod_with(annotated({{"dragops.io/injected", "true"}})), {});
+  EXPECT_EQ(marker_only.action, PatchDecision::Action::deny);
+  EXPECT_NE(marker_only.message.find("set by the webhook only"), std::string::npos) << marker_only.message;
+  auto twice = once;
+  auto& init = twice["spec"].as_object()["initContainers"].as_array();
+  init.push_back(init.at(0));
+  EXPECT_EQ(build_patch(twice, {}).action, PatchDecision::Action::deny);
+}
+
+TEST(BuildPatch, DeniesAnyOtherContainerThatMountsTheKeyVolume) {
+  json::array key_mount{{{"name", "dragops-keys"}, {"mountPath", "/keys"}}};
+  struct Case {
+    std::string_view field, kind;
+  };
+  for (Case c : {Case{"containers", "container"}, Case{"initContainers", "init container"},
+                 Case{"ephemeralContainers", "ephemeral container"}}) {
+    json::object spec{{std::string(c.field), json::array{{{"name", "thief"}, {"image", "busybox"}, {"volumeMounts", key_mount}}}}};
+    auto decision = build_patch(pod_with(annotated(), spec), {});
+    EXPECT_EQ(decision.action, PatchDecision::Action::deny) << c.field;
+    EXPECT_NE(decision.message.find(std::string(c.kind) + " \"thief\" mounts the volume dragops-keys"), std::string::npos)
+        << decision.message;
+  }
+  // Also in a pod injected before (the sidecar itself is the one container allowed the keys).
+  auto pod = pod_with(annotated());
+  auto once = patched(pod, build_patch(pod, {}));
   EXPECT_EQ(build_patch(once, {}).action, PatchDecision::Action::skip);
+  once["spec"].as_object()["containers"].as_array().at(0).as_object()["volumeMounts"] = key_mount;
+  EXPECT_EQ(build_patch(once, {}).action, PatchDecision::Action::deny);
+}
+
+TEST(BuildPatch, DeniesHostNetworkPods) {
+  auto decision = build_patch(pod_with(annotated(), {{"hostNetwork", true}}), {});
+  EXPECT_EQ(decision.action, PatchDecision::Action::deny);
+  EXPECT_NE(decision.message.find("hostNetwork: true is not allowed"), std::string::npos) << decision.message;
+  EXPECT_EQ(build_patch(pod_with(annotated(), {{"hostNetwork", false}}), {}).action, PatchDecision::Action::patch);
+  // Unannotated host-network pods are not the webhook's business.
+  EXPECT_EQ(build_patch(pod_with({}, {{"hostNetwork", true}}), {}).action, PatchDecision::Action::skip);
 }
 
 TEST(BuildPatch, AddsEnvToEveryContainerAndKeepsExistingEnvAndMounts) {
