@@ -1,6 +1,7 @@
 #include "apiserver/webhook.hpp"
 
 #include "apiserver/json_util.hpp"
+#include "apiserver/match_condition.hpp"
 #include "apiserver/patch.hpp"
 #include "apiserver/service_ips.hpp"
 #include "common/log.hpp"
@@ -189,6 +190,30 @@ Result<json::object> WebhookAdmission::call(const AdmissionRequest& request, jso
           if (!matched && request.old_object != nullptr)
             matched = selector && selector->matches(object_or_empty(object_or_empty(*request.old_object, "metadata"), "labels"));
           if (!matched) continue;
+        }
+        // matchConditions: all true, or the webhook is not called; an expression outside the shape
+        // match_condition.hpp evaluates is an error, and failurePolicy decides, as for kube's
+        // evaluation errors.
+        if (const auto* conditions = hook.if_contains("matchConditions"); conditions != nullptr && conditions->is_array()) {
+          bool all_true = true;
+          std::optional<std::string> unsupported;
+          for (const auto& c : conditions->get_array()) {
+            if (!c.is_object()) continue;
+            std::string expression = string_at(c.get_object(), "expression");
+            auto value = evaluate_match_condition(expression, request.operation == "DELETE" && request.old_object != nullptr
+                                                                  ? *request.old_object : object);
+            if (!value) {
+              unsupported = string_at(c.get_object(), "name");
+              break;
+            }
+            if (!*value) all_true = false;
+          }
+          if (unsupported) {
+            if (string_at(hook, "failurePolicy") == "Ignore") continue;
+            return call_failed(name, "matchCondition \"" + *unsupported +
+                                         "\": expression not supported by the local API server (docs/apiserver.md)");
+          }
+          if (!all_true) continue;
         }
         if (request.dry_run && string_at(hook, "sideEffects") != "None" && string_at(hook, "sideEffects") != "NoneOnDryRun")
           return errors::bad_request("admission webhook \"" + name + "\" has side effects and does not support dry run");

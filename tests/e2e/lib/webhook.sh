@@ -1,5 +1,6 @@
 # The sidecar injector registered as the chart does (sourced): Service dragops-webhook (443) in
-# dragops-system and the MutatingWebhookConfiguration dragops-sidecar-injector for pod creation.
+# dragops-system and the MutatingWebhookConfiguration dragops-sidecar-injector for pod creation
+# (and pods/ephemeralcontainers), called only for pods annotated dragops.io/inject: "true".
 # The API server calls a service webhook at the Service's ClusterIP and port, as kube-apiserver
 # does without kube-proxy's help: both test API servers allocate ClusterIPs from a loopback range
 # (127.R.0.0/16), so the operator listens on <ClusterIP>:443 itself.
@@ -30,6 +31,10 @@ webhooks:
     service: {name: dragops-webhook, namespace: dragops-system, path: /mutate-pods, port: 443}
   rules:
   - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+  - {apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [pods/ephemeralcontainers]}
+  matchConditions:
+  - name: dragops-inject-annotation
+    expression: "has(object.metadata.annotations) && 'dragops.io/inject' in object.metadata.annotations && object.metadata.annotations['dragops.io/inject'] == 'true'"
 EOF2
 }
 
