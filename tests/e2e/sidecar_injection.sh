@@ -6,7 +6,9 @@
 #   Role the webhook wrote); curl checks the API contract (200/401/403/404/400 Host/405);
 #   revocation and change latency p50/p99 over 50 each (printed); the API server stopped: last
 #   known values until DRAGOPS_STALE_AFTER, then 503; a key rotation reaches the sidecar through
-#   the key volume; no canary value in any log.
+#   the key volume; no canary value in any log. The webhook refuses pods that would hand the key
+#   volume to another container, hostNetwork pods and a user's own dragops-sidecar; with the
+#   operator stopped only annotated pods are refused (matchConditions).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"
@@ -93,6 +95,36 @@ check "a pod without the annotation is untouched" "migrate" \
 out=$(pod broken '{dragops.io/inject: "true", dragops.io/connections: "Jira,,x"}' | kubectl apply -f - 2>&1)
 check "a malformed annotation is denied with the reason" "Error from server" "$out"
 [[ "$out" == *"\"Jira\" is not a valid name"* ]] && ok "the denial says what is wrong" || bad "the denial says what is wrong" "$out"
+# Pods the webhook refuses to inject (issue 12, finding 7), each with a message naming the problem.
+annotated='{dragops.io/inject: "true", dragops.io/connections: "jira"}'
+refuse "a container that mounts the key volume by name is denied" \
+  'dragops: container "app" mounts the volume dragops-keys' \
+  kubectl apply -f - <<<"$(pod thief "$annotated" | sed 's|{name: app, image: busybox}|{name: app, image: busybox, volumeMounts: [{name: dragops-keys, mountPath: /keys}]}|')"
+refuse "an init container that mounts the key volume by name is denied" \
+  'dragops: init container "migrate" mounts the volume dragops-keys' \
+  kubectl apply -f - <<<"$(pod thief2 "$annotated" | sed 's|{name: migrate, image: busybox}|{name: migrate, image: busybox, volumeMounts: [{name: dragops-keys, mountPath: /keys}]}|')"
+refuse "a hostNetwork pod is denied" 'dragops: hostNetwork: true is not allowed' \
+  kubectl apply -f - <<<"$(pod on-host "$annotated"; echo '  hostNetwork: true')"
+refuse "a pod with its own dragops-sidecar init container is denied" \
+  'dragops: an init container is already named dragops-sidecar but the pod has no dragops.io/injected' \
+  kubectl apply -f - <<<"$(pod impostor "$annotated" | sed 's|{name: migrate, image: busybox}|{name: dragops-sidecar, image: busybox, restartPolicy: Always}|')"
+for name in thief thief2 on-host impostor; do
+  kubectl -n team-a get pod "$name" >/dev/null 2>&1 && bad "the denied pod $name was not stored"
+done
+# kubectl debug adds ephemeral containers through pods/ephemeralcontainers; the local API server
+# does not serve that subresource (docs/apiserver.md), so this runs on the real tier only.
+if backend_is_real; then
+  ephemeral=$(kubectl -n team-a get pod run-1 -o json | jq -c '.spec.ephemeralContainers = [{name: "debugger", image: "busybox",
+    volumeMounts: [{name: "dragops-keys", mountPath: "/keys"}]}]')
+  refuse "an ephemeral container that mounts the key volume of an injected pod is denied" \
+    'dragops: ephemeral container "debugger" mounts the volume dragops-keys' \
+    kubectl replace --raw /api/v1/namespaces/team-a/pods/run-1/ephemeralcontainers -f - <<<"$ephemeral"
+  ephemeral=$(kubectl -n team-a get pod run-1 -o json | jq -c '.spec.ephemeralContainers = [{name: "debugger", image: "busybox"}]')
+  expect "an ephemeral container without the key volume is admitted" '"debugger"' \
+    kubectl replace --raw /api/v1/namespaces/team-a/pods/run-1/ephemeralcontainers -f - <<<"$ephemeral"
+else
+  echo "skip ephemeral containers: the local API server does not serve pods/ephemeralcontainers"
+fi
 wait_until 10 kubectl -n team-a get role dragops-sidecar-default &&
   check "the Role grants exactly the store objects" "dragops-conn-ghost,dragops-conn-jira,dragops-conn-virustotal,dragops-secret-db-password" \
     "$(kubectl -n team-a get role dragops-sidecar-default -o json | jq -r '.rules[0].resourceNames | sort | join(",")')" ||
@@ -210,6 +242,14 @@ sidecar_stop
 SIDECAR_EXTRA_ENV="DRAGOPS_STALE_AFTER=4s" sidecar_start team-a run-1 || bad "the sidecar restarts"
 check "served before the API server stops" "200" "$(sidecar_get /v1/secrets/db-password)"
 operator_stop
+# With no operator to answer, failurePolicy Fail refuses only the pods the webhook's
+# matchConditions send it (dragops.io/inject: "true"); every other pod is admitted.
+expect "with the operator stopped, an unannotated pod is still admitted" "pod/no-operator-plain created" \
+  kubectl apply -f - <<<"$(pod no-operator-plain '{}')"
+expect "with the operator stopped, a pod annotated dragops.io/inject: \"false\" is still admitted" \
+  "pod/no-operator-false created" kubectl apply -f - <<<"$(pod no-operator-false '{dragops.io/inject: "false"}')"
+refuse "with the operator stopped, an annotated pod is refused" 'failed calling webhook' \
+  kubectl apply -f - <<<"$(pod no-operator-annotated "$annotated")"
 # Timed from the kill: the sidecar cannot notice earlier, while the server's own exit (slow under
 # ASan's leak check) may end well after its connections dropped.
 stopped_at=$(now_ms)
