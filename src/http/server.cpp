@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
@@ -15,6 +16,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <mutex>
@@ -87,6 +89,11 @@ struct Server::Impl {
   std::shared_ptr<net::ssl::context> tls;
   bool started = false;
   bool stopped = false;
+  std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> accept_failures{0};
+  std::atomic<bool> accept_failure_logged{false};
+  std::atomic<bool> refusal_logged{false};
 
   Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)), io(std::max(1, options.threads)) {}
 
@@ -96,7 +103,30 @@ struct Server::Impl {
   }
 
   void accept(tcp::acceptor& acceptor);
+  void accept_later(tcp::acceptor& acceptor);
 };
+
+namespace {
+
+// Held by a session for the connection's lifetime: the count of open connections.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(&count) { count_->fetch_add(1); }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  ~ConnectionSlot() { count_->fetch_sub(1); }
+
+ private:
+  std::atomic<std::size_t>* count_;
+};
+
+// Out of descriptors or memory: retrying at once fails again, in a busy loop.
+bool is_resource_exhaustion(const error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory ||
+         ec == error_code(ENFILE, boost::system::system_category());
+}
+
+}  // namespace
 
 namespace {
 
@@ -104,7 +134,8 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, Server::Impl& server, std::shared_ptr<net::ssl::context> tls)
-      : stream_(std::move(stream)),
+      : slot_(server.open_connections),
+        stream_(std::move(stream)),
         server_(server),
         tls_(std::move(tls)),
         buffer_(server.options.max_header_bytes + server.options.max_body_bytes + 1024) {}
@@ -215,6 +246,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
+  ConnectionSlot slot_;   // first: released after the socket closes
   Stream stream_;
   Server::Impl& server_;
   std::shared_ptr<net::ssl::context> tls_;   // keeps the context this connection was accepted with
@@ -230,7 +262,26 @@ void Server::Impl::accept(tcp::acceptor& acceptor) {
   // One thread needs no strand; with several, each connection's handlers run on its own strand.
   auto on_accept = [this, &acceptor](error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
+    if (ec && is_resource_exhaustion(ec)) {
+      accept_failures.fetch_add(1);
+      if (!accept_failure_logged.exchange(true)) {
+        log::warn("http server: accept failed, backing off (logged once; ServerStats counts each)",
+                  {{"reason", boost::json::value(ec.message())},
+                   {"backoff_ms", boost::json::value(static_cast<std::int64_t>(options.accept_backoff.count()))}});
+      }
+      return accept_later(acceptor);
+    }
+    // With several threads each listener's strand checks on its own, so the limit may be passed
+    // by at most one connection per listener.
+    if (!ec && open_connections.load() >= options.max_connections) {
+      connections_refused.fetch_add(1);
+      if (!refusal_logged.exchange(true)) {
+        log::warn("http server: connection limit reached, closing new connections (logged once)",
+                  {{"max_connections", boost::json::value(static_cast<std::uint64_t>(options.max_connections))}});
+      }
+      error_code ignored;
+      socket.close(ignored);
+    } else if (!ec) {
       error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       if (options.tls) {
@@ -245,6 +296,14 @@ void Server::Impl::accept(tcp::acceptor& acceptor) {
   };
   if (options.threads > 1) acceptor.async_accept(net::make_strand(io), std::move(on_accept));
   else acceptor.async_accept(io, std::move(on_accept));
+}
+
+void Server::Impl::accept_later(tcp::acceptor& acceptor) {
+  auto timer = std::make_shared<net::steady_timer>(io, options.accept_backoff);
+  timer->async_wait([this, &acceptor, timer](error_code ec) {
+    if (ec || !acceptor.is_open()) return;
+    accept(acceptor);
+  });
 }
 
 bool split_host_port(std::string_view address, std::string& host, std::uint16_t& port) {
@@ -324,6 +383,10 @@ void Server::stop() {
 }
 
 std::vector<std::uint16_t> Server::ports() const { return impl_->bound_ports; }
+
+ServerStats Server::stats() const {
+  return {impl_->open_connections.load(), impl_->connections_refused.load(), impl_->accept_failures.load()};
+}
 
 boost::system::result<void, std::string> Server::set_certificate(const TlsPem& pem) {
   auto ctx = make_tls_context(pem);

@@ -40,8 +40,21 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds write_timeout{10'000};
   int threads = 1;
+  // Open connections at most; one more is accepted and closed at once (counted in
+  // ServerStats::connections_refused), so a flood of idle clients cannot exhaust descriptors.
+  std::size_t max_connections = 1024;
+  // After accept fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the
+  // listener waits this long before the next accept instead of retrying in a busy loop.
+  std::chrono::milliseconds accept_backoff{100};
   // Set: every listener speaks TLS with this certificate (replace it with set_certificate).
   std::optional<TlsPem> tls;
+};
+
+// Counters for what the server refused or failed to accept (tests and metrics read them).
+struct ServerStats {
+  std::size_t open_connections = 0;
+  std::uint64_t connections_refused = 0;   // over max_connections
+  std::uint64_t accept_failures = 0;       // accept failed for lack of descriptors or memory
 };
 
 class Server {
@@ -58,6 +71,8 @@ class Server {
 
   // Bound ports, in the order of options.listen (valid after start()).
   std::vector<std::uint16_t> ports() const;
+
+  ServerStats stats() const;
 
   // Replaces the TLS certificate for connections accepted from now on. Error: the PEM does not
   // parse or the key does not match (the old certificate stays).
