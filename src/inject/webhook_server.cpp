@@ -173,7 +173,8 @@ boost::system::result<void, std::string> WebhookServer::start() {
   if (!pem) return boost::system::result<void, std::string>(boost::system::in_place_error, pem.error());
   http::ServerOptions server_options;
   server_options.listen = {impl_->options.listen};
-  server_options.max_body_bytes = 4 * 1024 * 1024;   // a Pod with many containers and env can be large
+  server_options.max_body_bytes = kMaxAdmissionReviewBytes;
+  server_options.max_connections = kMaxWebhookConnections;
   server_options.max_header_bytes = 16 * 1024;
   server_options.threads = 2;
   server_options.tls = *pem;

@@ -15,11 +15,23 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 namespace dragops::inject {
+
+// The largest AdmissionReview the webhook reads. kube-apiserver accepts request bodies up to
+// 3 MiB (its MaxRequestBodyBytes), and an AdmissionReview carries the object and, for an UPDATE
+// (pods/ephemeralcontainers), the old object as well: 2 x 3 MiB, plus 1 MiB for the request's
+// options, userInfo and JSON framing. Larger bodies get 413 before the handler sees them.
+inline constexpr std::size_t kMaxAdmissionReviewBytes = 7 * 1024 * 1024;
+// Open connections to the webhook at most (http::ServerOptions::max_connections): room for the
+// keep-alive pools of a few API servers. A connection buffers at most one review, so this also
+// bounds what request bodies can take (64 x 7 MiB in the worst case; a real pod's review is a
+// few KiB, and the operator's memory limit stops a deliberate flood first).
+inline constexpr std::size_t kMaxWebhookConnections = 64;
 
 enum class CertMode { operator_managed, external };
 

@@ -103,5 +103,61 @@ TEST(WebhookServer, ServesAdmissionOverTlsWithTheManagedCertificateAndGrantsTheS
   server.stop();
 }
 
+// A pod CREATE review whose only annotation value pads the body to `bytes`.
+std::string review_of_size(std::size_t bytes, std::string_view service_account) {
+  json::object review{{"apiVersion", "admission.k8s.io/v1"},
+                      {"kind", "AdmissionReview"},
+                      {"request",
+                       {{"uid", "u-big"},
+                        {"kind", {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}}},
+                        {"namespace", "team-a"},
+                        {"operation", "CREATE"},
+                        {"object",
+                         {{"metadata", {{"name", "p"}, {"annotations", {{"dragops.io/inject", "true"}, {"dragops.io/connections", "github"},
+                                                                       {"example.com/padding", ""}}}}},
+                          {"spec", {{"serviceAccountName", service_account}, {"containers", json::array{{{"name", "app"}}}}}}}}}}};
+  std::size_t base = json::serialize(review).size();
+  review["request"].as_object()["object"].as_object()["metadata"].as_object()["annotations"].as_object()["example.com/padding"] =
+      std::string(bytes > base ? bytes - base : 0, 'x');
+  return json::serialize(review);
+}
+
+TEST(WebhookServer, ReadsTheReviewOfALargePodAndAnswers413AboveTheLimitWithoutGrantingAnything) {
+  if (std::system("command -v curl >/dev/null 2>&1") != 0) GTEST_SKIP() << "curl not installed";
+  testing::FakeCluster cluster;
+  WebhookOptions options;
+  options.listen = "127.0.0.1:0";
+  WebhookServer server(cluster, options);
+  ASSERT_TRUE(server.start());
+  auto certificates = parse_certificate_secret(*cluster.find(kube::gvr::secrets(), "dragops-system", "dragops-webhook-cert"));
+  ASSERT_TRUE(certificates);
+  char tmpl[] = "/tmp/dragops-webhook-test-XXXXXX";
+  fs::path dir = ::mkdtemp(tmpl);
+  std::ofstream(dir / "ca.crt") << certificates->ca_bundle;
+  const std::string host = "dragops-webhook.dragops-system.svc";
+  const std::string port = std::to_string(server.port());
+  auto post = [&](const std::string& body) {   // the HTTP status
+    { std::ofstream(dir / "review.json") << body; }
+    return run("curl -sS --max-time 20 -o /dev/null -w '%{http_code}' --cacert " + (dir / "ca.crt").string() +
+               " --resolve " + host + ":" + port + ":127.0.0.1 --data-binary @" + (dir / "review.json").string() +
+               " https://" + host + ":" + port + "/mutate-pods 2>/dev/null");
+  };
+  // 6 MiB: an object and an old object of kube-apiserver's 3 MiB each (the old limit was 4 MiB).
+  EXPECT_EQ(post(review_of_size(6 * 1024 * 1024, "large")), "200");
+  EXPECT_EQ(post(review_of_size(kMaxAdmissionReviewBytes + 1, "oversize")), "413");
+  // Grants are queued in order: once a later admission's Role exists, an earlier one would too.
+  EXPECT_EQ(post(review_of_size(1024, "later")), "200");
+  fs::remove_all(dir);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-later") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-later"));
+  EXPECT_TRUE(cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-large"));
+  EXPECT_FALSE(cluster.find({"rbac.authorization.k8s.io", "v1", "roles"}, "team-a", "dragops-sidecar-oversize"));
+  server.stop();
+}
+
 }  // namespace
 }  // namespace dragops::inject
