@@ -35,15 +35,21 @@ struct SecretKeyRef {
   std::string key;
 };
 
+// Sealed input as written in the spec: item -> the sealed value's base64 text (ciphertext).
+using SealedTexts = std::map<std::string, std::string, std::less<>>;
+
 struct ConnectionSpec {
   std::string pack;
   std::string credentials_ref;   // "" : absent
   std::string client_ref;        // spec.oauth.clientRef.name, "" : absent
   std::vector<std::string> scopes;   // spec.oauth.scopes
+  SealedTexts sealed_credentials;    // spec.sealedCredentials: field (or token item) -> sealed value
 };
 
 struct SecretSpec {
+  // Every environment with a secretKeyRef (or with no source at all: an empty ref).
   std::map<std::string, SecretKeyRef> environments;
+  SealedTexts sealed_values;         // environment -> spec.environments.<env>.sealedValue
 };
 
 // Parses what decide needs; the error names the path ("spec.pack is missing").
@@ -52,6 +58,8 @@ ConnectionSpec parse_connection_spec(const boost::json::object& object);
 SecretSpec parse_secret_spec(const boost::json::object& object);
 // Names of the core Secrets a resource references (the "referenced by" index).
 std::vector<std::string> referenced_secrets(const boost::json::object& object, store::Kind kind);
+// Every sealed value in a resource's spec (for the sealing keys still in use).
+std::vector<std::string> sealed_input_texts(const boost::json::object& object, store::Kind kind);
 
 // A core Secret's data, decoded (nullopt in the map: the Secret does not exist).
 using SecretData = packs::Values;

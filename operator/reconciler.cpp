@@ -38,7 +38,7 @@ bool needs_authorization(const ConnectionObservation& o) {
 
 Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
                        WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer, Revoker* revoker,
-                       OperatorRefresher* refresher)
+                       OperatorRefresher* refresher, const sealing::SealingKeySource* sealing_keys)
     : api_(api),
       lookup_(lookup),
       keys_(keys),
@@ -48,6 +48,7 @@ Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, E
       authorizer_(authorizer),
       revoker_(revoker),
       refresher_(refresher),
+      sealing_keys_(sealing_keys),
       events_(events) {}
 
 PackLookup Reconciler::find_pack(const std::string& pack_name) const {

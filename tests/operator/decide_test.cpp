@@ -38,7 +38,7 @@ ConnectionObservation connection(SecretData credentials = good_jira()) {
   o.resource.owner = {store::Kind::connection, "team-a", "jira", "uid-1"};
   o.resource.generation = 1;
   o.resource.has_finalizer = true;
-  o.spec = {"jira", "jira-credentials", {}, {}};
+  o.spec = {"jira", "jira-credentials", {}, {}, {}};
   o.pack.pack = jira_pack();
   o.secrets.emplace("jira-credentials", std::move(credentials));
   o.keys.primary = 1;
