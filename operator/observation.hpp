@@ -7,6 +7,7 @@
 #include "operator/status.hpp"
 #include "packs/pack.hpp"
 #include "packs/validate.hpp"
+#include "store/sealed_input.hpp"
 #include "store/store_object.hpp"
 
 #include <boost/json/object.hpp>
@@ -99,6 +100,10 @@ struct RefreshObservation {
   std::optional<std::chrono::milliseconds> next_check;
 };
 
+// Sealed input after opening: each item's plaintext, or why it did not open (never a value).
+using OpenedInput = boost::system::result<crypto::SecretBytes, store::SealedInputFailure>;
+using SealedInputs = std::map<std::string, OpenedInput, std::less<>>;
+
 struct ConnectionObservation {
   Resource resource;
   ConnectionSpec spec;
@@ -109,6 +114,8 @@ struct ConnectionObservation {
   std::string now;                        // RFC 3339, from the clock
   AuthorizationOffer authorization;       // oauth2 without tokens only
   std::optional<RefreshObservation> refresh;   // oauth2 with tokens, when the operator refreshes
+  SealedInputs sealed;                    // spec.sealedCredentials, opened
+  std::string sealing_problem;            // why sealed input could not be opened at all (no key loaded)
 };
 
 struct SecretObservation {
@@ -118,6 +125,8 @@ struct SecretObservation {
   std::optional<ExistingStore> store;
   KeyState keys;
   std::string now;
+  SealedInputs sealed;                    // spec.environments.<env>.sealedValue, opened
+  std::string sealing_problem;
 };
 
 }  // namespace dragops::op

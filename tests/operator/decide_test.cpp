@@ -190,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"MissingSecret", [](auto& o) { o.secrets["jira-credentials"].reset(); }, reason::kCredentialsNotFound,
                 "Secret \"jira-credentials\" not found in namespace \"team-a\""},
         BadCase{"NoCredentialsRef", [](auto& o) { o.spec.credentials_ref.clear(); }, reason::kInvalidCredentials,
-                "spec.credentialsRef is required"}),
+                "spec.credentialsRef or spec.sealedCredentials is required"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DecideConnection, WithoutAnyStoreYetReportsNotSealed) {
