@@ -59,6 +59,13 @@ contains "stderr counts the values" "$work/err" "sealed 1 value to key"
 no_canary "the sealed manifest holds no plaintext"
 "$ctl" seal "${key[@]}" -f - --namespace team-a <"$work/m.yaml" >"$work/out" 2>"$work/err"; check "a manifest on stdin" 0 $?
 
+# the examples' plaintext inputs seal (examples/sealed/*.plain.yaml)
+examples=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../examples/sealed" && pwd)
+for example in "$examples"/*.plain.yaml; do
+  "$ctl" seal "${key[@]}" -f "$example" >"$work/out" 2>"$work/err"; check "examples/sealed/$(basename "$example") seals" 0 $?
+  grep -q 'replace-with' "$work/out" && { echo "FAIL $(basename "$example"): a placeholder is left in plaintext"; failures=$((failures + 1)); }
+done
+
 # the cluster cannot be read: exit 4
 printf x | KUBECONFIG="$work/none" HOME="$work" "$ctl" seal --from-cluster "${one[@]}" >"$work/out" 2>"$work/err"
 check "--from-cluster without a kubeconfig" 4 $?
