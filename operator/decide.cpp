@@ -4,6 +4,7 @@
 #include "oauth/time_format.hpp"
 #include "oauth/token_items.hpp"
 #include "operator/reasons.hpp"
+#include "operator/sealing/sealed_rules.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -44,65 +45,12 @@ bool is_dns_label(std::string_view text) {
   });
 }
 
-// --- Sealed input -----------------------------------------------------------------------
+// --- Sealed input (the rules: operator/sealing/sealed_rules.hpp) -----------------------
 
-// Why one sealed value did not open, naming where it is and where it would open (never a value).
-// path: "spec.sealedCredentials.api_token"; here: "Connection \"jira\" field \"api_token\"".
-std::string sealed_failure(std::string_view path, const store::SealedInputFailure& failure, std::string_view here,
-                           std::string_view ns) {
-  const std::string at(path);
-  switch (failure.error) {
-    case store::SealedInputError::not_base64:
-      return at + " is not a sealed value (not one line of base64; make one with dragopsctl seal)";
-    case store::SealedInputError::malformed: return at + " is not a sealed value (malformed)";
-    case store::SealedInputError::unsupported_version: return at + " has a sealed-value format version this operator does not know";
-    case store::SealedInputError::unknown_key:
-      return at + " is sealed to key " + failure.key_id +
-             ", which this cluster does not hold (retired, or another cluster's key); seal it again with the current key";
-    case store::SealedInputError::does_not_open: break;
-  }
-  return at + " does not open as " + std::string(here) + " in namespace " + quoted(ns) +
-         ": it was sealed for another object, field or namespace, or altered";
-}
-
-// The problem when sealed input could not be opened at all (no sealing key loaded yet).
-Verdict sealing_unavailable(std::string_view problem_text) {
-  Verdict verdict = problem(reason::kKeyringUnavailable, "sealed input cannot be opened: " + std::string(problem_text));
-  verdict.requeue_after = kKeyringRetry;
+Verdict from(const sealing::SealedProblem& sealed) {
+  Verdict verdict = problem(sealed.reason, sealed.message);
+  if (sealed.retry) verdict.requeue_after = kKeyringRetry;
   return verdict;
-}
-
-// spec.sealedCredentials opened into out, or the problem: an item the pack does not take
-// (InvalidCredentials), a value that does not open (SealedValueInvalid).
-Verdict open_sealed_credentials(const ConnectionObservation& o, const std::vector<std::string>& allowed,
-                                const packs::Pack& pack, SecretData& out) {
-  if (!o.sealing_problem.empty()) return sealing_unavailable(o.sealing_problem);
-  std::vector<std::string> unknown, failures;
-  for (const auto& [item, text] : o.spec.sealed_credentials) {
-    const std::string path = "spec.sealedCredentials." + item;
-    if (std::find(allowed.begin(), allowed.end(), item) == allowed.end()) {
-      unknown.push_back(path + " is not a field of pack " + quoted(pack.name));
-      continue;
-    }
-    auto opened = o.sealed.find(item);
-    if (opened == o.sealed.end()) {
-      failures.push_back(path + " was not opened");
-    } else if (!opened->second) {
-      failures.push_back(sealed_failure(path, opened->second.error(),
-                                        "Connection " + quoted(o.resource.owner.name) + " field " + quoted(item),
-                                        o.resource.owner.namespace_));
-    } else {
-      out.insert_or_assign(item, *opened->second);
-    }
-  }
-  auto join = [](const std::vector<std::string>& lines) {
-    std::string message;
-    for (const auto& line : lines) message += (message.empty() ? "" : "; ") + line;
-    return message;
-  };
-  if (!unknown.empty()) return problem(reason::kInvalidCredentials, join(unknown));
-  if (!failures.empty()) return problem(reason::kSealedValueInvalid, join(failures));
-  return {};
 }
 
 // --- Connection rules -------------------------------------------------------------------
@@ -161,7 +109,9 @@ Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
     if (sealed) {
       const std::vector<std::string> items{std::string(oauth::kAccessTokenItem), std::string(oauth::kRefreshTokenItem),
                                            "expires_at"};
-      if (auto verdict = open_sealed_credentials(o, items, pack, opened); !verdict.ok()) return verdict;
+      auto values = sealing::connection_values(o, items, pack.name);
+      if (!values) return from(values.error());
+      opened = std::move(*values);
       found = &opened;
       source = "spec.sealedCredentials";
     } else {
@@ -225,7 +175,9 @@ Verdict connection_values(const ConnectionObservation& o) {
   if (sealed) {
     std::vector<std::string> fields;
     for (const auto& field : pack.fields) fields.push_back(field.name);
-    if (auto verdict = open_sealed_credentials(o, fields, pack, opened); !verdict.ok()) return verdict;
+    auto values = sealing::connection_values(o, fields, pack.name);
+    if (!values) return from(values.error());
+    opened = std::move(*values);
     found = &opened;
     source = "spec.sealedCredentials";
   } else {
@@ -259,7 +211,7 @@ Verdict connection_values(const ConnectionObservation& o) {
 Verdict secret_values(const SecretObservation& o) {
   if (o.spec.environments.empty() && o.spec.sealed_values.empty())
     return problem(reason::kInvalidCredentials, "spec.environments is empty");
-  if (!o.sealing_problem.empty()) return sealing_unavailable(o.sealing_problem);
+  if (!o.sealing_problem.empty()) return from(sealing::keys_unavailable(o.sealing_problem));
   Verdict verdict;
   std::vector<std::string> missing, unopened, invalid;
   std::set<std::string, std::less<>> environments;
@@ -278,15 +230,9 @@ Verdict secret_values(const SecretObservation& o) {
         invalid.push_back(where + "secretKeyRef and sealedValue are both set; use one of them");
         continue;
       }
-      const auto opened = o.sealed.find(environment);
-      const std::string path = "spec.environments." + environment + ".sealedValue";
-      if (opened == o.sealed.end()) unopened.push_back(path + " was not opened");
-      else if (!opened->second)
-        unopened.push_back(sealed_failure(path, opened->second.error(),
-                                          "Secret " + quoted(o.resource.owner.name) + " environment " + quoted(environment),
-                                          o.resource.owner.namespace_));
-      else if (opened->second->empty()) invalid.push_back(where + "sealedValue holds an empty value");
-      else verdict.values.emplace(environment, *opened->second);
+      auto value = sealing::environment_value(o, environment);
+      if (value) verdict.values.emplace(environment, std::move(*value));
+      else (value.error().reason == reason::kSealedValueInvalid ? unopened : invalid).push_back(value.error().message);
       continue;
     }
     if (!has_ref) {
