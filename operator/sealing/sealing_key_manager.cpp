@@ -167,8 +167,12 @@ SealingKeyManager::MaintenanceReport SealingKeyManager::maintain(const std::func
   const auto handled = annotation(*object, store::kRotatedAnnotation);
   const auto infos = held->infos();
   std::optional<KeyIds> usage;
-  if (!rotation_requested(requested, handled) && !retirement_candidates(infos, now, options_.retire_after).empty())
+  const auto usage_period = std::min(options_.usage_check_period, options_.retire_after);
+  if (!rotation_requested(requested, handled) && !retirement_candidates(infos, now, options_.retire_after).empty() &&
+      (!usage_checked_at_ || now - *usage_checked_at_ >= usage_period)) {
     usage = in_use();
+    usage_checked_at_ = now;
+  }
   const auto plan = plan_maintenance(infos, requested, handled, now, options_.retire_after, usage);
 
   bool changed = false;

@@ -36,6 +36,9 @@ class SealingKeyManager final : public SealingKeySource {
     std::string operator_namespace = "dragops-system";
     std::chrono::seconds retire_after{24 * 3600};
     std::chrono::seconds republish_period{30};   // the ConfigMap is checked (and repaired) this often
+    // While an older key waits for the objects naming it to be re-sealed, the usage scan (every
+    // watched object's sealed input) runs at most this often, and at least as often as retire_after.
+    std::chrono::seconds usage_check_period{30};
   };
 
   SealingKeyManager(kube::Api& api, const KeyManager& root, Options options, WallClock clock);
@@ -49,7 +52,8 @@ class SealingKeyManager final : public SealingKeySource {
     std::vector<std::uint32_t> retired;
   };
   // Leader, every maintenance period: reloads a Secret changed elsewhere, rotates on request,
-  // retires unused older keys, repairs the ConfigMap. in_use is called only when a key could go.
+  // retires unused older keys, repairs the ConfigMap. in_use is called only when a key could go,
+  // and at most once per usage_check_period.
   MaintenanceReport maintain(const std::function<std::optional<KeyIds>()>& in_use);
 
   std::shared_ptr<const SealingKeySet> sealing_keys() const override;
@@ -70,6 +74,7 @@ class SealingKeyManager final : public SealingKeySource {
   std::shared_ptr<const SealingKeySet> keys_;
   std::string resource_version_;   // of the Secret the keys came from
   std::chrono::system_clock::time_point published_at_{};
+  std::optional<std::chrono::system_clock::time_point> usage_checked_at_;   // maintenance thread only
 };
 
 }  // namespace dragops::op::sealing

@@ -91,9 +91,35 @@ TEST_F(SealingFixture, RotationPublishesANewKeyAndKeepsTheOldOneWhileSealedInput
   EXPECT_NE(sealing.sealing_keys()->find(first), nullptr);
 
   in_use = {second};                  // every object re-sealed
+  EXPECT_TRUE(maintain().retired.empty());   // seen at the next usage scan, not before
+  now += 30s;
   EXPECT_EQ(maintain().retired, std::vector<std::uint32_t>{1});
   EXPECT_EQ(sealing.sealing_keys()->find(first), nullptr);
   EXPECT_EQ(data(config_map(), "acceptedKeyIds"), store::key_id_hex(second));
+}
+
+TEST_F(SealingFixture, WhileAnOldKeyIsInUseTheUsageScanRunsAtMostOncePerPeriod) {
+  SealingKeyManager throttled{api, root, {"dragops-system", 1h, 30s, 10s}, [this] { return now; }};
+  ASSERT_TRUE(throttled.ensure());
+  const auto first = throttled.sealing_keys()->newest().id;
+  request_rotation("r1");
+  int scans = 0;
+  auto scan = [&] {
+    ++scans;
+    return std::optional<KeyIds>(KeyIds{first});
+  };
+  throttled.maintain(scan);   // the rotation: no scan
+  EXPECT_EQ(scans, 0);
+  now += 2h;                  // past the grace: a key could go
+  throttled.maintain(scan);
+  throttled.maintain(scan);
+  now += 9s;
+  throttled.maintain(scan);
+  EXPECT_EQ(scans, 1);
+  now += 1s;
+  throttled.maintain(scan);
+  EXPECT_EQ(scans, 2);
+  EXPECT_EQ(throttled.key_count(), 2u);
 }
 
 TEST_F(SealingFixture, AManagerThatMissedARotationReloadsTheKeys) {
