@@ -5,6 +5,7 @@
 #include "operator/observation.hpp"
 #include "store/json_access.hpp"
 #include "store/names.hpp"
+#include "store/sealed_input.hpp"
 #include "store/store_object.hpp"
 
 #include <thread>
@@ -23,7 +24,7 @@ constexpr std::string_view kPackPrefix = "IntegrationPack/";
 
 // User Secrets only: not our own store and key objects, not service-account tokens.
 constexpr const char* kCoreSecretSelector =
-    "type!=dragops.io/sealed,type!=dragops.io/keyring,type!=dragops.io/root-key,"
+    "type!=dragops.io/sealed,type!=dragops.io/keyring,type!=dragops.io/root-key,type!=dragops.io/sealing-keys,"
     "type!=kubernetes.io/service-account-token,type!=helm.sh/release.v1";
 
 kube::IndexFunc secret_ref_index(store::Kind kind) {
@@ -73,7 +74,7 @@ Controller::Controller(kube::Api& api, KeyManager& keys, EventSink& events, Metr
       metrics_(metrics),
       options_(std::move(options)),
       reconciler_(api, *this, keys, events, metrics, std::move(clock), &own_writes_, options_.authorizer,
-                  options_.revoker, options_.refresher) {
+                  options_.revoker, options_.refresher, options_.sealing_keys) {
   if (options_.watch_namespaces.empty()) build_informers("");
   for (const auto& ns : options_.watch_namespaces) build_informers(ns);
 
@@ -296,9 +297,29 @@ std::optional<std::set<std::uint32_t>> Controller::versions_in_use(const std::st
   return versions;
 }
 
+// The sealing keys named by any sealed input of the resources this operator watches (from the
+// caches: no API call). Costly with many resources, so asked only when an older key could go.
+sealing::KeyIds Controller::sealing_key_ids_in_use() const {
+  sealing::KeyIds ids;
+  auto scan = [&ids](const kube::Informer& informer, store::Kind kind) {
+    for (const auto& object : informer.cache().list())
+      for (const auto& text : sealed_input_texts(*object, kind))
+        if (auto id = store::sealed_input_key_id(text)) ids.insert(*id);
+  };
+  for (const auto& [ns, set] : sets_) {
+    scan(*set.connections, store::Kind::connection);
+    scan(*set.secrets, store::Kind::secret);
+  }
+  return ids;
+}
+
 void Controller::maintain_keys() {
   auto report = keys_.maintain([this](const std::string& ns) { return versions_in_use(ns); });
   for (const auto& ns : report.promoted) enqueue_namespace(ns);
+  if (options_.sealing_keys) {
+    options_.sealing_keys->maintain([this] { return std::optional<sealing::KeyIds>(sealing_key_ids_in_use()); });
+    metrics_.set_sealing_keys(options_.sealing_keys->key_count());
+  }
   metrics_.set_key_versions(keys_.version_counts());
   {
     std::lock_guard lock(sealed_mutex_);

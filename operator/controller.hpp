@@ -19,6 +19,7 @@
 #include "operator/metrics.hpp"
 #include "operator/own_writes.hpp"
 #include "operator/reconciler.hpp"
+#include "operator/sealing/sealing_key_manager.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -39,6 +40,7 @@ struct ControllerOptions {
   const Authorizer* authorizer = nullptr;      // the OAuth flow; nullptr: not configured
   Revoker* revoker = nullptr;                  // revocation at the provider; nullptr: off
   OperatorRefresher* refresher = nullptr;      // refresh of connections no pod reads; nullptr: off
+  sealing::SealingKeyManager* sealing_keys = nullptr;   // opens sealed input; nullptr: refused
 };
 
 class Controller final : public Lookup {
@@ -76,6 +78,7 @@ class Controller final : public Lookup {
   void process(const std::string& key);
   void maintain_keys();
   std::optional<std::set<std::uint32_t>> versions_in_use(const std::string& ns) const;
+  sealing::KeyIds sealing_key_ids_in_use() const;
   void on_store_event(const kube::WatchEvent& event);
   void enqueue_all();
 

@@ -4,9 +4,11 @@
 #include "oauth/time_format.hpp"
 #include "oauth/token_items.hpp"
 #include "operator/reasons.hpp"
+#include "operator/sealing/sealed_rules.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace dragops::op {
 namespace {
@@ -41,6 +43,14 @@ bool is_dns_label(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
   });
+}
+
+// --- Sealed input (the rules: operator/sealing/sealed_rules.hpp) -----------------------
+
+Verdict from(const sealing::SealedProblem& sealed) {
+  Verdict verdict = problem(sealed.reason, sealed.message);
+  if (sealed.retry) verdict.requeue_after = kKeyringRetry;
+  return verdict;
 }
 
 // --- Connection rules -------------------------------------------------------------------
@@ -88,27 +98,41 @@ Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
   const auto& existing = o.store;
   const bool store_has_tokens = existing && existing->opened && existing->store.owner == o.resource.owner &&
                                 existing->opened->contains(oauth::kAccessTokenItem);
-  const bool bootstrap = !o.spec.credentials_ref.empty() &&
+  const bool sealed = !o.spec.sealed_credentials.empty();
+  const bool bootstrap = (sealed || !o.spec.credentials_ref.empty()) &&
                          !(store_has_tokens && existing->store.generation == o.resource.generation);
   if (bootstrap) {
-    auto it = o.secrets.find(o.spec.credentials_ref);
-    if (it == o.secrets.end() || !it->second)
-      return problem(reason::kCredentialsNotFound, "Secret " + quoted(o.spec.credentials_ref) +
-                                                       " not found in namespace " + quoted(o.resource.owner.namespace_));
-    const auto& data = *it->second;
+    // The token items come from spec.sealedCredentials or from the credentialsRef Secret.
+    SecretData opened;
+    const SecretData* found = nullptr;
+    std::string source;
+    if (sealed) {
+      const std::vector<std::string> items{std::string(oauth::kAccessTokenItem), std::string(oauth::kRefreshTokenItem),
+                                           "expires_at"};
+      auto values = sealing::connection_values(o, items, pack.name);
+      if (!values) return from(values.error());
+      opened = std::move(*values);
+      found = &opened;
+      source = "spec.sealedCredentials";
+    } else {
+      auto it = o.secrets.find(o.spec.credentials_ref);
+      if (it == o.secrets.end() || !it->second)
+        return problem(reason::kCredentialsNotFound, "Secret " + quoted(o.spec.credentials_ref) +
+                                                         " not found in namespace " + quoted(o.resource.owner.namespace_));
+      found = &*it->second;
+      source = "Secret " + quoted(o.spec.credentials_ref);
+    }
+    const auto& data = *found;
     auto access = data.find(oauth::kAccessTokenItem);
     if (access == data.end() || access->second.empty())
-      return problem(reason::kInvalidCredentials,
-                     "Secret " + quoted(o.spec.credentials_ref) + ": key \"access_token\" is required for oauth2");
+      return problem(reason::kInvalidCredentials, source + ": key \"access_token\" is required for oauth2");
     verdict.values.emplace(std::string(oauth::kAccessTokenItem), access->second);
     if (auto refresh = data.find(oauth::kRefreshTokenItem); refresh != data.end() && !refresh->second.empty())
       verdict.values.emplace(std::string(oauth::kRefreshTokenItem), refresh->second);
     add_refresh_client(verdict.values, o, pack);
     if (auto expires = data.find("expires_at"); expires != data.end() && !expires->second.empty()) {
       auto when = oauth::parse_rfc3339(expires->second.view());
-      if (!when)
-        return problem(reason::kInvalidCredentials,
-                       "Secret " + quoted(o.spec.credentials_ref) + ": key \"expires_at\" is not an RFC 3339 time");
+      if (!when) return problem(reason::kInvalidCredentials, source + ": key \"expires_at\" is not an RFC 3339 time");
       verdict.expires_at = oauth::format_rfc3339(*when);
     }
     return verdict;
@@ -141,17 +165,36 @@ Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
 Verdict connection_values(const ConnectionObservation& o) {
   if (!o.pack.pack) return problem(reason::kPackNotFound, o.pack.problem);
   const auto& pack = *o.pack.pack;
+  const bool sealed = !o.spec.sealed_credentials.empty();
+  if (sealed && !o.spec.credentials_ref.empty())
+    return problem(reason::kInvalidCredentials, "spec.credentialsRef and spec.sealedCredentials are both set; use one of them");
   if (pack.auth_type == packs::AuthType::oauth2) return oauth_values(o, pack);
-  if (o.spec.credentials_ref.empty())
-    return problem(reason::kInvalidCredentials, "spec.credentialsRef is required for pack " + quoted(pack.name) +
-                                                    " (authType " + std::string(packs::to_string(pack.auth_type)) + ")");
-  auto it = o.secrets.find(o.spec.credentials_ref);
-  if (it == o.secrets.end() || !it->second)
-    return problem(reason::kCredentialsNotFound, "Secret " + quoted(o.spec.credentials_ref) + " not found in namespace " +
-                                                     quoted(o.resource.owner.namespace_));
-  const auto& data = *it->second;
+  SecretData opened;
+  const SecretData* found = nullptr;
+  std::string source;
+  if (sealed) {
+    std::vector<std::string> fields;
+    for (const auto& field : pack.fields) fields.push_back(field.name);
+    auto values = sealing::connection_values(o, fields, pack.name);
+    if (!values) return from(values.error());
+    opened = std::move(*values);
+    found = &opened;
+    source = "spec.sealedCredentials";
+  } else {
+    if (o.spec.credentials_ref.empty())
+      return problem(reason::kInvalidCredentials, "spec.credentialsRef or spec.sealedCredentials is required for pack " +
+                                                      quoted(pack.name) + " (authType " +
+                                                      std::string(packs::to_string(pack.auth_type)) + ")");
+    auto it = o.secrets.find(o.spec.credentials_ref);
+    if (it == o.secrets.end() || !it->second)
+      return problem(reason::kCredentialsNotFound, "Secret " + quoted(o.spec.credentials_ref) + " not found in namespace " +
+                                                       quoted(o.resource.owner.namespace_));
+    found = &*it->second;
+    source = "Secret " + quoted(o.spec.credentials_ref);
+  }
+  const auto& data = *found;
   if (auto problems = packs::validate(pack, data); !problems.empty())
-    return problem(reason::kInvalidCredentials, "Secret " + quoted(o.spec.credentials_ref) + ": " + packs::describe(problems));
+    return problem(reason::kInvalidCredentials, source + ": " + packs::describe(problems));
   Verdict verdict;
   for (const auto& field : pack.fields) {
     auto value = data.find(field.name);
@@ -166,15 +209,37 @@ Verdict connection_values(const ConnectionObservation& o) {
 // --- Secret rules -----------------------------------------------------------------------
 
 Verdict secret_values(const SecretObservation& o) {
-  if (o.spec.environments.empty()) return problem(reason::kInvalidCredentials, "spec.environments is empty");
+  if (o.spec.environments.empty() && o.spec.sealed_values.empty())
+    return problem(reason::kInvalidCredentials, "spec.environments is empty");
+  if (!o.sealing_problem.empty()) return from(sealing::keys_unavailable(o.sealing_problem));
   Verdict verdict;
-  std::vector<std::string> missing, invalid;
-  for (const auto& [environment, ref] : o.spec.environments) {
+  std::vector<std::string> missing, unopened, invalid;
+  std::set<std::string, std::less<>> environments;
+  for (const auto& [environment, ref] : o.spec.environments) environments.insert(environment);
+  for (const auto& [environment, text] : o.spec.sealed_values) environments.insert(environment);
+  for (const auto& environment : environments) {
     const std::string where = "environment " + quoted(environment) + ": ";
     if (!is_dns_label(environment)) {
       invalid.push_back("environment " + quoted(environment) + " is not a DNS-1123 label");
       continue;
     }
+    const auto ref_entry = o.spec.environments.find(environment);
+    const bool has_ref = ref_entry != o.spec.environments.end() && !ref_entry->second.name.empty();
+    if (o.spec.sealed_values.contains(environment)) {
+      if (has_ref) {
+        invalid.push_back(where + "secretKeyRef and sealedValue are both set; use one of them");
+        continue;
+      }
+      auto value = sealing::environment_value(o, environment);
+      if (value) verdict.values.emplace(environment, std::move(*value));
+      else (value.error().reason == reason::kSealedValueInvalid ? unopened : invalid).push_back(value.error().message);
+      continue;
+    }
+    if (!has_ref) {
+      invalid.push_back(where + "secretKeyRef or sealedValue is required");
+      continue;
+    }
+    const auto& ref = ref_entry->second;
     auto it = o.secrets.find(ref.name);
     if (it == o.secrets.end() || !it->second) {
       missing.push_back(where + "Secret " + quoted(ref.name) + " not found");
@@ -185,11 +250,14 @@ Verdict secret_values(const SecretObservation& o) {
     else if (value->second.empty()) invalid.push_back(where + "key " + quoted(ref.key) + " in Secret " + quoted(ref.name) + " is empty");
     else verdict.values.emplace(environment, value->second);
   }
-  if (missing.empty() && invalid.empty()) return verdict;
+  if (missing.empty() && unopened.empty() && invalid.empty()) return verdict;
   std::string message;
-  for (const auto* list : {&missing, &invalid})
+  for (const auto* list : {&missing, &unopened, &invalid})
     for (const auto& line : *list) message += (message.empty() ? "" : "; ") + line;
-  return problem(missing.empty() ? reason::kInvalidCredentials : reason::kCredentialsNotFound, std::move(message));
+  const auto reason = !missing.empty()    ? reason::kCredentialsNotFound
+                      : !unopened.empty() ? reason::kSealedValueInvalid
+                                          : reason::kInvalidCredentials;
+  return problem(reason, std::move(message));
 }
 
 // --- Shared steps -----------------------------------------------------------------------

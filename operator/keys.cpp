@@ -91,6 +91,12 @@ kube::Result<void> KeyManager::ensure_root_key() {
   return {};
 }
 
+std::optional<KeyManager::RootKey> KeyManager::root_key() const {
+  std::lock_guard lock(mutex_);
+  if (!root_) return std::nullopt;
+  return RootKey{root_, root_uid_};
+}
+
 boost::system::result<void, Error> KeyManager::sync_projection(const std::string& ns, const crypto::Keyring& ring) {
   auto desired = store::build_projected_keyring_secret(ns, ring);
   auto current = api_.get(kube::gvr::secrets(), ns, store::kProjectedKeyringName);

@@ -49,6 +49,14 @@ class KeyManager {
   // Loads the root key Secret, creating it if absent. Startup: errors are fatal there.
   kube::Result<void> ensure_root_key();
 
+  // The root ring and its Secret's UID (part of the AAD of what it seals), once loaded; for the
+  // other keys sealed under it (operator/sealing/).
+  struct RootKey {
+    RingPtr ring;
+    std::string uid;
+  };
+  std::optional<RootKey> root_key() const;
+
   // The namespace's data ring, created (authoritative + projection) on first use. Thread-safe.
   // The error says what is wrong, never key material.
   boost::system::result<RingPtr, std::string> ring(const std::string& app_namespace);

@@ -14,6 +14,8 @@
 #include "operator/metrics.hpp"
 #include "operator/oauth_wiring.hpp"
 #include "operator/options.hpp"
+#include "operator/sealing/endpoint.hpp"
+#include "operator/sealing/sealing_key_manager.hpp"
 #include "operator/webhook_wiring.hpp"
 
 #include <csignal>
@@ -69,19 +71,29 @@ int run(const op::Options& options) {
   recorder_options.host = options.identity;
   kube::EventRecorder recorder(api, recorder_options);
   op::RecorderEventSink events(recorder);
+  op::sealing::SealingKeyManager sealing_keys(
+      api, keys,
+      {options.namespace_, std::chrono::duration_cast<std::chrono::seconds>(options.sealing_key_retire_after)}, wall);
   auto oauth_flow = op::start_oauth(options, api, keys, events, wall);
   op::Controller controller(api, keys, events, metrics,
                             {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000),
                              oauth_flow ? oauth_flow->authorizer.get() : nullptr,
                              oauth_flow ? oauth_flow->revoker.get() : nullptr,
-                             oauth_flow ? oauth_flow->refresher.get() : nullptr},
+                             oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys},
                             wall);
 
   std::stop_source stop;
   auto signals = watch_signals(&stop);
 
-  auto metrics_server = serve(options.metrics_addr, [&](const http::Request& r) { return op::handle_metrics(metrics, r); },
-                              "metrics");
+  // /metrics and the public sealing key (GET /v1/sealing-key) share the plain HTTP listener.
+  const op::sealing::PublishedKeyProvider published = [&] { return sealing_keys.published(); };
+  auto metrics_server = serve(
+      options.metrics_addr,
+      [&](const http::Request& r) {
+        return op::sealing::is_sealing_key_request(r) ? op::sealing::handle_sealing_key(published, r)
+                                                      : op::handle_metrics(metrics, r);
+      },
+      "metrics");
   auto webhook = op::start_webhook(options, api);
 
   // Ready when the caches are synced and (if enabled) the webhook serves: a standby is ready too,
@@ -93,10 +105,16 @@ int run(const op::Options& options) {
 
   controller.start_informers();
   auto lead = [&](std::stop_token leading) {
-    // The root key is created by the leader only, and retried until it is there.
+    // The root key and then the sealing key are created by the leader only, and retried until
+    // they are there.
     while (!leading.stop_requested()) {
       if (auto loaded = keys.ensure_root_key()) break;
       else log::error("root key unavailable; retrying", {{"reason", json::value(loaded.error().reason)}});
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    while (!leading.stop_requested()) {
+      if (auto loaded = sealing_keys.ensure()) break;
+      else log::error("sealing key unavailable; retrying", {{"reason", json::value(loaded.error())}});
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     controller.wait_for_sync(std::chrono::steady_clock::now() + std::chrono::seconds(60));

@@ -27,6 +27,15 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                  .Name("dragops_events_total")
                  .Help("Kubernetes Events emitted, by type.")
                  .Register(*registry_);
+  sealed_inputs_ = &prometheus::BuildCounter()
+                        .Name("dragops_sealed_inputs_total")
+                        .Help("Sealed input values (spec.sealedCredentials, sealedValue) opened, by result.")
+                        .Register(*registry_);
+  sealing_keys_ = &prometheus::BuildGauge()
+                       .Name("dragops_sealing_keys")
+                       .Help("Cluster sealing keys held (1 outside a rotation).")
+                       .Register(*registry_)
+                       .Add({});
   queue_depth_ = &prometheus::BuildGauge()
                       .Name("dragops_workqueue_depth")
                       .Help("Keys waiting in the work queue.")
@@ -62,11 +71,18 @@ void Metrics::set_key_versions(const std::map<std::string, std::size_t>& per_nam
 
 void Metrics::store_written() { store_writes_->Increment(); }
 void Metrics::event_emitted(std::string_view type) { events_->Add({{"type", std::string(type)}}).Increment(); }
+void Metrics::set_sealing_keys(std::size_t count) { sealing_keys_->Set(static_cast<double>(count)); }
+void Metrics::sealed_input_opened(std::string_view result) {
+  sealed_inputs_->Add({{"result", std::string(result)}}).Increment();
+}
 
 double Metrics::reconcile_count(std::string_view kind, std::string_view result) const {
   return reconciles_->Add({{"kind", std::string(kind)}, {"result", std::string(result)}}).Value();
 }
 double Metrics::store_writes() const { return store_writes_->Value(); }
+double Metrics::sealed_inputs(std::string_view result) const {
+  return sealed_inputs_->Add({{"result", std::string(result)}}).Value();
+}
 
 std::string Metrics::render() const {
   std::ostringstream out;

@@ -34,9 +34,13 @@ class Metrics {
   void set_key_versions(const std::map<std::string, std::size_t>& per_namespace);
   void store_written();
   void event_emitted(std::string_view type);
+  void set_sealing_keys(std::size_t count);
+  // result: opened | invalid (not a sealed value, or sealed for another place) | unknown_key
+  void sealed_input_opened(std::string_view result);
 
   double reconcile_count(std::string_view kind, std::string_view result) const;
   double store_writes() const;
+  double sealed_inputs(std::string_view result) const;
 
   // Text exposition format (version 0.0.4).
   std::string render() const;
@@ -47,6 +51,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* durations_;
   prometheus::Family<prometheus::Gauge>* key_versions_;
   prometheus::Family<prometheus::Counter>* events_;
+  prometheus::Family<prometheus::Counter>* sealed_inputs_;
+  prometheus::Gauge* sealing_keys_;
   prometheus::Gauge* queue_depth_;
   prometheus::Gauge* sealed_objects_;
   prometheus::Counter* store_writes_;

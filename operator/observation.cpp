@@ -40,6 +40,9 @@ ConnectionSpec parse_connection_spec(const json::object& object) {
       for (const auto& scope : it->value().get_array())
         if (scope.is_string()) spec.scopes.emplace_back(scope.get_string());
   }
+  if (const auto* sealed = object_at(*s, "sealedCredentials"))
+    for (const auto& [item, value] : *sealed)
+      if (const auto* text = value.if_string()) spec.sealed_credentials.emplace(std::string(item), std::string(*text));
   return spec;
 }
 
@@ -51,6 +54,9 @@ SecretSpec parse_secret_spec(const json::object& object) {
   for (const auto& [environment, source] : *environments) {
     const auto* source_object = source.if_object();
     const auto* ref = source_object ? object_at(*source_object, "secretKeyRef") : nullptr;
+    const auto* sealed = source_object ? source_object->if_contains("sealedValue") : nullptr;
+    if (sealed && sealed->is_string()) spec.sealed_values.emplace(std::string(environment), std::string(sealed->get_string()));
+    if (sealed && !ref) continue;
     SecretKeyRef key_ref;
     if (ref) key_ref = {std::string(string_at(*ref, "name")), std::string(string_at(*ref, "key"))};
     spec.environments.emplace(std::string(environment), std::move(key_ref));
@@ -69,6 +75,14 @@ std::vector<std::string> referenced_secrets(const json::object& object, store::K
       if (!ref.name.empty() && std::find(names.begin(), names.end(), ref.name) == names.end()) names.push_back(ref.name);
   }
   return names;
+}
+
+std::vector<std::string> sealed_input_texts(const json::object& object, store::Kind kind) {
+  SealedTexts sealed = kind == store::Kind::connection ? std::move(parse_connection_spec(object).sealed_credentials)
+                                                       : std::move(parse_secret_spec(object).sealed_values);
+  std::vector<std::string> texts;
+  for (auto& [item, text] : sealed) texts.push_back(std::move(text));
+  return texts;
 }
 
 SecretData decode_secret_data(const json::object& secret) {

@@ -7,6 +7,7 @@
 #include "operator/status.hpp"
 #include "packs/pack.hpp"
 #include "packs/validate.hpp"
+#include "store/sealed_input.hpp"
 #include "store/store_object.hpp"
 
 #include <boost/json/object.hpp>
@@ -35,15 +36,21 @@ struct SecretKeyRef {
   std::string key;
 };
 
+// Sealed input as written in the spec: item -> the sealed value's base64 text (ciphertext).
+using SealedTexts = std::map<std::string, std::string, std::less<>>;
+
 struct ConnectionSpec {
   std::string pack;
   std::string credentials_ref;   // "" : absent
   std::string client_ref;        // spec.oauth.clientRef.name, "" : absent
   std::vector<std::string> scopes;   // spec.oauth.scopes
+  SealedTexts sealed_credentials;    // spec.sealedCredentials: field (or token item) -> sealed value
 };
 
 struct SecretSpec {
+  // Every environment with a secretKeyRef (or with no source at all: an empty ref).
   std::map<std::string, SecretKeyRef> environments;
+  SealedTexts sealed_values;         // environment -> spec.environments.<env>.sealedValue
 };
 
 // Parses what decide needs; the error names the path ("spec.pack is missing").
@@ -52,6 +59,8 @@ ConnectionSpec parse_connection_spec(const boost::json::object& object);
 SecretSpec parse_secret_spec(const boost::json::object& object);
 // Names of the core Secrets a resource references (the "referenced by" index).
 std::vector<std::string> referenced_secrets(const boost::json::object& object, store::Kind kind);
+// Every sealed value in a resource's spec (for the sealing keys still in use).
+std::vector<std::string> sealed_input_texts(const boost::json::object& object, store::Kind kind);
 
 // A core Secret's data, decoded (nullopt in the map: the Secret does not exist).
 using SecretData = packs::Values;
@@ -91,6 +100,10 @@ struct RefreshObservation {
   std::optional<std::chrono::milliseconds> next_check;
 };
 
+// Sealed input after opening: each item's plaintext, or why it did not open (never a value).
+using OpenedInput = boost::system::result<crypto::SecretBytes, store::SealedInputFailure>;
+using SealedInputs = std::map<std::string, OpenedInput, std::less<>>;
+
 struct ConnectionObservation {
   Resource resource;
   ConnectionSpec spec;
@@ -101,6 +114,8 @@ struct ConnectionObservation {
   std::string now;                        // RFC 3339, from the clock
   AuthorizationOffer authorization;       // oauth2 without tokens only
   std::optional<RefreshObservation> refresh;   // oauth2 with tokens, when the operator refreshes
+  SealedInputs sealed;                    // spec.sealedCredentials, opened
+  std::string sealing_problem;            // why sealed input could not be opened at all (no key loaded)
 };
 
 struct SecretObservation {
@@ -110,6 +125,8 @@ struct SecretObservation {
   std::optional<ExistingStore> store;
   KeyState keys;
   std::string now;
+  SealedInputs sealed;                    // spec.environments.<env>.sealedValue, opened
+  std::string sealing_problem;
 };
 
 }  // namespace dragops::op

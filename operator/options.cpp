@@ -60,6 +60,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
        }},
       {"key-rotation-interval", duration(&Options::key_rotation_interval)},
       {"key-propagation-delay", duration(&Options::key_propagation_delay)},
+      {"sealing-key-retire-after", duration(&Options::sealing_key_retire_after)},
       {"webhook-addr", text(&Options::webhook_addr)},
       {"webhook-service", text(&Options::webhook_service)},
       {"webhook-config", text(&Options::webhook_config)},
@@ -168,12 +169,13 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --leader-elect BOOL          use a Lease so only one replica reconciles [true]
   --leader-election-id NAME    Lease name [dragops-operator]
   --lease-duration D           [15s]   --renew-deadline D [10s]   --retry-period D [2s]
-  --metrics-addr ADDR          /metrics [:8080]
+  --metrics-addr ADDR          /metrics and GET /v1/sealing-key [:8080]
   --health-addr ADDR           /healthz and /readyz [:8081]
   --log-level LEVEL            debug|info|warn|error [info]
   --workers N                  concurrent reconciles [4]
   --key-rotation-interval D    scheduled data key rotation, 0 = off [720h]
   --key-propagation-delay D    wait between adding a key version and sealing with it [0]
+  --sealing-key-retire-after D an older sealing key goes once unused and replaced this long ago [24h]
   --webhook-addr ADDR          admission webhook listener, "" disables [:9443]
   --webhook-service, --webhook-config, --webhook-cert-secret, --webhook-cert-mode,
   --webhook-cert-dir, --sidecar-image, --sidecar-cpu-request, --sidecar-memory-request,

@@ -26,6 +26,8 @@ struct Options {
   int workers = 4;
   std::chrono::milliseconds key_rotation_interval{720LL * 3600 * 1000};
   std::chrono::milliseconds key_propagation_delay{0};
+  // An older sealing key goes once no sealed input names it and it was replaced this long ago.
+  std::chrono::milliseconds sealing_key_retire_after{24LL * 3600 * 1000};
   // Webhook (wired by the webhook's owner; parsed here so the flag set is complete).
   std::string webhook_addr = ":9443";
   std::string webhook_service = "dragops-webhook";

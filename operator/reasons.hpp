@@ -20,6 +20,9 @@ inline constexpr std::string_view kCredentialsNotFound = "CredentialsNotFound";
 inline constexpr std::string_view kKeyringUnavailable = "KeyringUnavailable";
 inline constexpr std::string_view kAwaitingAuthorization = "AwaitingAuthorization";
 inline constexpr std::string_view kNotSealed = "NotSealed";
+// Sealed input that does not open: not a sealed value, sealed to a key the cluster does not hold,
+// or sealed for another object, field or environment (copied), or altered.
+inline constexpr std::string_view kSealedValueInvalid = "SealedValueInvalid";
 // oauth2: the person denied consent; the callback failed (state, provider error or timeout).
 inline constexpr std::string_view kAuthorizationDenied = "AuthorizationDenied";
 inline constexpr std::string_view kAuthorizationFailed = "AuthorizationFailed";

@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "operator/decide.hpp"
 #include "operator/reasons.hpp"
+#include "operator/sealing/open_inputs.hpp"
 #include "store/json_access.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -27,10 +28,27 @@ void observe_keys(Observation& o, KeyManager& keys, RingPtr& ring) {
   o.keys.primary = ring->primary();
 }
 
+// Opens the sealed input of a resource that is to be served; the plaintext stays in o.sealed
+// (SecretBytes) until the pass ends.
+template <class Observation>
+void observe_sealed(Observation& o, const SealedTexts& texts, const sealing::SealingKeySource* source,
+                    Metrics& metrics) {
+  if (texts.empty() || o.resource.deleting || o.resource.revoked) return;
+  const auto keys = source ? source->sealing_keys() : nullptr;
+  if (!keys) {
+    o.sealing_problem = "the cluster sealing key is not loaded yet";
+    return;
+  }
+  o.sealed = sealing::open_sealed_inputs(*keys, o.resource.owner, texts);
+  for (const auto& [item, opened] : o.sealed) metrics.sealed_input_opened(sealing::result_label(opened));
+}
+
 // An oauth2 Connection with neither bootstrap tokens nor tokens in its store.
 bool needs_authorization(const ConnectionObservation& o) {
   if (o.resource.deleting || o.resource.revoked || !o.pack.pack) return false;
-  if (o.pack.pack->auth_type != packs::AuthType::oauth2 || !o.spec.credentials_ref.empty()) return false;
+  if (o.pack.pack->auth_type != packs::AuthType::oauth2 || !o.spec.credentials_ref.empty() ||
+      !o.spec.sealed_credentials.empty())
+    return false;
   return !(o.store && o.store->opened && o.store->opened->contains("access_token"));
 }
 
@@ -38,7 +56,7 @@ bool needs_authorization(const ConnectionObservation& o) {
 
 Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
                        WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer, Revoker* revoker,
-                       OperatorRefresher* refresher)
+                       OperatorRefresher* refresher, const sealing::SealingKeySource* sealing_keys)
     : api_(api),
       lookup_(lookup),
       keys_(keys),
@@ -48,6 +66,7 @@ Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, E
       authorizer_(authorizer),
       revoker_(revoker),
       refresher_(refresher),
+      sealing_keys_(sealing_keys),
       events_(events) {}
 
 PackLookup Reconciler::find_pack(const std::string& pack_name) const {
@@ -172,6 +191,7 @@ Outcome Reconciler::reconcile_connection(const std::string& ns, const std::strin
         revoke_with = std::move(pack.pack);
       }
   }
+  observe_sealed(o, o.spec.sealed_credentials, sealing_keys_, metrics_);
   ObjectPtr store_object;
   auto existing = find_store(store::Kind::connection, ns, name, ring.get(), store_object);
   if (!existing) return read_failed("Connection", existing.error(), started);
@@ -227,6 +247,7 @@ Outcome Reconciler::reconcile_secret(const std::string& ns, const std::string& n
     if (!secrets) return read_failed("Secret", secrets.error(), started);
     o.secrets = std::move(*secrets);
   }
+  observe_sealed(o, o.spec.sealed_values, sealing_keys_, metrics_);
   ObjectPtr store_object;
   auto existing = find_store(store::Kind::secret, ns, name, ring.get(), store_object);
   if (!existing) return read_failed("Secret", existing.error(), started);

@@ -13,6 +13,7 @@
 #include "operator/oauth_refresher.hpp"
 #include "operator/oauth_revoker.hpp"
 #include "operator/observation.hpp"
+#include "operator/sealing/sealing_key_manager.hpp"
 
 #include <chrono>
 #include <optional>
@@ -30,7 +31,8 @@ class Reconciler {
  public:
   Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
              WallClock clock, OwnWrites* own_writes = nullptr, const Authorizer* authorizer = nullptr,
-             Revoker* revoker = nullptr, OperatorRefresher* refresher = nullptr);
+             Revoker* revoker = nullptr, OperatorRefresher* refresher = nullptr,
+             const sealing::SealingKeySource* sealing_keys = nullptr);
 
   Outcome reconcile_connection(const std::string& ns, const std::string& name);
   Outcome reconcile_secret(const std::string& ns, const std::string& name);
@@ -57,6 +59,7 @@ class Reconciler {
   const Authorizer* authorizer_;   // nullptr: the OAuth flow is not configured
   Revoker* revoker_;               // nullptr: no revocation at the provider
   OperatorRefresher* refresher_;   // nullptr: the operator does not refresh
+  const sealing::SealingKeySource* sealing_keys_;   // nullptr: sealed input is refused
   EventSink& events_;
 };
 

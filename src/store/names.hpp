@@ -29,6 +29,16 @@ inline constexpr std::string_view kGenerationAnnotation = "dragops.io/generation
 inline constexpr std::string_view kRotateAnnotation = "dragops.io/rotate";
 inline constexpr std::string_view kRotatedAnnotation = "dragops.io/rotated";
 
+// The cluster sealing keys (operator/sealing/): private keys in a Secret sealed under the root
+// key, the newest public key published in a ConfigMap that every user may read.
+inline constexpr std::string_view kSealingKeysType = "dragops.io/sealing-keys";
+inline constexpr std::string_view kSealingKeysName = "dragops-sealing-keys";
+inline constexpr std::string_view kSealingKeysDataKey = "keys";
+inline constexpr std::string_view kSealingKeyConfigMapName = "dragops-sealing-key";
+inline constexpr std::string_view kPublicKeyDataKey = "publicKey";                // base64, 65 bytes
+inline constexpr std::string_view kKeyIdDataKey = "keyId";                        // 16 hex digits
+inline constexpr std::string_view kAcceptedKeyIdsDataKey = "acceptedKeyIds";      // space-separated, newest first
+
 inline constexpr std::string_view kFieldPrefix = "field.";
 inline constexpr std::string_view kEnvironmentPrefix = "env.";
 

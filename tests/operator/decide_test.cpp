@@ -38,7 +38,7 @@ ConnectionObservation connection(SecretData credentials = good_jira()) {
   o.resource.owner = {store::Kind::connection, "team-a", "jira", "uid-1"};
   o.resource.generation = 1;
   o.resource.has_finalizer = true;
-  o.spec = {"jira", "jira-credentials", {}, {}};
+  o.spec = {"jira", "jira-credentials", {}, {}, {}};
   o.pack.pack = jira_pack();
   o.secrets.emplace("jira-credentials", std::move(credentials));
   o.keys.primary = 1;
@@ -190,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"MissingSecret", [](auto& o) { o.secrets["jira-credentials"].reset(); }, reason::kCredentialsNotFound,
                 "Secret \"jira-credentials\" not found in namespace \"team-a\""},
         BadCase{"NoCredentialsRef", [](auto& o) { o.spec.credentials_ref.clear(); }, reason::kInvalidCredentials,
-                "spec.credentialsRef is required"}),
+                "spec.credentialsRef or spec.sealedCredentials is required"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DecideConnection, WithoutAnyStoreYetReportsNotSealed) {

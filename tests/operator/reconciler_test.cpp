@@ -2,6 +2,7 @@
 
 #include "fake_api.hpp"
 #include "operator/own_writes.hpp"
+#include "store/store_object.hpp"
 
 #include <gtest/gtest.h>
 
@@ -104,6 +105,66 @@ TEST_F(ReconcilerFixture, AnUnreadableSecretIsAnErrorToRetryNotMissingCredential
 TEST_F(ReconcilerFixture, AGoneResourceIsDone) {
   EXPECT_EQ(reconciler.reconcile_connection("team-a", "nope").kind, Outcome::Kind::done);
   EXPECT_EQ(reconciler.reconcile_secret("team-a", "nope").kind, Outcome::Kind::done);
+}
+
+struct FixedSealingKeys : sealing::SealingKeySource {
+  std::shared_ptr<const sealing::SealingKeySet> keys =
+      std::make_shared<const sealing::SealingKeySet>(*sealing::SealingKeySet::generate(std::chrono::system_clock::now()));
+  std::shared_ptr<const sealing::SealingKeySet> sealing_keys() const override { return keys; }
+};
+
+struct SealedInputFixture : ReconcilerFixture {
+  FixedSealingKeys sealing_keys;
+  Reconciler sealed_reconciler{api, lookup, keys, sink, metrics,
+                               [] { return std::chrono::system_clock::from_time_t(1'800'000'000); }, &own_writes,
+                               nullptr, nullptr, nullptr, &sealing_keys};
+
+  std::string seal(std::string_view name, std::string_view item, std::string_view plaintext) {
+    return *store::seal_input(sealing_keys.keys->newest().pair.public_key,
+                              {"team-a", store::Kind::connection, std::string(name), std::string(item)},
+                              {reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()});
+  }
+  void create_sealed(std::string_view name, std::string text) {
+    api.create(kube::gvr::connections(), "team-a",
+               {{"apiVersion", "dragops.io/v1alpha1"},
+                {"kind", "Connection"},
+                {"metadata", {{"name", name}, {"generation", 1}}},
+                {"spec", {{"pack", "generic-api-key"}, {"sealedCredentials", {{"api_key", std::move(text)}}}}}});
+  }
+  std::string ready_reason(std::string_view name) {
+    auto cr = api.get(kube::gvr::connections(), "team-a", name);
+    for (const auto& c : cr->at("status").at("conditions").as_array())
+      if (c.at("type").as_string() == "Ready") return std::string(c.at("reason").as_string());
+    return "";
+  }
+};
+
+TEST_F(SealedInputFixture, OpensSealedCredentialsAndSealsThemIntoTheStore) {
+  create_sealed("sealed", seal("sealed", "api_key", "CANARY-reconciler-sealed"));
+  EXPECT_EQ(sealed_reconciler.reconcile_connection("team-a", "sealed").kind, Outcome::Kind::done);
+  EXPECT_EQ(ready_reason("sealed"), "Sealed");
+  auto ring = keys.ring("team-a");
+  auto opened = store::open_connection(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-sealed"), **ring);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->fields.at("api_key").view(), "CANARY-reconciler-sealed");
+  EXPECT_EQ(metrics.sealed_inputs("opened"), 1.0);
+  EXPECT_EQ(api.dump().find("CANARY-reconciler-sealed"), std::string::npos);
+}
+
+TEST_F(SealedInputFixture, RefusesAValueCopiedFromAnotherConnection) {
+  create_sealed("copy", seal("sealed", "api_key", "CANARY-reconciler-copied"));
+  EXPECT_EQ(sealed_reconciler.reconcile_connection("team-a", "copy").kind, Outcome::Kind::done);
+  EXPECT_EQ(ready_reason("copy"), "SealedValueInvalid");
+  EXPECT_FALSE(api.contains(kube::gvr::secrets(), "team-a", "dragops-conn-copy"));
+  EXPECT_EQ(metrics.sealed_inputs("invalid"), 1.0);
+  EXPECT_EQ(sink.count, 1);
+}
+
+TEST_F(SealedInputFixture, WithoutSealingKeysSealedInputWaitsAndIsRetried) {
+  create_sealed("early", seal("early", "api_key", "CANARY-reconciler-early"));
+  auto outcome = reconciler.reconcile_connection("team-a", "early");   // no key source
+  EXPECT_EQ(outcome.kind, Outcome::Kind::requeue);
+  EXPECT_EQ(ready_reason("early"), "KeyringUnavailable");
 }
 
 TEST(OwnWrites, ConsumesARecordedVersionOnceAndForgetsOlderOnes) {

@@ -28,7 +28,17 @@ constexpr const char* kUsageText =
     "                                            plaintext on stdin, envelope (base64) on stdout\n"
     "  dragopsctl open --keyring FILE --namespace NS --kind KIND --name NAME --uid UID --item ITEM\n"
     "                                            envelope (base64) on stdin, plaintext on stdout\n"
-    "exit codes: 0 ok, 1 usage, 2 bad file or input, 3 authentication failed or unknown key version\n";
+    "sealing to the cluster (docs/sealing.md); KEY is --public-key FILE or --from-cluster\n"
+    "  [--kubeconfig PATH] [--context NAME] [--operator-namespace NS]:\n"
+    "  dragopsctl seal KEY --namespace NS --kind Connection|Secret --name NAME --item FIELD_OR_ENV [-o FILE]\n"
+    "                                            plaintext on stdin, sealed value (one line of base64) out\n"
+    "  dragopsctl seal KEY -f FILE|- [--namespace NS] [-o FILE]\n"
+    "                                            manifests with spec.credentials.<field> / spec.environments\n"
+    "                                            .<env>.value in plaintext -> sealedCredentials / sealedValue\n"
+    "  dragopsctl sealing-key [--kubeconfig ...] [-o FILE]   the cluster's public key, for --public-key\n"
+    "  dragopsctl kubectl ...                    the kubectl plugin (kubectl dragops --help)\n"
+    "exit codes: 0 ok, 1 usage, 2 bad file or input, 3 authentication failed or unknown key version,\n"
+    "            4 the cluster's sealing key cannot be read (kubeconfig, API error, not published)\n";
 
 int fail(int code, const std::string& message) {
   std::cerr << "dragopsctl: " << message << "\n";

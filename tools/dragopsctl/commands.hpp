@@ -12,6 +12,7 @@ enum ExitCode : int {
   kUsage = 1,             // unknown command, missing or extra arguments
   kBadInput = 2,          // unreadable/unwritable file, invalid key ring, bad base64, malformed envelope
   kCannotOpen = 3,        // authentication failed or unknown key version
+  kNoClusterKey = 4,      // the cluster's sealing key cannot be read (kubeconfig, API error, not published)
 };
 
 using Args = std::vector<std::string>;
