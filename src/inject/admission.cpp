@@ -1,5 +1,6 @@
 #include "inject/admission.hpp"
 
+#include "inject/json_fields.hpp"
 #include "inject/pod_checks.hpp"
 
 #include "crypto/base64.hpp"
@@ -11,15 +12,12 @@ namespace dragops::inject {
 
 namespace json = boost::json;
 
+using json_fields::string_at;
+
 namespace {
 
 using Result = boost::system::result<AdmissionOutcome, std::string>;
 Result fail(std::string message) { return Result(boost::system::in_place_error, std::move(message)); }
-
-std::string_view string_at(const json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_string() ? std::string_view(it->value().get_string()) : std::string_view();
-}
 
 // kubectl debug adds ephemeral containers to a running pod through pods/ephemeralcontainers; one
 // that mounts the key volume of an injected pod would read the data keys.

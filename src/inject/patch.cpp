@@ -1,5 +1,6 @@
 #include "inject/patch.hpp"
 
+#include "inject/json_fields.hpp"
 #include "inject/pod_checks.hpp"
 
 #include <boost/json/value.hpp>
@@ -8,22 +9,15 @@ namespace dragops::inject {
 
 namespace json = boost::json;
 
+using json_fields::array_at;
+using json_fields::string_at;
+
 namespace {
 
 const json::object& object_at(const json::object& object, std::string_view key) {
   static const json::object empty;
   auto it = object.find(key);
   return it != object.end() && it->value().is_object() ? it->value().get_object() : empty;
-}
-
-const json::array* array_at(const json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_array() ? &it->value().get_array() : nullptr;
-}
-
-std::string_view string_at(const json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_string() ? std::string_view(it->value().get_string()) : std::string_view();
 }
 
 std::string join(const std::vector<std::string>& names) {

@@ -1,5 +1,6 @@
 #include "inject/pod_checks.hpp"
 
+#include "inject/json_fields.hpp"
 #include "inject/patch.hpp"
 
 #include <boost/json/value.hpp>
@@ -8,17 +9,10 @@ namespace dragops::inject {
 
 namespace json = boost::json;
 
+using json_fields::array_at;
+using json_fields::string_at;
+
 namespace {
-
-const json::array* array_at(const json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_array() ? &it->value().get_array() : nullptr;
-}
-
-std::string_view string_at(const json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_string() ? std::string_view(it->value().get_string()) : std::string_view();
-}
 
 bool mounts_key_volume(const json::object& container) {
   const json::array* mounts = array_at(container, "volumeMounts");

@@ -1,0 +1,22 @@
+#pragma once
+// Checked reads of a pod or AdmissionReview's fields: a missing field or one of another type
+// reads as absent (an empty string, a null array), never as an exception.
+
+#include <boost/json/object.hpp>
+
+#include <string_view>
+
+namespace dragops::inject::json_fields {
+
+inline const boost::json::array* array_at(const boost::json::object& object, std::string_view key) {
+  auto it = object.find(key);
+  return it != object.end() && it->value().is_array() ? &it->value().get_array() : nullptr;
+}
+
+inline std::string_view string_at(const boost::json::object& object, std::string_view key) {
+  auto it = object.find(key);
+  return it != object.end() && it->value().is_string() ? std::string_view(it->value().get_string())
+                                                        : std::string_view();
+}
+
+}  // namespace dragops::inject::json_fields
