@@ -147,12 +147,46 @@ YAML::Node to_node(const json::value& value) {
   return {};
 }
 
+// Where YAML text goes wrong: the offset of the first byte that is not well-formed UTF-8 (no
+// overlongs, surrogates or code points past U+10FFFF), or that starts a character YAML does not
+// allow (c-printable: tab, LF, CR and the printable ranges). yaml-cpp does not give such input
+// back as it read it, so it is refused, not half-sealed.
+struct TextProblem {
+  std::size_t offset;
+  const char* what;
+};
+
+std::optional<TextProblem> not_yaml_text(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return TextProblem{i, "not UTF-8 text"};
+    std::uint32_t cp = length == 1 ? c : c & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return TextProblem{i, "not UTF-8 text"};
+      cp = (cp << 6) | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinimum[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return TextProblem{i, "not UTF-8 text"};
+    const bool printable = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
+                           (cp >= 0xA0 && cp <= 0xFFFD) || cp >= 0x10000;
+    if (!printable) return TextProblem{i, "a control character YAML does not allow"};
+    i += length;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 boost::system::result<SealedManifests, Error> seal_manifests(std::string_view yaml, const crypto::hpke::PublicKey& key,
                                                              std::string_view default_namespace) {
   if (yaml.size() > kMaxManifestSize)
     return failure<SealedManifests>("more than " + std::to_string(kMaxManifestSize / (1024 * 1024)) + " MiB of manifests");
+  if (const auto problem = not_yaml_text(yaml))
+    return failure<SealedManifests>(std::string(problem->what) + ": byte " + std::to_string(problem->offset + 1) +
+                                    " of the manifests");
   std::vector<YAML::Node> documents;
   try {
     std::istringstream stream{std::string(yaml)};
