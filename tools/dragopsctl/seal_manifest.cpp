@@ -173,6 +173,9 @@ std::optional<TextProblem> not_yaml_text(std::string_view text) {
     const bool printable = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
                            (cp >= 0xA0 && cp <= 0xFFFD) || cp >= 0x10000;
     if (!printable) return TextProblem{i, "a control character YAML does not allow"};
+    // A CR must end a line with LF (CRLF): yaml-cpp reads a lone CR as a line break of its own
+    // kind that its emitter does not write back.
+    if (cp == 0xD && (i + 1 == text.size() || text[i + 1] != '\n')) return TextProblem{i, "a CR without LF"};
     i += length;
   }
   return std::nullopt;

@@ -144,6 +144,7 @@ TEST(SealManifests, RefusesWhatItCannotBindOrSealNamingTheDocumentNeverTheValue)
       {"an overlong UTF-8 encoding", "a: \xc0\xaf" "CANARY-manifest-93d1\n", "", "not UTF-8 text: byte 4 of the manifests"},
       {"a NUL byte (found by fuzz_seal_manifest)", std::string("a: CANARY-manifest-93d1\0b\n", 26), "",
        "a control character YAML does not allow: byte 24 of the manifests"},
+      {"a CR without LF (found by fuzz_seal_manifest)", "a: b\rc: CANARY-manifest-93d1\r\n", "", "a CR without LF: byte 5 of the manifests"},
       {"a list", "- a\n- b\n", "", "document 1 is not a map"},
       {"stray text after a flow document (yaml-cpp 0.7 would loop)", "{\"a\":\"b\"},\"c\":{\"d\":\"e\"}}}", "",
        "not YAML: line 1: unexpected text after a document"},
