@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <set>
 #include <sstream>
 
 namespace dragops::dragopsctl {
@@ -181,6 +182,24 @@ std::optional<TextProblem> not_yaml_text(std::string_view text) {
   return std::nullopt;
 }
 
+// The first mapping key that appears twice in the same mapping, anywhere in the document. YAML
+// requires unique keys; a duplicate `credentials` would be sealed once and written out again in
+// plaintext beside it (found by fuzz_seal_manifest), so it is refused.
+std::optional<YAML::Mark> duplicate_key(const YAML::Node& node, int depth = 0) {
+  if (depth > 64) return std::nullopt;  // the scanner already refused what could be deeper
+  if (node.IsMap()) {
+    std::set<std::string> keys;
+    for (const auto& entry : node) {
+      if (entry.first.IsScalar() && !keys.insert(entry.first.Scalar()).second) return entry.first.Mark();
+      if (auto inner = duplicate_key(entry.second, depth + 1)) return inner;
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node)
+      if (auto inner = duplicate_key(item, depth + 1)) return inner;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 boost::system::result<SealedManifests, Error> seal_manifests(std::string_view yaml, const crypto::hpke::PublicKey& key,
@@ -204,6 +223,10 @@ boost::system::result<SealedManifests, Error> seal_manifests(std::string_view ya
       return failure<SealedManifests>("not YAML: line " + std::to_string(scanner.stuck->line + 1) +
                                       ": unexpected text after a document");
     documents = YAML::LoadAll(std::string(yaml));
+    for (const auto& doc : documents)
+      if (auto mark = duplicate_key(doc))
+        return failure<SealedManifests>("not a manifest: line " + std::to_string(mark->line + 1) +
+                                        ": a key appears twice in the same mapping");
   } catch (const YAML::Exception& e) {
     return failure<SealedManifests>("not YAML: line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
