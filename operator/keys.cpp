@@ -1,5 +1,6 @@
 #include "operator/keys.hpp"
 
+#include "operator/api_failure.hpp"
 #include "common/log.hpp"
 #include "store/json_access.hpp"
 #include "store/keyring_objects.hpp"
@@ -20,14 +21,8 @@ constexpr std::string_view kPendingSinceAnnotation = "dragops.io/pending-since";
 
 using Error = std::string;
 
-template <class T>
-boost::system::result<T, Error> failure(Error message) {
-  return {boost::system::in_place_error, std::move(message)};
-}
-
-std::string describe(const kube::Status& status) {
-  return status.reason.empty() ? "API error " + std::to_string(status.code) : status.reason + ": " + status.message;
-}
+using op::describe;
+using op::failure;
 
 bool same_ring(const crypto::Keyring& a, const crypto::Keyring& b) {
   if (a.primary() != b.primary() || a.versions() != b.versions()) return false;

@@ -1,5 +1,6 @@
 #include "operator/sealing/sealing_key_manager.hpp"
 
+#include "operator/api_failure.hpp"
 #include "common/log.hpp"
 #include "store/json_access.hpp"
 #include "store/names.hpp"
@@ -15,14 +16,8 @@ namespace {
 
 using Error = std::string;
 
-template <class T>
-boost::system::result<T, Error> failure(Error message) {
-  return {boost::system::in_place_error, std::move(message)};
-}
-
-std::string describe(const kube::Status& status) {
-  return status.reason.empty() ? "API error " + std::to_string(status.code) : status.reason + ": " + status.message;
-}
+using op::describe;
+using op::failure;
 
 const json::object* data_of(const json::object& object) { return object_at(object, "data"); }
 
