@@ -174,7 +174,8 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --log-level LEVEL            debug|info|warn|error [info]
   --workers N                  concurrent reconciles [4]
   --key-rotation-interval D    scheduled data key rotation, 0 = off [720h]
-  --key-propagation-delay D    wait between adding a key version and sealing with it [0]
+  --key-propagation-delay D    wait between adding a key version and sealing with it; covers the
+                               kubelet's refresh of the sidecars' key volume [2m]
   --sealing-key-retire-after D an older sealing key goes once unused and replaced this long ago [24h]
   --webhook-addr ADDR          admission webhook listener, "" disables [:9443]
   --webhook-service, --webhook-config, --webhook-cert-secret, --webhook-cert-mode,

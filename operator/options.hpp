@@ -25,7 +25,7 @@ struct Options {
   std::string log_level = "info";
   int workers = 4;
   std::chrono::milliseconds key_rotation_interval{720LL * 3600 * 1000};
-  std::chrono::milliseconds key_propagation_delay{0};
+  std::chrono::milliseconds key_propagation_delay{120'000};   // the kubelet refreshes a Secret volume up to ~90 s late
   // An older sealing key goes once no sealed input names it and it was replaced this long ago.
   std::chrono::milliseconds sealing_key_retire_after{24LL * 3600 * 1000};
   // Webhook (wired by the webhook's owner; parsed here so the flag set is complete).

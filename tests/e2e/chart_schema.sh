@@ -41,6 +41,7 @@ rejects "- webhook.timeoutSeconds: Must be less than or equal to 30" --set webho
 rejects "- leaderElection.leaseDuration: Does not match pattern" --set-string leaderElection.leaseDuration=15
 rejects "- leaderElection.leaseDuration: Invalid type. Expected: string, given: integer" --set leaderElection.leaseDuration=15
 rejects "- keyRotationInterval: Does not match pattern" --set keyRotationInterval=monthly
+rejects "- keyPropagationDelay: Does not match pattern" --set keyPropagationDelay=soon
 rejects "- leaderElection.retryPeriod: Does not match pattern" --set leaderElection.retryPeriod=1.5s
 rejects "- metrics.serviceMonitor.interval: Does not match pattern" --set metrics.serviceMonitor.interval=often
 rejects "- keyRotationInterval: Must validate one and only one schema (oneOf)" --set keyRotationInterval=7

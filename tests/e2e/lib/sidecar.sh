@@ -7,7 +7,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/webhook.sh"
 
 # Starts the operator (webhook on a free port) as the chart's ServiceAccount with the chart's
-# RBAC, and registers the webhook as the chart does (lib/webhook.sh).
+# RBAC, and registers the webhook as the chart does (lib/webhook.sh). The key propagation delay
+# is 0 (the scripts that rotate sync the key volume themselves); the array OPERATOR_ARGS adds or
+# overrides flags.
 operator_start() {
   local source=$DRAGOPS_SOURCE_DIR
   apply_crds_and_packs "$source" || return 1
@@ -23,7 +25,7 @@ operator_start() {
   fi
   "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$operator_kubeconfig" --namespace dragops-system --leader-elect=false \
     --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "$WEBHOOK_ADDR" \
-    --key-rotation-interval 0 >"$APISERVER_DIR/operator.log" 2>&1 &
+    --key-rotation-interval 0 --key-propagation-delay 0 "${OPERATOR_ARGS[@]}" >>"$APISERVER_DIR/operator.log" 2>&1 &
   OPERATOR_PID=$!
   wait_until 30 webhook_serving
 }
@@ -74,13 +76,18 @@ sidecar_start() {
   wait_until 20 curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz"
 }
 
-# Copies the projected key ring as the kubelet would (atomically, through a ..data symlink swap).
+# sidecar_sync_keys NAMESPACE [KEYRING_FILE]: installs the projected key ring (read now, or the
+# copy in KEYRING_FILE) as the kubelet would (atomically, through a ..data symlink swap).
 sidecar_sync_keys() {
-  local ns=$1 stamp
-  wait_until 30 kubectl -n "$ns" get secret dragops-data-keys || return 1
+  local ns=$1 copy=${2:-} stamp
   stamp="..$(date +%s%N)"
   mkdir -p "$SIDECAR_DIR/keys/$stamp"
-  kubectl -n "$ns" get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SIDECAR_DIR/keys/$stamp/keyring"
+  if [ -n "$copy" ]; then
+    cp "$copy" "$SIDECAR_DIR/keys/$stamp/keyring"
+  else
+    wait_until 30 kubectl -n "$ns" get secret dragops-data-keys || return 1
+    kubectl -n "$ns" get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SIDECAR_DIR/keys/$stamp/keyring"
+  fi
   ln -sfn "$stamp" "$SIDECAR_DIR/keys/..data_tmp" && mv -T "$SIDECAR_DIR/keys/..data_tmp" "$SIDECAR_DIR/keys/..data"
   [ -L "$SIDECAR_DIR/keys/keyring" ] || ln -s ..data/keyring "$SIDECAR_DIR/keys/keyring"
 }
