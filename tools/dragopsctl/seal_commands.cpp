@@ -3,8 +3,10 @@
 #include "crypto/base64.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "files.hpp"
+#include "kubectl_args.hpp"
 #include "process.hpp"
 #include "seal_manifest.hpp"
+#include "share_commands.hpp"
 #include "sealing_key.hpp"
 #include "store/sealed_input.hpp"
 
@@ -22,13 +24,16 @@ namespace {
 
 constexpr const char* kPluginUsage =
     "kubectl dragops: seal credentials on this machine to the cluster's public key, so that only sealed\n"
-    "values reach the API server (docs/sealing.md).\n"
+    "values reach the API server (docs/sealing.md), and share connections with ServiceAccounts (docs/sharing.md).\n"
     "\n"
     "  kubectl dragops seal [-f FILE|-] [dragopsctl seal options]   seal manifests or one value (stdin)\n"
     "  kubectl dragops create connection NAME --pack PACK --from-literal=FIELD=VALUE ... [--from-file=FIELD=PATH ...]\n"
     "  kubectl dragops create secret NAME --from-literal=ENVIRONMENT=VALUE ... [--from-file=ENVIRONMENT=PATH ...]\n"
     "        seal the values and apply the Connection (or dragops Secret); --dry-run=client -o yaml|json prints it\n"
     "  kubectl dragops sealing-key [-o FILE]                         print the public key (for --public-key FILE)\n"
+    "  kubectl dragops share connection|secret NAME --serviceaccount SA    let pods of SA use NAME (a Role with\n"
+    "        verbs [use] and resourceNames [NAME], bound to SA); --dry-run=client -o yaml|json prints them\n"
+    "  kubectl dragops unshare connection|secret NAME --serviceaccount SA  remove that RoleBinding\n"
     "\n"
     "options: -n/--namespace NS, --kubeconfig PATH, --context NAME, --operator-namespace NS (dragops-system),\n"
     "         --public-key FILE (seal offline instead of reading ConfigMap dragops-sealing-key)\n";
@@ -38,66 +43,7 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-// Options as kubectl takes them: --name value, --name=value, -n value; repeatable; flags alone.
-struct Options {
-  std::map<std::string, std::vector<std::string>> values;
-  std::set<std::string> flags;
-  std::vector<std::string> positional;
-
-  std::string get(const std::string& name) const {
-    auto it = values.find(name);
-    return it == values.end() ? std::string() : it->second.back();
-  }
-  bool has(const std::string& name) const { return values.contains(name) || flags.contains(name); }
-};
-
-const std::map<std::string, std::string> kAliases{{"-n", "--namespace"}, {"--filename", "-f"}, {"--output", "-o"}};
-
-std::optional<Options> parse(const Args& args, const std::set<std::string>& with_value, const std::set<std::string>& flags,
-                             std::string& problem) {
-  Options out;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::optional<std::string> value;
-    if (name.starts_with("--") && name.find('=') != std::string::npos) {
-      value = name.substr(name.find('=') + 1);
-      name = name.substr(0, name.find('='));
-    }
-    if (auto alias = kAliases.find(name); alias != kAliases.end()) name = alias->second;
-    if (!name.starts_with("-") || name == "-") {
-      out.positional.push_back(args[i]);
-      continue;
-    }
-    if (flags.contains(name)) {
-      if (value) {
-        problem = name + " takes no value";
-        return std::nullopt;
-      }
-      out.flags.insert(name);
-      continue;
-    }
-    if (!with_value.contains(name)) {
-      problem = "unknown option " + name;
-      return std::nullopt;
-    }
-    if (!value) {
-      if (i + 1 >= args.size()) {
-        problem = name + " needs a value";
-        return std::nullopt;
-      }
-      value = args[++i];
-    }
-    out.values[name].push_back(*value);
-  }
-  return out;
-}
-
 const std::set<std::string> kKeyOptions{"--public-key", "--kubeconfig", "--context", "--operator-namespace"};
-
-std::set<std::string> with(std::set<std::string> base, std::initializer_list<const char*> more) {
-  for (const auto* name : more) base.insert(name);
-  return base;
-}
 
 ClusterOptions cluster_options(const Options& options) {
   ClusterOptions cluster;
@@ -242,7 +188,7 @@ bool collect_values(const Options& options, std::map<std::string, crypto::Secret
 
 int kubectl_create(const Args& args) {
   std::string problem;
-  const auto options = parse(args, with(kKeyOptions, {"--namespace", "--pack", "--from-literal", "--from-file", "--dry-run", "-o"}),
+  const auto options = parse_options(args, with(kKeyOptions, {"--namespace", "--pack", "--from-literal", "--from-file", "--dry-run", "-o"}),
                              {"--from-cluster"}, problem);
   if (!options) return fail(kUsage, "create: " + problem);
   if (options->positional.size() != 2) return fail(kUsage, "create takes: connection NAME | secret NAME");
@@ -279,9 +225,7 @@ int kubectl_create(const Args& args) {
     write_output("", output == "json" ? boost::json::serialize(*manifest) + "\n" : yaml, code);
     return code;
   }
-  std::vector<std::string> kubectl{"kubectl"};
-  if (options->has("--kubeconfig")) kubectl.push_back("--kubeconfig=" + options->get("--kubeconfig"));
-  if (options->has("--context")) kubectl.push_back("--context=" + options->get("--context"));
+  auto kubectl = kubectl_command(*options);
   kubectl.insert(kubectl.end(), {"apply", "-f", "-"});
   if (!output.empty()) kubectl.insert(kubectl.end(), {"-o", output});
   const int status = run_with_input(kubectl, yaml, problem);
@@ -294,7 +238,7 @@ int kubectl_create(const Args& args) {
 int seal_to_cluster(const Args& args, bool cluster_by_default) {
   std::string problem;
   const auto options =
-      parse(args, with(kKeyOptions, {"--namespace", "--kind", "--name", "--item", "-f", "-o"}), {"--from-cluster"}, problem);
+      parse_options(args, with(kKeyOptions, {"--namespace", "--kind", "--name", "--item", "-f", "-o"}), {"--from-cluster"}, problem);
   if (!options) return fail(kUsage, "seal: " + problem);
   if (!options->positional.empty()) return fail(kUsage, "seal: unexpected argument " + options->positional[0]);
   const bool manifests = options->has("-f");
@@ -308,7 +252,7 @@ int seal_to_cluster(const Args& args, bool cluster_by_default) {
 
 int sealing_key(const Args& args) {
   std::string problem;
-  const auto options = parse(args, with(kKeyOptions, {"-o"}), {"--from-cluster"}, problem);
+  const auto options = parse_options(args, with(kKeyOptions, {"-o"}), {"--from-cluster"}, problem);
   if (!options) return fail(kUsage, "sealing-key: " + problem);
   int code = kOk;
   const auto key = choose_key(*options, /*cluster_by_default=*/true, code);
@@ -327,6 +271,8 @@ int kubectl_plugin(const Args& args) {
   if (args[0] == "seal") return seal_to_cluster(rest, /*cluster_by_default=*/true);
   if (args[0] == "create") return kubectl_create(rest);
   if (args[0] == "sealing-key") return sealing_key(rest);
+  if (args[0] == "share") return kubectl_share(rest, /*share=*/true);
+  if (args[0] == "unshare") return kubectl_share(rest, /*share=*/false);
   std::cerr << "dragopsctl: kubectl dragops has no command " << args[0] << "\n" << kPluginUsage;
   return kUsage;
 }

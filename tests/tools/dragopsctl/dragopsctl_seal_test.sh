@@ -96,5 +96,25 @@ check "create connection without --pack" 1 $?
 "$plugin" create connection vt --pack p --from-literal=a=b --from-literal=a=c "${key[@]}" -n t --dry-run=client >"$work/out" 2>"$work/err"
 check "a key given twice" 1 $?
 
+# kubectl dragops share / unshare (docs/sharing.md): exactly the Role and RoleBinding of `use`.
+"$plugin" share connection github --serviceaccount wf -n team-a --dry-run=client -o json >"$work/out" 2>"$work/err"
+check "share connection --dry-run=client -o json" 0 $?
+rules=$(jq -c '.items[0].rules' "$work/out")
+[ "$rules" = '[{"apiGroups":["dragops.io"],"resources":["connections"],"verbs":["use"],"resourceNames":["github"]}]' ] &&
+  echo "ok   the Role grants use on connections.dragops.io/github only" || { echo "FAIL the Role's rules: $rules"; failures=$((failures + 1)); }
+binding=$(jq -c '.items[1] | [.metadata.name, .metadata.namespace, .roleRef.name, .subjects]' "$work/out")
+[ "$binding" = '["dragops-use-connection-github-wf","team-a","dragops-use-connection-github",[{"kind":"ServiceAccount","name":"wf","namespace":"team-a"}]]' ] &&
+  echo "ok   the RoleBinding binds it to team-a's ServiceAccount wf" || { echo "FAIL the RoleBinding: $binding"; failures=$((failures + 1)); }
+"$plugin" share secret db-password --serviceaccount team-a:wf --dry-run=client -o yaml >"$work/out" 2>"$work/err"
+check "share secret with NAMESPACE:SA" 0 $?
+contains "a secrets.dragops.io rule" "$work/out" "- secrets"
+contains "in the ServiceAccount's namespace" "$work/out" "namespace: team-a"
+"$plugin" share connection github --serviceaccount other:wf -n team-a --dry-run=client >"$work/out" 2>"$work/err"
+check "a ServiceAccount of another namespace" 1 $?
+contains "is refused with the reason" "$work/err" "a pod can use only the connections of its own namespace"
+"$plugin" share connection github -n team-a --dry-run=client >"$work/out" 2>"$work/err"; check "share without --serviceaccount" 1 $?
+"$plugin" share connection Git_Hub --serviceaccount wf -n team-a --dry-run=client >"$work/out" 2>"$work/err"; check "an invalid name" 1 $?
+"$plugin" share pod x --serviceaccount wf -n team-a --dry-run=client >"$work/out" 2>"$work/err"; check "share of another kind" 1 $?
+
 [ "$failures" -eq 0 ] || { echo "dragopsctl_seal_test: $failures failure(s)"; exit 1; }
 echo "dragopsctl_seal_test: all checks passed"
