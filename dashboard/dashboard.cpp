@@ -1,0 +1,716 @@
+#include "dashboard.hpp"
+
+#include "web_security.hpp"
+
+#include "common/log.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <optional>
+
+namespace dragops::dashboard {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kGroup = "/apis/dragops.io/v1alpha1";
+constexpr std::string_view kJson = "application/json";
+
+http::Response json_answer(int status, const json::value& body) {
+  http::Response response;
+  response.status = status;
+  response.set_header("Content-Type", "application/json");
+  response.body = json::serialize(body);
+  return response;
+}
+
+http::Response error_answer(int status, std::string_view message, std::string_view reason = {}) {
+  json::object body{{"error", message}};
+  if (!reason.empty()) body["reason"] = reason;
+  return json_answer(status, body);
+}
+
+std::optional<json::object> parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  auto value = json::parse(text, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
+
+// The API server's answer, passed on: its status and its Status message.
+http::Response kube_error(const KubeAnswer& answer) {
+  if (answer.status == 0) return error_answer(502, answer.body, "Unreachable");
+  std::string message = "the Kubernetes API server answered " + std::to_string(answer.status);
+  std::string reason;
+  if (auto status = parse_object(answer.body)) {
+    if (auto* m = status->if_contains("message"); m && m->is_string()) message = std::string(m->as_string());
+    if (auto* r = status->if_contains("reason"); r && r->is_string()) reason = std::string(r->as_string());
+  }
+  int code = answer.status >= 400 && answer.status < 600 ? answer.status : 502;
+  return error_answer(code, message, reason);
+}
+
+bool ok(const KubeAnswer& answer) { return answer.status >= 200 && answer.status < 300; }
+
+const json::value* at_path(const json::value& root, std::initializer_list<std::string_view> path) {
+  const json::value* v = &root;
+  for (auto key : path) {
+    if (!v->is_object()) return nullptr;
+    v = v->as_object().if_contains(key);
+    if (!v) return nullptr;
+  }
+  return v;
+}
+
+std::string string_at(const json::value& root, std::initializer_list<std::string_view> path) {
+  const auto* v = at_path(root, path);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto end = query.find('&');
+    auto pair = query.substr(0, end);
+    query = end == std::string_view::npos ? std::string_view{} : query.substr(end + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
+  }
+  return {};
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    auto end = path.find('/');
+    parts.push_back(path.substr(0, end));
+    path = end == std::string_view::npos ? std::string_view{} : path.substr(end);
+  }
+  return parts;
+}
+
+json::object condition(const json::value& object, std::string_view type) {
+  if (const auto* conditions = at_path(object, {"status", "conditions"}); conditions && conditions->is_array()) {
+    for (const auto& c : conditions->as_array()) {
+      if (c.is_object() && string_at(c, {"type"}) == type) return c.as_object();
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> split_names(std::string_view list) {
+  std::vector<std::string> names;
+  while (!list.empty()) {
+    auto end = list.find(',');
+    auto name = list.substr(0, end);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (!name.empty()) names.emplace_back(name);
+    list = end == std::string_view::npos ? std::string_view{} : list.substr(end + 1);
+  }
+  return names;
+}
+
+// Sealed values are one line of base64; anything else is refused here before the API server.
+bool is_base64_line(std::string_view text) {
+  if (text.empty() || text.size() > 65536) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+  });
+}
+
+class Api {
+ public:
+  Api(const KubeCall& kube, std::string token, const DashboardOptions& options)
+      : kube_(kube), token_(std::move(token)), options_(options) {}
+  ~Api() { std::fill(token_.begin(), token_.end(), '\0'); }
+
+  KubeAnswer call(std::string method, std::string path, std::string body = {}, std::string content_type = {}) {
+    KubeRequest request{std::move(method), std::move(path), std::move(body), std::move(content_type)};
+    return kube_(request, token_);
+  }
+
+  http::Response route(std::string_view method, const std::vector<std::string_view>& parts, std::string_view query,
+                       std::string_view body);
+
+ private:
+  http::Response permissions(const std::string& ns);
+  http::Response namespaces();
+  http::Response packs();
+  http::Response sealing_key();
+  http::Response list(std::string_view resource, const std::string& ns);
+  http::Response connection_detail(std::string_view ns, std::string_view name);
+  http::Response secret_detail(std::string_view ns, std::string_view name);
+  http::Response create(std::string_view resource, std::string_view ns, std::string_view body);
+  http::Response patch(std::string_view resource, std::string_view ns, std::string_view name, std::string_view body);
+  http::Response remove(std::string_view resource, std::string_view ns, std::string_view name);
+
+  std::map<std::string, json::object> pack_index();
+  json::object connection_summary(const json::value& item, const std::map<std::string, json::object>& packs);
+  json::object secret_summary(const json::value& item);
+  json::array events_for(std::string_view ns, std::string_view kind, std::string_view name, bool& forbidden);
+  json::array pods_allowing(std::string_view ns, std::string_view annotation, std::string_view name, bool& forbidden);
+
+  const KubeCall& kube_;
+  std::string token_;
+  const DashboardOptions& options_;
+};
+
+std::string collection(std::string_view resource, std::string_view ns) {
+  std::string path(kGroup);
+  if (!ns.empty()) path += "/namespaces/" + std::string(ns);
+  path += "/" + std::string(resource);
+  return path;
+}
+
+http::Response Api::route(std::string_view method, const std::vector<std::string_view>& parts, std::string_view query,
+                          std::string_view body) {
+  // parts[0] == "api"
+  if (parts.size() < 2) return error_answer(404, "no such API path");
+  const auto what = parts[1];
+  if (what == "permissions" && parts.size() == 2 && method == "GET") {
+    auto ns = query_param(query, "namespace");
+    if (!ns.empty() && !is_dns1123_label(ns)) return error_answer(400, "namespace must be a DNS-1123 label");
+    return permissions(ns);
+  }
+  if (what == "namespaces" && parts.size() == 2 && method == "GET") return namespaces();
+  if (what == "packs" && parts.size() == 2 && method == "GET") return packs();
+  if (what == "sealing-key" && parts.size() == 2 && method == "GET") return sealing_key();
+  if (what != "connections" && what != "secrets") return error_answer(404, "no such API path");
+  const std::string_view resource = what;
+  if (parts.size() == 2) {
+    if (method != "GET") return error_answer(405, "use GET here");
+    auto ns = query_param(query, "namespace");
+    if (!ns.empty() && !is_dns1123_label(ns)) return error_answer(400, "namespace must be a DNS-1123 label");
+    return list(resource, ns);
+  }
+  const auto ns = parts[2];
+  if (!is_dns1123_label(ns)) return error_answer(400, "namespace must be a DNS-1123 label");
+  if (parts.size() == 3) {
+    if (method != "POST") return error_answer(405, "use POST here");
+    return create(resource, ns, body);
+  }
+  if (parts.size() != 4) return error_answer(404, "no such API path");
+  const auto name = parts[3];
+  if (!is_dns1123_subdomain(name)) return error_answer(400, "the name must be a DNS-1123 subdomain");
+  if (method == "GET") return resource == "connections" ? connection_detail(ns, name) : secret_detail(ns, name);
+  if (method == "PATCH") return patch(resource, ns, name, body);
+  if (method == "DELETE") return remove(resource, ns, name);
+  return error_answer(405, "use GET, PATCH or DELETE here");
+}
+
+http::Response Api::permissions(const std::string& ns) {
+  json::object out;
+  for (std::string_view resource : {"connections", "secrets"}) {
+    json::object verbs;
+    for (std::string_view verb : {"list", "get", "create", "patch", "delete"}) {
+      json::object attributes{{"group", "dragops.io"}, {"resource", resource}, {"verb", verb}};
+      if (!ns.empty()) attributes["namespace"] = ns;
+      json::object review{{"apiVersion", "authorization.k8s.io/v1"},
+                          {"kind", "SelfSubjectAccessReview"},
+                          {"spec", json::object{{"resourceAttributes", attributes}}}};
+      auto answer = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json::serialize(review),
+                         std::string(kJson));
+      if (answer.status == 401) return kube_error(answer);
+      bool allowed = false;
+      if (ok(answer)) {
+        auto parsed = parse_object(answer.body);
+        if (parsed) {
+          const auto* a = at_path(json::value(*parsed), {"status", "allowed"});
+          allowed = a && a->is_bool() && a->as_bool();
+        }
+      }
+      verbs[verb] = allowed;
+    }
+    out[resource] = std::move(verbs);
+  }
+  return json_answer(200, out);
+}
+
+http::Response Api::namespaces() {
+  auto answer = call("GET", "/api/v1/namespaces");
+  if (answer.status == 403) return json_answer(200, json::object{{"items", json::array{}}, {"forbidden", true}});
+  if (!ok(answer)) return kube_error(answer);
+  json::array names;
+  if (auto list = parse_object(answer.body)) {
+    if (auto* items = list->if_contains("items"); items && items->is_array()) {
+      for (const auto& item : items->as_array()) names.push_back(json::value(string_at(item, {"metadata", "name"})));
+    }
+  }
+  return json_answer(200, json::object{{"items", names}, {"forbidden", false}});
+}
+
+std::map<std::string, json::object> Api::pack_index() {
+  std::map<std::string, json::object> index;
+  auto answer = call("GET", std::string(kGroup) + "/integrationpacks");
+  if (!ok(answer)) return index;
+  auto list = parse_object(answer.body);
+  if (!list) return index;
+  auto* items = list->if_contains("items");
+  if (!items || !items->is_array()) return index;
+  for (const auto& item : items->as_array()) {
+    json::object pack;
+    auto name = string_at(item, {"metadata", "name"});
+    pack["name"] = name;
+    auto display = string_at(item, {"spec", "displayName"});
+    pack["displayName"] = display.empty() ? name : display;
+    pack["description"] = string_at(item, {"spec", "description"});
+    pack["authType"] = string_at(item, {"spec", "authType"});
+    json::array fields;
+    if (const auto* f = at_path(item, {"spec", "fields"}); f && f->is_array()) {
+      for (const auto& field : f->as_array()) {
+        if (!field.is_object()) continue;
+        const auto& o = field.as_object();
+        json::object out;
+        out["name"] = string_at(field, {"name"});
+        auto label = string_at(field, {"label"});
+        out["label"] = label.empty() ? string_at(field, {"name"}) : label;
+        out["description"] = string_at(field, {"description"});
+        const auto* required = o.if_contains("required");
+        out["required"] = !(required && required->is_bool() && !required->as_bool());
+        const auto* secret = o.if_contains("secret");
+        out["secret"] = secret && secret->is_bool() && secret->as_bool();
+        out["format"] = string_at(field, {"format"});
+        fields.push_back(std::move(out));
+      }
+    }
+    // An apiKey pack without fields has the one field api_key.
+    if (fields.empty() && pack["authType"] == "apiKey") {
+      fields.push_back(json::object{{"name", "api_key"}, {"label", "API key"}, {"description", ""},
+                                    {"required", true}, {"secret", true}, {"format", ""}});
+    }
+    pack["fields"] = std::move(fields);
+    index[name] = std::move(pack);
+  }
+  return index;
+}
+
+http::Response Api::packs() {
+  auto answer = call("GET", std::string(kGroup) + "/integrationpacks");
+  if (!ok(answer)) return kube_error(answer);
+  json::array items;
+  for (auto& [name, pack] : pack_index()) items.push_back(pack);
+  return json_answer(200, json::object{{"items", items}});
+}
+
+http::Response Api::sealing_key() {
+  auto answer = call("GET", "/api/v1/namespaces/" + options_.operator_namespace + "/configmaps/dragops-sealing-key");
+  if (answer.status == 404) return error_answer(503, "the operator has not published a sealing key yet (ConfigMap dragops-sealing-key)");
+  if (!ok(answer)) return kube_error(answer);
+  auto object = parse_object(answer.body);
+  if (!object) return error_answer(502, "ConfigMap dragops-sealing-key is not JSON");
+  json::value root(std::move(*object));
+  auto key = string_at(root, {"data", "publicKey"});
+  auto id = string_at(root, {"data", "keyId"});
+  if (key.empty() || id.empty()) return error_answer(503, "ConfigMap dragops-sealing-key has no publicKey or keyId");
+  return json_answer(200, json::object{{"keyId", id}, {"publicKey", key}});
+}
+
+json::object Api::connection_summary(const json::value& item, const std::map<std::string, json::object>& packs) {
+  json::object out;
+  out["namespace"] = string_at(item, {"metadata", "namespace"});
+  out["name"] = string_at(item, {"metadata", "name"});
+  auto pack = string_at(item, {"spec", "pack"});
+  out["pack"] = pack;
+  auto it = packs.find(pack);
+  out["service"] = it != packs.end() ? it->second.at("displayName") : json::value(pack);
+  auto auth = string_at(item, {"status", "authType"});
+  if (auth.empty() && it != packs.end()) auth = std::string(it->second.at("authType").as_string());
+  out["authType"] = auth;
+  auto ready = condition(item, "Ready");
+  out["ready"] = ready.empty() ? "Unknown" : string_at(json::value(ready), {"status"});
+  out["reason"] = ready.empty() ? "" : string_at(json::value(ready), {"reason"});
+  out["message"] = ready.empty() ? "" : string_at(json::value(ready), {"message"});
+  out["expiresAt"] = string_at(item, {"status", "expiresAt"});
+  out["authorizationURL"] = string_at(item, {"status", "authorizationURL"}).empty() ? false : true;
+  out["owner"] = string_at(item, {"metadata", "annotations", "dragops.io/owner"});
+  out["created"] = string_at(item, {"metadata", "creationTimestamp"});
+  const auto* revoked = at_path(item, {"spec", "revoked"});
+  out["revoked"] = revoked && revoked->is_bool() && revoked->as_bool();
+  out["source"] = at_path(item, {"spec", "sealedCredentials"}) ? "sealed"
+                  : at_path(item, {"spec", "credentialsRef"}) ? "secret" : "oauth";
+  return out;
+}
+
+json::object Api::secret_summary(const json::value& item) {
+  json::object out;
+  out["namespace"] = string_at(item, {"metadata", "namespace"});
+  out["name"] = string_at(item, {"metadata", "name"});
+  json::array envs;
+  if (const auto* e = at_path(item, {"spec", "environments"}); e && e->is_object()) {
+    for (const auto& [env, source] : e->as_object()) {
+      json::object o{{"name", env}};
+      o["set"] = source.is_object() && (source.as_object().contains("sealedValue") || source.as_object().contains("secretKeyRef"));
+      o["source"] = source.is_object() && source.as_object().contains("sealedValue") ? "sealed" : "secretKeyRef";
+      envs.push_back(std::move(o));
+    }
+  }
+  out["environments"] = std::move(envs);
+  auto ready = condition(item, "Ready");
+  out["ready"] = ready.empty() ? "Unknown" : string_at(json::value(ready), {"status"});
+  out["reason"] = ready.empty() ? "" : string_at(json::value(ready), {"reason"});
+  out["message"] = ready.empty() ? "" : string_at(json::value(ready), {"message"});
+  out["owner"] = string_at(item, {"metadata", "annotations", "dragops.io/owner"});
+  out["created"] = string_at(item, {"metadata", "creationTimestamp"});
+  return out;
+}
+
+http::Response Api::list(std::string_view resource, const std::string& ns) {
+  auto answer = call("GET", collection(resource, ns));
+  if (!ok(answer)) return kube_error(answer);
+  auto parsed = parse_object(answer.body);
+  if (!parsed) return error_answer(502, "the API server's list is not JSON");
+  std::map<std::string, json::object> packs;
+  if (resource == "connections") packs = pack_index();
+  json::array items;
+  if (auto* list = parsed->if_contains("items"); list && list->is_array()) {
+    for (const auto& item : list->as_array()) {
+      items.push_back(resource == "connections" ? connection_summary(item, packs) : secret_summary(item));
+    }
+  }
+  return json_answer(200, json::object{{"items", items}});
+}
+
+json::array Api::events_for(std::string_view ns, std::string_view kind, std::string_view name, bool& forbidden) {
+  json::array out;
+  auto answer = call("GET", "/api/v1/namespaces/" + std::string(ns) + "/events?fieldSelector=involvedObject.name%3D" +
+                                std::string(name));
+  forbidden = answer.status == 403;
+  if (!ok(answer)) return out;
+  auto parsed = parse_object(answer.body);
+  if (!parsed) return out;
+  std::vector<json::object> events;
+  if (auto* items = parsed->if_contains("items"); items && items->is_array()) {
+    for (const auto& e : items->as_array()) {
+      if (string_at(e, {"involvedObject", "name"}) != name) continue;
+      auto k = string_at(e, {"involvedObject", "kind"});
+      if (!k.empty() && k != kind) continue;
+      auto time = string_at(e, {"lastTimestamp"});
+      if (time.empty()) time = string_at(e, {"eventTime"});
+      if (time.empty()) time = string_at(e, {"metadata", "creationTimestamp"});
+      const auto* count = at_path(e, {"count"});
+      events.push_back(json::object{{"type", string_at(e, {"type"})},
+                                    {"reason", string_at(e, {"reason"})},
+                                    {"message", string_at(e, {"message"})},
+                                    {"time", time},
+                                    {"count", count && count->is_int64() ? count->as_int64() : 1}});
+    }
+  }
+  std::sort(events.begin(), events.end(), [](const json::object& a, const json::object& b) {
+    return a.at("time").as_string() < b.at("time").as_string();
+  });
+  for (auto& e : events) out.push_back(std::move(e));
+  return out;
+}
+
+json::array Api::pods_allowing(std::string_view ns, std::string_view annotation, std::string_view name, bool& forbidden) {
+  json::array out;
+  auto answer = call("GET", "/api/v1/namespaces/" + std::string(ns) + "/pods");
+  forbidden = answer.status == 403;
+  if (!ok(answer)) return out;
+  auto parsed = parse_object(answer.body);
+  if (!parsed) return out;
+  if (auto* items = parsed->if_contains("items"); items && items->is_array()) {
+    for (const auto& pod : items->as_array()) {
+      const auto* annotations = at_path(pod, {"metadata", "annotations"});
+      if (!annotations || !annotations->is_object()) continue;
+      const auto* list = annotations->as_object().if_contains(annotation);
+      if (!list || !list->is_string()) continue;
+      auto names = split_names(list->as_string());
+      if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+      out.push_back(json::object{{"name", string_at(pod, {"metadata", "name"})},
+                                 {"serviceAccount", string_at(pod, {"spec", "serviceAccountName"})}});
+    }
+  }
+  return out;
+}
+
+http::Response Api::connection_detail(std::string_view ns, std::string_view name) {
+  auto answer = call("GET", collection("connections", ns) + "/" + std::string(name));
+  if (!ok(answer)) return kube_error(answer);
+  auto parsed = parse_object(answer.body);
+  if (!parsed) return error_answer(502, "the API server's answer is not JSON");
+  json::value item(std::move(*parsed));
+  auto out = connection_summary(item, pack_index());
+  json::array conditions;
+  if (const auto* c = at_path(item, {"status", "conditions"}); c && c->is_array()) {
+    for (const auto& cond : c->as_array()) {
+      conditions.push_back(json::object{{"type", string_at(cond, {"type"})},
+                                        {"status", string_at(cond, {"status"})},
+                                        {"reason", string_at(cond, {"reason"})},
+                                        {"message", string_at(cond, {"message"})},
+                                        {"time", string_at(cond, {"lastTransitionTime"})}});
+    }
+  }
+  out["conditions"] = std::move(conditions);
+  json::array fields;
+  if (const auto* s = at_path(item, {"spec", "sealedCredentials"}); s && s->is_object()) {
+    for (const auto& [field, value] : s->as_object()) fields.push_back(json::value(field));
+  }
+  out["sealedFields"] = std::move(fields);
+  bool events_forbidden = false, pods_forbidden = false;
+  out["events"] = events_for(ns, "Connection", name, events_forbidden);
+  out["eventsForbidden"] = events_forbidden;
+  out["pods"] = pods_allowing(ns, "dragops.io/connections", name, pods_forbidden);
+  out["podsForbidden"] = pods_forbidden;
+  return json_answer(200, out);
+}
+
+http::Response Api::secret_detail(std::string_view ns, std::string_view name) {
+  auto answer = call("GET", collection("secrets", ns) + "/" + std::string(name));
+  if (!ok(answer)) return kube_error(answer);
+  auto parsed = parse_object(answer.body);
+  if (!parsed) return error_answer(502, "the API server's answer is not JSON");
+  json::value item(std::move(*parsed));
+  auto out = secret_summary(item);
+  bool events_forbidden = false, pods_forbidden = false;
+  out["events"] = events_for(ns, "Secret", name, events_forbidden);
+  out["eventsForbidden"] = events_forbidden;
+  out["pods"] = pods_allowing(ns, "dragops.io/secrets", name, pods_forbidden);
+  out["podsForbidden"] = pods_forbidden;
+  return json_answer(200, out);
+}
+
+http::Response Api::create(std::string_view resource, std::string_view ns, std::string_view body) {
+  auto input = parse_object(body);
+  if (!input) return error_answer(400, "the body must be a JSON object");
+  json::value in(std::move(*input));
+  auto name = string_at(in, {"name"});
+  if (!is_dns1123_subdomain(name)) return error_answer(400, "Name must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
+  json::object object{{"apiVersion", "dragops.io/v1alpha1"},
+                      {"kind", resource == "connections" ? "Connection" : "Secret"},
+                      {"metadata", json::object{{"name", name}, {"namespace", ns}}}};
+  json::object spec;
+  if (resource == "connections") {
+    auto pack = string_at(in, {"pack"});
+    if (!is_dns1123_subdomain(pack)) return error_answer(400, "pick a service");
+    spec["pack"] = pack;
+    const auto* sealed = at_path(in, {"sealedCredentials"});
+    if (sealed && sealed->is_object() && !sealed->as_object().empty()) {
+      json::object values;
+      for (const auto& [field, value] : sealed->as_object()) {
+        if (!value.is_string() || !is_base64_line(value.as_string())) {
+          return error_answer(400, "sealedCredentials." + std::string(field) + " is not a sealed value");
+        }
+        values[field] = value;
+      }
+      spec["sealedCredentials"] = std::move(values);
+    }
+    if (const auto* client = at_path(in, {"oauthClientSecret"}); client && client->is_string() && !client->as_string().empty()) {
+      if (!is_dns1123_subdomain(client->as_string())) return error_answer(400, "the OAuth client Secret must be a DNS-1123 subdomain");
+      spec["oauth"] = json::object{{"clientRef", json::object{{"name", client->as_string()}}}};
+    }
+  } else {
+    const auto* envs = at_path(in, {"environments"});
+    if (!envs || !envs->is_object() || envs->as_object().empty()) return error_answer(400, "add at least one environment");
+    json::object environments;
+    for (const auto& [env, value] : envs->as_object()) {
+      if (!is_dns1123_label(env)) return error_answer(400, "environment \"" + std::string(env) + "\" must be a DNS-1123 label");
+      if (!value.is_string() || !is_base64_line(value.as_string())) {
+        return error_answer(400, "environment \"" + std::string(env) + "\" is not a sealed value");
+      }
+      environments[env] = json::object{{"sealedValue", value}};
+    }
+    spec["environments"] = std::move(environments);
+  }
+  object["spec"] = std::move(spec);
+  auto answer = call("POST", collection(resource, ns), json::serialize(object), std::string(kJson));
+  if (!ok(answer)) return kube_error(answer);
+  return json_answer(201, json::object{{"namespace", ns}, {"name", name}});
+}
+
+http::Response Api::patch(std::string_view resource, std::string_view ns, std::string_view name, std::string_view body) {
+  auto input = parse_object(body);
+  if (!input) return error_answer(400, "the body must be a JSON object");
+  json::object spec;
+  if (const auto* revoked = input->if_contains("revoked")) {
+    if (!revoked->is_bool()) return error_answer(400, "revoked must be true or false");
+    spec["revoked"] = revoked->as_bool();
+  }
+  if (resource == "connections") {
+    if (const auto* sealed = input->if_contains("sealedCredentials")) {
+      if (!sealed->is_object() || sealed->as_object().empty()) return error_answer(400, "sealedCredentials must be an object");
+      json::object values;
+      for (const auto& [field, value] : sealed->as_object()) {
+        if (value.is_null()) {
+          values[field] = nullptr;
+          continue;
+        }
+        if (!value.is_string() || !is_base64_line(value.as_string())) {
+          return error_answer(400, "sealedCredentials." + std::string(field) + " is not a sealed value");
+        }
+        values[field] = value;
+      }
+      spec["sealedCredentials"] = std::move(values);
+      spec["credentialsRef"] = nullptr;
+    }
+  } else if (const auto* envs = input->if_contains("environments")) {
+    if (!envs->is_object() || envs->as_object().empty()) return error_answer(400, "environments must be an object");
+    json::object environments;
+    for (const auto& [env, value] : envs->as_object()) {
+      if (!is_dns1123_label(env)) return error_answer(400, "environment \"" + std::string(env) + "\" must be a DNS-1123 label");
+      if (value.is_null()) {
+        environments[env] = nullptr;
+        continue;
+      }
+      if (!value.is_string() || !is_base64_line(value.as_string())) {
+        return error_answer(400, "environment \"" + std::string(env) + "\" is not a sealed value");
+      }
+      environments[env] = json::object{{"sealedValue", value}, {"secretKeyRef", nullptr}};
+    }
+    spec["environments"] = std::move(environments);
+  }
+  if (spec.empty()) return error_answer(400, "nothing to change");
+  auto answer = call("PATCH", collection(resource, ns) + "/" + std::string(name),
+                     json::serialize(json::object{{"spec", spec}}), "application/merge-patch+json");
+  if (!ok(answer)) return kube_error(answer);
+  return json_answer(200, json::object{{"namespace", ns}, {"name", name}});
+}
+
+http::Response Api::remove(std::string_view resource, std::string_view ns, std::string_view name) {
+  auto answer = call("DELETE", collection(resource, ns) + "/" + std::string(name));
+  if (!ok(answer)) return kube_error(answer);
+  return json_answer(200, json::object{{"namespace", ns}, {"name", name}, {"deleted", true}});
+}
+
+}  // namespace
+
+bool is_dns1123_label(std::string_view text) {
+  if (text.empty() || text.size() > 63) return false;
+  if (!std::isalnum(static_cast<unsigned char>(text.front())) || !std::isalnum(static_cast<unsigned char>(text.back()))) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool is_dns1123_subdomain(std::string_view text) {
+  if (text.empty() || text.size() > 253) return false;
+  while (true) {
+    auto dot = text.find('.');
+    if (!is_dns1123_label(text.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    text.remove_prefix(dot + 1);
+  }
+}
+
+Dashboard::Dashboard(DashboardOptions options, SessionStore& sessions, KubeCall kube, AssetLookup assets)
+    : options_(std::move(options)), sessions_(sessions), kube_(std::move(kube)), assets_(std::move(assets)) {}
+
+http::Response Dashboard::operator()(const http::Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  auto response = handle(request);
+  const auto path = std::string_view(request.target).substr(0, request.target.find('?'));
+  const bool api_answer = path.starts_with("/api/");
+  add_security_headers(response, api_answer);
+  if (api_answer) {
+    // Method, path (names only: values never travel in a URL) and status; never a header or body.
+    log::info("request", {{"method", boost::json::string_view(request.method)},
+                          {"path", boost::json::string_view(path.data(), path.size())},
+                          {"status", response.status},
+                          {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
+  }
+  return response;
+}
+
+http::Response Dashboard::handle(const http::Request& request) {
+  const std::string_view target = request.target;
+  const auto q = target.find('?');
+  const std::string_view path = target.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  if (path == "/healthz") {
+    http::Response response;
+    response.set_header("Content-Type", "text/plain");
+    response.body = "ok\n";
+    return response;
+  }
+  if (path.starts_with("/api/")) return api(request, path, query);
+  if (request.method != "GET" && request.method != "HEAD") return error_answer(405, "use GET for pages");
+  const Asset* asset = assets_ ? assets_(path == "/" ? "/index.html" : path) : nullptr;
+  if (!asset) {
+    http::Response response;
+    response.status = 404;
+    response.set_header("Content-Type", "text/plain");
+    response.body = "not found\n";
+    return response;
+  }
+  http::Response response;
+  response.set_header("Content-Type", std::string(asset->content_type));
+  if (request.method == "GET") response.body = std::string(asset->body);
+  return response;
+}
+
+http::Response Dashboard::api(const http::Request& request, std::string_view path, std::string_view query) {
+  if (!origin_allowed(request, options_.allowed_origins)) {
+    return error_answer(403, "cross-origin request refused: unsafe methods need this dashboard's own Origin");
+  }
+  if (is_unsafe_method(request.method) && request.method != "DELETE") {
+    const auto type = request.header("content-type");
+    if (!type.starts_with("application/json")) return error_answer(415, "send application/json");
+  }
+  const auto parts = split_path(path);
+  const auto id = cookie_value(request.header("cookie"), kSessionCookie);
+
+  if (parts.size() == 2 && parts[1] == "session") {
+    if (request.method == "POST") {
+      auto input = parse_object(request.body);
+      const json::value* token = input ? input->if_contains("token") : nullptr;
+      if (!token || !token->is_string() || token->as_string().empty()) return error_answer(400, "Token is required");
+      std::string_view text = token->as_string();
+      if (text.size() > 16384 || std::any_of(text.begin(), text.end(), [](char c) {
+            return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f;
+          })) {
+        return error_answer(400, "Token must be one line of printable characters, as kubectl create token prints it");
+      }
+      json::object review{{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}};
+      auto answer = kube_(KubeRequest{"POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", json::serialize(review),
+                                      std::string(kJson)},
+                          text);
+      if (answer.status == 401) return error_answer(401, "the Kubernetes API server did not accept this token", "Unauthorized");
+      if (!ok(answer)) return kube_error(answer);
+      std::string user;
+      if (auto parsed = parse_object(answer.body)) user = string_at(json::value(std::move(*parsed)), {"status", "userInfo", "username"});
+      auto secret = crypto::SecretBytes::from_string(text);
+      if (input) input->clear();
+      auto new_id = sessions_.create(std::move(secret), user);
+      if (!id.empty()) sessions_.remove(id);
+      auto response = json_answer(200, json::object{{"user", user}, {"expiresIn", sessions_.options().max_age.count()}});
+      response.set_header("Set-Cookie", session_cookie(new_id, sessions_.options().max_age, options_.secure_cookie));
+      return response;
+    }
+    if (request.method == "DELETE") {
+      if (!id.empty()) sessions_.remove(id);
+      auto response = json_answer(200, json::object{{"signedOut", true}});
+      response.set_header("Set-Cookie", cleared_session_cookie(options_.secure_cookie));
+      return response;
+    }
+    if (request.method == "GET") {
+      auto session = id.empty() ? std::nullopt : sessions_.find(id);
+      if (!session) return error_answer(401, "not signed in", "Unauthorized");
+      return json_answer(200, json::object{{"user", session->user}, {"expiresIn", sessions_.remaining(id).count()}});
+    }
+    return error_answer(405, "use GET, POST or DELETE here");
+  }
+
+  auto session = id.empty() ? std::nullopt : sessions_.find(id);
+  if (!session) {
+    auto response = error_answer(401, "not signed in, or the session expired", "Unauthorized");
+    if (!id.empty()) response.set_header("Set-Cookie", cleared_session_cookie(options_.secure_cookie));
+    return response;
+  }
+  Api api(kube_, std::string(session->token.view()), options_);
+  session.reset();
+  auto response = api.route(request.method, parts, query, request.body);
+  if (response.status == 401) {
+    // The token itself expired or was revoked: the session ends with it.
+    sessions_.remove(id);
+    response.set_header("Set-Cookie", cleared_session_cookie(options_.secure_cookie));
+  }
+  return response;
+}
+
+}  // namespace dragops::dashboard

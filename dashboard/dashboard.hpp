@@ -1,0 +1,69 @@
+#pragma once
+// The dashboard's request handler: the bundled UI files and a small JSON API under /api/ that
+// forwards to the Kubernetes API as the signed-in user (their token, kept in the session).
+//
+//   POST   /api/session                       {"token"}: signs in (SelfSubjectReview checks it)
+//   GET    /api/session                       who is signed in, seconds left
+//   DELETE /api/session                       signs out
+//   GET    /api/permissions?namespace=NS      SelfSubjectAccessReviews for the UI's actions
+//   GET    /api/namespaces                    namespaces the user may list (else forbidden: true)
+//   GET    /api/packs                         IntegrationPacks: display name, auth type, fields
+//   GET    /api/sealing-key                   the cluster's public sealing key (ConfigMap)
+//   GET    /api/connections[?namespace=NS]    summaries; all namespaces when NS is empty
+//   GET    /api/connections/NS/NAME           one, with conditions, Events and allowing pods
+//   POST   /api/connections/NS                {"name","pack","sealedCredentials"}
+//   PATCH  /api/connections/NS/NAME           {"revoked": true} or {"sealedCredentials"}
+//   DELETE /api/connections/NS/NAME
+//   GET    /api/secrets[?namespace=NS], GET /api/secrets/NS/NAME
+//   POST   /api/secrets/NS                    {"name","environments":{env: sealedValue}}
+//   PATCH  /api/secrets/NS/NAME               {"environments":{env: sealedValue | null}}
+//   DELETE /api/secrets/NS/NAME
+//
+// Values reach this server only sealed (the browser seals them to the cluster's key); it never
+// logs a body, a header or a token. Errors from the API server are passed on with their status.
+
+#include "kube_call.hpp"
+#include "session.hpp"
+
+#include "http/server_types.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dragops::dashboard {
+
+struct Asset {
+  std::string_view content_type;
+  std::string_view body;
+};
+// The bundled file at path ("/index.html", "/app.js"), or nullptr.
+using AssetLookup = std::function<const Asset*(std::string_view path)>;
+
+struct DashboardOptions {
+  std::vector<std::string> allowed_origins;   // empty: the request's own origin (Host)
+  bool secure_cookie = true;
+  std::string operator_namespace = "dragops-system";   // where ConfigMap dragops-sealing-key is
+};
+
+class Dashboard {
+ public:
+  Dashboard(DashboardOptions options, SessionStore& sessions, KubeCall kube, AssetLookup assets);
+  http::Response operator()(const http::Request& request);
+
+ private:
+  http::Response handle(const http::Request& request);
+  http::Response api(const http::Request& request, std::string_view path, std::string_view query);
+
+  DashboardOptions options_;
+  SessionStore& sessions_;
+  KubeCall kube_;
+  AssetLookup assets_;
+};
+
+// Kubernetes names: a DNS-1123 label (namespaces) and subdomain (objects).
+bool is_dns1123_label(std::string_view text);
+bool is_dns1123_subdomain(std::string_view text);
+
+}  // namespace dragops::dashboard

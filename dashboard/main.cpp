@@ -1,0 +1,157 @@
+// dragops-dashboard: the web UI (bundled into this binary) and its JSON API, acting as the
+// signed-in user. docs/dashboard.md lists the flags.
+
+#include "assets.hpp"
+#include "dashboard.hpp"
+#include "kube_call.hpp"
+#include "session.hpp"
+
+#include "common/log.hpp"
+#include "http/client.hpp"
+#include "http/server.hpp"
+#include "kube/config.hpp"
+
+#include <boost/json/string_view.hpp>
+
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace dragops;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: dragops-dashboard [flags]
+  --listen ADDR              where to serve (default 127.0.0.1:8080; repeatable)
+  --kubeconfig FILE          the API server's URL and CA (its credentials are never used);
+                             default: in-cluster, else $KUBECONFIG / ~/.kube/config
+  --allowed-origin ORIGIN    the browser origin unsafe requests must come from (repeatable;
+                             default: the request's own scheme://Host)
+  --operator-namespace NS    where ConfigMap dragops-sealing-key is (default dragops-system)
+  --session-idle SECONDS     sign out after this long without a request (default 1800)
+  --session-max-age SECONDS  sign out this long after sign-in (default 28800)
+  --insecure-cookie          omit the cookie's Secure flag (plain http off localhost only)
+  --tls-cert FILE --tls-key FILE   serve HTTPS
+  --log-level LEVEL          debug, info, warn, error (default info)
+)";
+
+int fail(const std::string& message) {
+  log::error(message);
+  return 1;
+}
+
+bool parse_seconds(std::string_view text, std::chrono::seconds& out) {
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return false;
+  out = std::chrono::seconds(value);
+  return true;
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  out = text.str();
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  log::set_component("dashboard");
+  std::vector<std::string> listen;
+  std::string kubeconfig, tls_cert, tls_key, log_level = "info";
+  dashboard::DashboardOptions options;
+  dashboard::SessionOptions session_options;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        std::cerr << "dragops-dashboard: " << arg << " needs a value\n" << kUsage;
+        std::exit(2);
+      }
+      out = argv[++i];
+    };
+    std::string v;
+    if (arg == "--listen") { value(v); listen.push_back(v); }
+    else if (arg == "--kubeconfig") value(kubeconfig);
+    else if (arg == "--allowed-origin") { value(v); options.allowed_origins.push_back(v); }
+    else if (arg == "--operator-namespace") value(options.operator_namespace);
+    else if (arg == "--session-idle" || arg == "--session-max-age") {
+      value(v);
+      auto& target = arg == "--session-idle" ? session_options.idle_timeout : session_options.max_age;
+      if (!parse_seconds(v, target)) {
+        std::cerr << "dragops-dashboard: " << arg << " must be a positive number of seconds\n";
+        return 2;
+      }
+    }
+    else if (arg == "--insecure-cookie") options.secure_cookie = false;
+    else if (arg == "--tls-cert") value(tls_cert);
+    else if (arg == "--tls-key") value(tls_key);
+    else if (arg == "--log-level") value(log_level);
+    else if (arg == "--help" || arg == "-h") { std::cout << kUsage; return 0; }
+    else {
+      std::cerr << "dragops-dashboard: unknown flag " << arg << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (log::Level level; log::parse_level(log_level, level)) log::set_level(level);
+  else { std::cerr << "dragops-dashboard: --log-level must be debug, info, warn or error\n"; return 2; }
+  if (listen.empty()) listen.push_back("127.0.0.1:8080");
+  if (tls_cert.empty() != tls_key.empty()) { std::cerr << "dragops-dashboard: --tls-cert and --tls-key go together\n"; return 2; }
+
+  auto config = kubeconfig.empty() ? kube::default_config() : kube::load_kubeconfig(kubeconfig);
+  if (!config) return fail("kubernetes configuration: " + config.error().message);
+  http::ClientOptions client_options;
+  client_options.tls = config->tls;
+  client_options.max_response_bytes = 64u << 20;
+  client_options.total_timeout = std::chrono::seconds(30);
+  auto client = http::Client::create(client_options);
+  if (!client) return fail("kubernetes client: " + client.error().message);
+  // Only the server and its CA are kept: the dashboard calls the API with the user's token.
+  auto kube = dashboard::http_kube_call(config->server, std::move(*client));
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  dashboard::SessionStore sessions(session_options);
+  dashboard::Dashboard handler(options, sessions, kube, dashboard::bundled_asset);
+  http::ServerOptions server_options;
+  server_options.listen = listen;
+  server_options.max_body_bytes = 1u << 20;
+  server_options.max_header_bytes = 16 * 1024;
+  server_options.threads = 4;
+  if (!tls_cert.empty()) {
+    http::TlsPem pem;
+    if (!read_file(tls_cert, pem.certificate_chain) || !read_file(tls_key, pem.private_key)) {
+      return fail("cannot read --tls-cert or --tls-key");
+    }
+    server_options.tls = std::move(pem);
+  }
+  http::Server server(server_options, [&handler](const http::Request& r) { return handler(r); });
+  if (auto started = server.start(); !started) return fail(started.error());
+  auto ports = server.ports();
+  log::info("serving", {{"port", ports.empty() ? 0 : ports.front()},
+                        {"tls", !tls_cert.empty()},
+                        {"api_server", boost::json::string_view(config->server)}});
+  // The line scripts and `make demo` wait for.
+  std::printf("READY %s://%s:%u\n", tls_cert.empty() ? "http" : "https",
+              listen.front().substr(0, listen.front().rfind(':')).c_str(), ports.empty() ? 0u : unsigned(ports.front()));
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  log::info("stopping", {{"signal", signal}});
+  server.stop();
+  return 0;
+}
