@@ -55,12 +55,14 @@ function defaultNamespace(user: string): string {
 // --- small components ------------------------------------------------------------------------
 function TextField(props: { id: string; label: string; value: string; onInput: (v: string) => void; error?: string;
   type?: string; description?: string; required?: boolean; autocomplete?: string }) {
-  const describedBy = [props.description ? `${props.id}-help` : '', props.error ? `${props.id}-error` : '']
+  const describedBy = [props.description || !props.required ? `${props.id}-help` : '', props.error ? `${props.id}-error` : '']
     .filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
-      <label for={props.id}>{props.label}{props.required ? <span aria-hidden="true"> *</span> : null}</label>
-      {props.description ? <p id={`${props.id}-help`} class="help">{props.description}</p> : null}
+      <label for={props.id}>{props.label}</label>
+      {props.description || !props.required ? (
+        <p id={`${props.id}-help`} class="help">{props.required ? '' : 'Optional. '}{props.description ?? ''}</p>
+      ) : null}
       <input id={props.id} name={props.id} type={props.type ?? 'text'} value={props.value}
         autocomplete={props.autocomplete ?? 'off'} spellcheck={false} required={props.required}
         aria-invalid={props.error ? 'true' : undefined} aria-describedby={describedBy}
@@ -600,6 +602,9 @@ function App() {
   const [status, setStatus] = useState('');
   const [namespace, setNamespace] = useState('');
   const [namespaces, setNamespaces] = useState<string[]>([]);
+  // Until the dashboard knows whether the user may list across namespaces, no page loads: one that
+  // may not sees its own namespace (a ServiceAccount's, else default) instead of a refusal.
+  const [scoped, setScoped] = useState(false);
   const hash = useHash();
   announce = (text) => setStatus(text);
   useEffect(() => {
@@ -607,11 +612,11 @@ function App() {
     api<{ user: string }>('GET', '/api/session').then((r) => setUser(r.user)).catch(() => setUser(null));
   }, []);
   useEffect(() => {
-    if (!user) return;
+    if (!user) { setScoped(false); return; }
     api<{ items: string[]; forbidden: boolean }>('GET', '/api/namespaces').then((r) => {
       setNamespaces(r.items);
-      if (r.forbidden) setNamespace(defaultNamespace(user));
-    }).catch(() => {});
+      setNamespace(r.forbidden ? defaultNamespace(user) : '');
+    }).catch(() => setNamespace(defaultNamespace(user))).finally(() => setScoped(true));
   }, [user]);
   useEffect(() => {
     document.querySelector<HTMLElement>('h1')?.focus();
@@ -624,6 +629,7 @@ function App() {
   let page;
   if (user === undefined) page = <main id="main"><p>Loading…</p></main>;
   else if (user === null) page = <SignIn onSignedIn={setUser} />;
+  else if (!scoped) page = <main id="main"><p>Loading…</p></main>;
   else {
     const parts = hash.replace(/^#\/?/, '').split('/');
     if (parts[0] === 'secrets' && parts[1] === 'new') page = <NewSecret user={user} namespace={namespace} />;

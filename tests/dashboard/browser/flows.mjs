@@ -1,0 +1,285 @@
+// The dashboard in a real browser (Debian's chromium driven by playwright-core), for
+// tests/e2e/dashboard_browser.sh. One phase per call, so the script can check the cluster between
+// them:
+//   node flows.mjs create   sign in with a token; a Jira Connection through the generated form
+//                           (first with a missing field and a bad URL: errors next to the fields,
+//                           nothing created), an API-key one from the keyboard alone, both Ready;
+//                           a Secret with two environments
+//   node flows.mjs manage   revoke and delete (confirmation dialogs), delete a Secret, sign out;
+//                           a read-only user sees no write action and the server refuses one
+// Every page is checked with axe-core (WCAG 2.0/2.1/2.2 A and AA) and screenshotted into
+// $SCREENSHOT_DIR. Environment: DASHBOARD_URL, AUTHOR_TOKEN, READER_TOKEN, CANARY_* values,
+// DRAGOPS_DASHBOARD_BROWSER_DIR (setup.sh), CHROMIUM (default /usr/bin/chromium).
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(join(process.env.DRAGOPS_DASHBOARD_BROWSER_DIR, 'package.json'));
+const { chromium } = require('playwright-core');
+const { AxeBuilder } = require('@axe-core/playwright');
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const url = env('DASHBOARD_URL');
+const shots = env('SCREENSHOT_DIR');
+const phase = process.argv[2];
+const ns = 'team-a';
+let passed = 0;
+let failed = 0;
+const ok = (what) => { passed++; console.log(`ok   ${what}`); };
+const bad = (what, detail = '') => { failed++; console.log(`FAIL ${what}${detail ? `\n     ${detail}` : ''}`); };
+const check = (cond, what, detail) => (cond ? ok(what) : bad(what, detail));
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'] });
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+page.setDefaultTimeout(15000);
+
+async function axe(name) {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  check(result.violations.length === 0, `axe: no WCAG 2.2 AA violation on ${name}`,
+    result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`).join('\n     '));
+}
+async function shot(name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+async function signIn(token) {
+  await page.goto(url);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+}
+async function signOut() {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+}
+// Keyboard only: Tab until the element with this accessible name has focus.
+async function tabTo(name, role) {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el) return null;
+      const labels = el.labels ? Array.from(el.labels).map((l) => l.textContent.replace(/\s*\*$/, '').trim()) : [];
+      return { tag: el.tagName.toLowerCase(), text: el.textContent.trim(), labels, aria: el.getAttribute('aria-label') };
+    });
+    if (!focused) continue;
+    const matches = focused.labels.includes(name) || focused.aria === name || (focused.text === name && ['button', 'a'].includes(focused.tag));
+    if (matches && (!role || role === focused.tag || (role === 'button' && focused.tag === 'a'))) return;
+  }
+  throw new Error(`Tab never reached "${name}"`);
+}
+async function apiFromPage(method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
+    const r = await fetch(p, { method: m, headers: { 'Content-Type': 'application/json' }, body: b ? JSON.stringify(b) : undefined });
+    return { status: r.status, body: await r.text() };
+  }, [method, path, body]);
+}
+async function waitReady(name) {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    await page.goto(`${url}/#/connections/${ns}/${name}`);
+    await page.getByRole('heading', { name: `${ns}/${name}` }).waitFor();
+    await page.getByText('Service').first().waitFor();
+    if (await page.getByText('Ready (Sealed)').count() > 0) return true;
+    await page.waitForTimeout(300);
+  }
+  return false;
+}
+
+try {
+  if (phase === 'create') {
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await axe('the sign-in page');
+    await shot('sign-in');
+    await page.getByLabel('Token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('did not accept this token').waitFor();
+    ok('a bad token is refused with a message');
+    await signIn(env('AUTHOR_TOKEN'));
+    ok('signed in with a ServiceAccount token');
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'dragops_session');
+    check(session && session.httpOnly && session.secure && session.sameSite === 'Strict',
+      'the session cookie is HttpOnly, Secure, SameSite=Strict', JSON.stringify(session));
+    const visible = await page.evaluate(() => document.cookie + JSON.stringify(localStorage) + JSON.stringify(sessionStorage));
+    check(!visible.includes(env('AUTHOR_TOKEN').slice(-20)) && !visible.includes(session?.value ?? '#'),
+      'scripts see neither the token nor the session id (document.cookie, localStorage, sessionStorage)', visible);
+    const headers = (await page.request.get(`${url}/`)).headers();
+    check(/frame-ancestors 'none'/.test(headers['content-security-policy'] ?? '') && !/unsafe-inline/.test(headers['content-security-policy']),
+      'the page has a strict CSP with frame-ancestors none', headers['content-security-policy']);
+
+    // --- Jira through the generated form: first with mistakes ---
+    await page.getByRole('link', { name: 'New connection' }).click();
+    await page.getByRole('heading', { name: 'New connection' }).waitFor();
+    await page.getByLabel('Service').selectOption({ label: 'Jira Cloud (fields)' });
+    await page.getByLabel('Name', { exact: true }).fill('jira');
+    await page.getByLabel('Email').fill('bot@example.com');
+    await page.getByLabel('Instance URL').fill('not a url');
+    check(await page.getByLabel('API token').getAttribute('type') === 'password', 'the secret field is a password input');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const urlError = page.locator('#field-instance_url-error');
+    await urlError.waitFor();
+    check(await urlError.textContent() === 'Instance URL is not a valid http(s) URL with a host',
+      'a bad URL shows the operator\'s message next to the field', await urlError.textContent());
+    check(await page.locator('#field-api_token-error').textContent() === 'API token is missing',
+      'a missing field shows its error next to it');
+    check((await page.getByLabel('Instance URL').getAttribute('aria-describedby')).includes('field-instance_url-error') &&
+      await page.getByLabel('Instance URL').getAttribute('aria-invalid') === 'true', 'the error is tied to its input');
+    await axe('the new-connection form with errors');
+    await shot('new-connection-errors');
+    const listed = JSON.parse((await apiFromPage('GET', `/api/connections?namespace=${ns}`)).body);
+    check(listed.items.length === 0, 'a form with errors created nothing', JSON.stringify(listed));
+
+    await page.getByLabel('Instance URL').fill('https://example.atlassian.net');
+    await page.getByLabel('API token').fill(env('CANARY_JIRA'));
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: `${ns}/jira` }).waitFor();
+    ok('the Jira Connection is created from the form');
+    check(await waitReady('jira'), 'the Jira Connection becomes Ready in the UI');
+    await axe('the connection detail');
+    await shot('connection-detail');
+
+    // --- An API-key Connection from the keyboard alone ---
+    await page.goto(`${url}/#/connections`);
+    await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'New connection' }).waitFor();
+    await page.locator('body').focus();
+    await tabTo('New connection', 'a');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'New connection' }).waitFor();
+    await tabTo('Service', 'select');
+    const option = await page.getByLabel('Service').locator('option', { hasText: 'VirusTotal' }).first().getAttribute('value');
+    // A select moves through its options with the arrow keys; stop on VirusTotal.
+    for (let i = 0; i < 20 && (await page.getByLabel('Service').inputValue()) !== option; i++) await page.keyboard.press('ArrowDown');
+    check(await page.getByLabel('Service').inputValue() === option, 'the service is chosen from the keyboard');
+    await tabTo('Name', 'input');
+    await page.keyboard.type('virustotal');
+    await tabTo('API key', 'input');
+    await page.keyboard.type(env('CANARY_VT'));
+    await tabTo('Create', 'button');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `${ns}/virustotal` }).waitFor();
+    ok('the API-key Connection is created from the keyboard alone');
+    check(await waitReady('virustotal'), 'the API-key Connection becomes Ready');
+
+    await page.goto(`${url}/#/connections`);
+    await page.getByRole('link', { name: 'virustotal' }).waitFor();
+    const row = page.getByRole('row', { name: /jira/ });
+    check((await row.textContent()).includes('Jira Cloud') && (await row.textContent()).includes('fields'),
+      'the list shows the service display name and auth type', await row.textContent());
+    await axe('the Connections page');
+    await shot('connections');
+
+    // --- A Secret with two environments ---
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    await page.getByRole('heading', { name: 'Secrets', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'New secret' }).click();
+    await page.getByRole('heading', { name: 'New secret' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('db-password');
+    await page.getByLabel('Environment 1', { exact: true }).fill('production');
+    await page.getByLabel('Value 1', { exact: true }).fill(env('CANARY_PROD'));
+    await page.getByRole('button', { name: 'Add environment' }).click();
+    await page.getByLabel('Environment 2', { exact: true }).fill('development');
+    await page.getByLabel('Value 2', { exact: true }).fill(env('CANARY_DEV'));
+    await axe('the new-secret form');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Secrets', level: 1 }).waitFor();
+    await page.getByText('production: set').waitFor();
+    await page.getByText('development: set').waitFor();
+    ok('the Secret is listed with both environments set');
+    await axe('the Secrets page');
+    await shot('secrets');
+  } else if (phase === 'manage') {
+    await signIn(env('AUTHOR_TOKEN'));
+    // --- Replace a value, revoke, delete ---
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    await page.getByRole('heading', { name: 'Secrets', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Set a value of db-password' }).click();
+    await page.getByLabel('Environment', { exact: true }).fill('staging');
+    await page.getByLabel('Value', { exact: true }).fill(env('CANARY_STAGING'));
+    await page.getByRole('button', { name: 'Save value' }).click();
+    await page.getByText('staging: set').waitFor();
+    ok('an environment is added to the Secret (write-only)');
+
+    await page.goto(`${url}/#/connections/${ns}/virustotal`);
+    await page.getByRole('heading', { name: `${ns}/virustotal` }).waitFor();
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    check((await dialog.textContent()).includes('app-1'), 'the revoke dialog lists the pods whose annotations allow it',
+      await dialog.textContent());
+    await axe('the revoke dialog');
+    await shot('revoke-dialog');
+    await dialog.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('Revoked').first().waitFor();
+    const deadline = Date.now() + 20000;
+    let revoked = false;
+    while (!revoked && Date.now() < deadline) {
+      await page.reload();
+      await page.getByRole('heading', { name: `${ns}/virustotal` }).waitFor();
+      await page.getByText('Service').first().waitFor();
+      revoked = await page.getByText('Not ready (Revoked)').count() > 0;
+      if (!revoked) await page.waitForTimeout(300);
+    }
+    check(revoked, 'the revoked Connection shows Revoked');
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'jira' }).waitFor();
+    check(await page.getByRole('link', { name: 'virustotal' }).count() === 0, 'the deleted Connection is gone from the list');
+    await signOut();
+    const after = await apiFromPage('GET', '/api/connections');
+    check(after.status === 401, 'after sign-out the API refuses the old session', String(after.status));
+
+    // --- A read-only user ---
+    await signIn(env('READER_TOKEN'));
+    await page.getByRole('link', { name: 'jira' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    check(await page.getByRole('link', { name: 'New connection' }).count() === 0, 'a reader sees no New connection');
+    await page.getByRole('link', { name: 'jira' }).click();
+    await page.getByRole('heading', { name: `${ns}/jira` }).waitFor();
+    await page.getByText('Service').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    check(await page.getByRole('button', { name: 'Revoke' }).count() === 0 &&
+      await page.getByRole('button', { name: 'Delete' }).count() === 0, 'a reader sees no Revoke or Delete');
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    await page.getByText('production: set').waitFor();
+    await page.waitForLoadState('networkidle');
+    check(await page.getByRole('link', { name: 'New secret' }).count() === 0 &&
+      await page.getByRole('button', { name: /Delete/ }).count() === 0, 'a reader sees no New secret or Delete');
+    await shot('read-only');
+    const del = await apiFromPage('DELETE', `/api/connections/${ns}/jira`);
+    check(del.status === 403 && /forbidden/.test(del.body), 'the server refuses a reader\'s delete (403 from the API server)', `${del.status} ${del.body}`);
+    const create = await apiFromPage('POST', `/api/secrets/${ns}`, { name: 'x', environments: { p: 'A'.repeat(160) } });
+    check(create.status === 403, 'the server refuses a reader\'s create', `${create.status} ${create.body}`);
+
+    // --- Delete the Secret as the author ---
+    await signOut();
+    await signIn(env('AUTHOR_TOKEN'));
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    await page.getByRole('button', { name: 'Delete db-password' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No secrets').waitFor();
+    ok('the Secret is deleted after the confirmation');
+  } else {
+    throw new Error(`unknown phase ${phase}`);
+  }
+  check(consoleErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[13]/.test(e)).length === 0, 'no script error in the console', consoleErrors.join('\n     '));
+} catch (e) {
+  bad(`${phase}: ${e.message.split('\n')[0]}`);
+  await shot(`failure-${phase}`).catch(() => {});
+} finally {
+  await browser.close();
+}
+console.log(`${phase}: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
