@@ -322,6 +322,20 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
     load();
     permissions(namespace).then(setPerms).catch(() => {});
   }, [namespace, name]);
+  // Until it is Ready (or, once revoked, shows Revoked) the status is re-read every 2 s, and a change is announced.
+  const previous = useRef('');
+  useEffect(() => {
+    if (!c) return undefined;
+    const state = `${c.ready} ${c.reason}`;
+    if (previous.current && previous.current !== state) {
+      announce(`${name}: ${c.ready === 'True' ? 'Ready' : 'not ready'}${c.reason ? `, ${c.reason}` : ''}`);
+    }
+    previous.current = state;
+    const settled = c.revoked ? c.reason === 'Revoked' : c.ready === 'True';
+    if (settled) return undefined;
+    const timer = setTimeout(load, 2000);
+    return () => clearTimeout(timer);
+  }, [c]);
   const act = async (what: 'revoke' | 'delete') => {
     setConfirm('');
     try {
