@@ -17,9 +17,9 @@ js=$(gzip -9c "$dist/app.js" | wc -c)
 css=$(gzip -9c "$dist/app.css" | wc -c)
 html=$(gzip -9c "$dist/index.html" | wc -c)
 total=$((js + css))
-verdict() { if [ "$1" -le "$2" ]; then echo PASS; else echo OVER; status=1; fi; }
+if [ "$total" -le 102400 ]; then size_verdict=PASS; else size_verdict=OVER; status=1; fi
 printf 'dashboard UI, gzipped: app.js %d B (raw %d B), app.css %d B, index.html %d B; JS+CSS %.1f KB, budget 100 KB: %s\n' \
-  "$js" "$(wc -c <"$dist/app.js")" "$css" "$html" "$(echo "$total / 1024" | bc -l)" "$(verdict "$total" 102400)"
+  "$js" "$(wc -c <"$dist/app.js")" "$css" "$html" "$(awk -v t="$total" 'BEGIN { print t / 1024 }')" "$size_verdict"
 
 export DRAGOPS_APISERVER_BINARY=$build/tests/apiserver/dragops-apiserver
 export DRAGOPS_SOURCE_DIR=$root

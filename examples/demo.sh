@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the whole flow on this machine, step by step, like a tutorial.
 #   API server -> chart manifests (helm template | kubectl apply) -> operator -> Connections
-#   -> an annotated pod (the webhook injects the sidecar) -> that pod's sidecar -> curl.
+#   -> an annotated pod (the webhook injects the sidecar) -> that pod's sidecar -> curl
+#   -> the dashboard (its URL and a token to sign in with are printed).
 # Everything it starts it stops by process id; it exits 0 when every step behaved as described.
 # The API server is the embedded local one (tests/apiserver, starts in a second), or with
 # DRAGOPS_E2E_BACKEND=real (`make demo KUBE=real`) the real control plane: etcd, kube-apiserver
@@ -13,7 +14,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APISERVER=$BUILD/tests/apiserver/dragops-apiserver
 OPERATOR=$BUILD/operator/dragops-operator
 SIDECAR=$BUILD/sidecar/dragops-sidecar
-for bin in "$APISERVER" "$OPERATOR" "$SIDECAR"; do
+DASHBOARD=$BUILD/dashboard/dragops-dashboard
+for bin in "$APISERVER" "$OPERATOR" "$SIDECAR" "$DASHBOARD"; do
   [ -x "$bin" ] || { echo "demo: $bin is not built (run make build)" >&2; exit 1; }
 done
 HELM=$(bash "$ROOT/tests/tools/fetch-tools.sh" helm | awk '$1 == "helm" { print $2 }')
@@ -185,6 +187,57 @@ run kubectl get connection jira -n team-a
 printf '$ kubectl get events -n team-a --field-selector involvedObject.name=jira\n'
 kubectl get events -n team-a --field-selector involvedObject.name=jira 2>/dev/null | sed 's/^/   /' || true
 
-step "11. Done: stopping the sidecar, the operator and the API server (by process id)"
+step "11. The dashboard (docs/dashboard.md): Connections and Secrets in a browser, as the signed-in user"
+# A user who may manage Connections and Secrets in team-a and read the packs and the sealing key
+# (the chart's dragops-sealing-key-reader already lets every authenticated user read the key).
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: demo-author, namespace: team-a}
+rules:
+- {apiGroups: [dragops.io], resources: [connections, secrets], verbs: [get, list, watch, create, update, patch, delete]}
+- {apiGroups: [""], resources: [events, pods], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: demo-author, namespace: team-a}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: demo-author}
+subjects: [{kind: ServiceAccount, name: demo-author, namespace: team-a}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: demo-packs-reader}
+rules: [{apiGroups: [dragops.io], resources: [integrationpacks], verbs: [get, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: demo-packs-reader}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: demo-packs-reader}
+subjects: [{kind: ServiceAccount, name: demo-author, namespace: team-a}]
+YAML
+kubectl -n team-a create serviceaccount demo-author >/dev/null
+DEMO_TOKEN=$(kubectl -n team-a create token demo-author --duration 2h)
+# The dashboard gets the API server's address and CA only: every call carries the user's token.
+server=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+printf 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "%s", certificate-authority-data: "%s"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n' \
+  "$server" "$ca" >"$WORK/dashboard.kubeconfig"
+DASHBOARD_PORT=${DRAGOPS_DEMO_DASHBOARD_PORT:-$(free_port)}
+"$DASHBOARD" --kubeconfig "$WORK/dashboard.kubeconfig" --listen "127.0.0.1:$DASHBOARD_PORT" >"$WORK/dashboard.out" 2>"$WORK/dashboard.log" &
+PIDS+=($!)
+wait_until 10 curl -fsS "http://127.0.0.1:$DASHBOARD_PORT/healthz" || fail "the dashboard did not start"
+code=$(curl -s -o "$WORK/signin" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -H "Origin: http://localhost:$DASHBOARD_PORT" -H "Host: localhost:$DASHBOARD_PORT" \
+  --data "{\"token\":\"$DEMO_TOKEN\"}" "http://127.0.0.1:$DASHBOARD_PORT/api/session")
+[ "$code" = 200 ] || fail "signing in to the dashboard with the demo token: HTTP $code"
+say "dashboard: http://localhost:$DASHBOARD_PORT   (sign in with the token below; it is valid for 2 hours,"
+say "for ServiceAccount team-a/demo-author on this throwaway cluster only)"
+printf '   %s\n' "$DEMO_TOKEN"
+if [ -t 0 ] && [ -t 1 ] && [ "${DRAGOPS_DEMO_WAIT:-1}" != 0 ]; then
+  read -r -p "   Open it in a browser on this machine; press Enter to stop everything. " _
+fi
+
+step "12. Done: stopping the dashboard, the sidecar, the operator and the API server (by process id)"
 ! grep -qE "$JIRA_TOKEN|$NEW_TOKEN|$VT_KEY|$DB_PROD" "$WORK"/*.log "$WORK"/apiserver/*.log || fail "a credential value appeared in a log"
+! grep -qF "$DEMO_TOKEN" "$WORK/dashboard.log" || fail "the user's token appeared in the dashboard's log"
 say "no credential value appears in the API server's, operator's or sidecar's log"
