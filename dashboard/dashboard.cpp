@@ -3,6 +3,7 @@
 #include "web_security.hpp"
 
 #include "common/log.hpp"
+#include "crypto/random.hpp"
 
 #include <boost/json.hpp>
 
@@ -78,6 +79,34 @@ std::string query_param(std::string_view query, std::string_view name) {
     if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
   }
   return {};
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 && hex_digit(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i] == '+' ? ' ' : text[i];
+    }
+  }
+  return out;
+}
+
+// A query parameter of a whole URL, percent-decoded ("" if absent).
+std::string query_param_decoded(std::string_view url, std::string_view name) {
+  auto q = url.find('?');
+  if (q == std::string_view::npos) return {};
+  auto fragment = url.find('#', q);
+  return percent_decode(query_param(url.substr(q + 1, fragment == std::string_view::npos ? std::string_view::npos : fragment - q - 1), name));
 }
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -327,7 +356,9 @@ json::object Api::connection_summary(const json::value& item, const std::map<std
   out["reason"] = ready.empty() ? "" : string_at(json::value(ready), {"reason"});
   out["message"] = ready.empty() ? "" : string_at(json::value(ready), {"message"});
   out["expiresAt"] = string_at(item, {"status", "expiresAt"});
-  out["authorizationURL"] = string_at(item, {"status", "authorizationURL"}).empty() ? false : true;
+  const auto authorization_url = string_at(item, {"status", "authorizationURL"});
+  out["authorizable"] = !authorization_url.empty();
+  out["redirectURI"] = query_param_decoded(authorization_url, "redirect_uri");
   out["owner"] = string_at(item, {"metadata", "annotations", "dragops.io/owner"});
   out["created"] = string_at(item, {"metadata", "creationTimestamp"});
   const auto* revoked = at_path(item, {"spec", "revoked"});
@@ -598,8 +629,137 @@ bool is_dns1123_subdomain(std::string_view text) {
   }
 }
 
-Dashboard::Dashboard(DashboardOptions options, SessionStore& sessions, KubeCall kube, AssetLookup assets)
-    : options_(std::move(options)), sessions_(sessions), kube_(std::move(kube)), assets_(std::move(assets)) {}
+Dashboard::Dashboard(DashboardOptions options, SessionStore& sessions, KubeCall kube, AssetLookup assets, HttpGet forward,
+                     SessionStore::Now now)
+    : options_(std::move(options)),
+      sessions_(sessions),
+      kube_(std::move(kube)),
+      assets_(std::move(assets)),
+      forward_(std::move(forward)),
+      now_(std::move(now)) {}
+
+namespace {
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<std::uint8_t> random(bytes);
+  crypto::random_bytes(random);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : random) {
+    out += digits[b >> 4];
+    out += digits[b & 0x0f];
+  }
+  return out;
+}
+
+http::Response html_page(int status, std::string_view title, std::string_view text, std::string_view link) {
+  http::Response response;
+  response.status = status;
+  response.set_header("Content-Type", "text/html; charset=utf-8");
+  response.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + std::string(title) +
+                  "</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body><main><h1>" + std::string(title) +
+                  "</h1><p>" + std::string(text) + "</p><p><a href=\"" + std::string(link) +
+                  "\">Back to the dashboard</a></p></main></body></html>";
+  return response;
+}
+
+}  // namespace
+
+// The authorization URL the operator published, handed to the signed-in user who may patch the
+// Connection, and bound to this browser: a random value in an HttpOnly cookie (SameSite=Lax, so
+// that the provider's redirect, a top-level navigation from another site, carries it) whose hash
+// is kept with the URL's state. The callback is forwarded only with that cookie.
+http::Response Dashboard::authorize(std::string_view token, std::string_view ns, std::string_view name) {
+  if (options_.oauth_callback_url.empty() || !forward_) {
+    return error_answer(409, "this dashboard does not take OAuth callbacks (--oauth-callback-url is not set)");
+  }
+  json::object review{{"apiVersion", "authorization.k8s.io/v1"},
+                      {"kind", "SelfSubjectAccessReview"},
+                      {"spec", json::object{{"resourceAttributes", json::object{{"group", "dragops.io"},
+                                                                                   {"resource", "connections"},
+                                                                                   {"verb", "patch"},
+                                                                                   {"namespace", ns},
+                                                                                   {"name", name}}}}}};
+  auto access = kube_(KubeRequest{"POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json::serialize(review),
+                                  std::string(kJson)},
+                      token);
+  if (!ok(access)) return kube_error(access);
+  auto parsed_access = parse_object(access.body);
+  const auto* allowed = parsed_access ? at_path(json::value(*parsed_access), {"status", "allowed"}) : nullptr;
+  if (!allowed || !allowed->is_bool() || !allowed->as_bool()) {
+    return error_answer(403, "you may not authorize this Connection: it needs patch on connections.dragops.io \"" +
+                                 std::string(name) + "\" in " + std::string(ns), "Forbidden");
+  }
+  auto answer = kube_(KubeRequest{"GET", collection("connections", ns) + "/" + std::string(name), {}, {}}, token);
+  if (!ok(answer)) return kube_error(answer);
+  auto object = parse_object(answer.body);
+  if (!object) return error_answer(502, "the API server's answer is not JSON");
+  json::value item(std::move(*object));
+  const auto url = string_at(item, {"status", "authorizationURL"});
+  if (url.empty()) {
+    auto ready = condition(item, "Ready");
+    return error_answer(409, "the operator has not published an authorization URL for this Connection" +
+                                 (ready.empty() ? std::string() : ": " + string_at(json::value(ready), {"message"})));
+  }
+  const auto state = query_param_decoded(url, "state");
+  if (state.empty()) return error_answer(502, "the authorization URL has no state");
+  const auto secret = random_hex(32);
+  {
+    std::lock_guard lock(bindings_mutex_);
+    const auto now = now_();
+    std::erase_if(bindings_, [&](const auto& entry) { return entry.second.expires <= now; });
+    if (bindings_.size() >= 10'000) bindings_.erase(bindings_.begin());
+    bindings_[state] = Binding{sha256_hex(secret), std::string(ns), std::string(name), now + options_.oauth_binding_lifetime};
+  }
+  auto response = json_answer(200, json::object{{"url", url}});
+  std::string cookie = std::string(kOAuthCookie) + "=" + secret + "; Path=/oauth/callback; Max-Age=" +
+                       std::to_string(options_.oauth_binding_lifetime.count()) + "; HttpOnly; SameSite=Lax";
+  if (options_.secure_cookie) cookie += "; Secure";
+  response.set_header("Set-Cookie", cookie);
+  return response;
+}
+
+http::Response Dashboard::oauth_callback(const http::Request& request, std::string_view query) {
+  if (options_.oauth_callback_url.empty() || !forward_) return html_page(404, "Not found", "This dashboard takes no OAuth callbacks.", "/");
+  const auto state = percent_decode(query_param(query, "state"));
+  const auto cookie = cookie_value(request.header("cookie"), kOAuthCookie);
+  Binding binding;
+  {
+    std::lock_guard lock(bindings_mutex_);
+    auto it = bindings_.find(state);
+    if (state.empty() || it == bindings_.end() || it->second.expires <= now_()) {
+      return html_page(400, "Authorization not recognised",
+                       "This authorization was not started from this dashboard, or it expired. Start it again with Authorize.", "/");
+    }
+    // Constant-time enough: both are hex SHA-256 digests of equal length.
+    const auto presented = sha256_hex(cookie);
+    unsigned char diff = cookie.empty() ? 1 : 0;
+    for (std::size_t i = 0; i < presented.size(); ++i) diff |= presented[i] ^ it->second.cookie_hash[i];
+    if (diff != 0) {
+      // Someone else's browser (a copied link): the code goes nowhere, the flow stays open for
+      // the person who started it.
+      return html_page(403, "Authorization refused",
+                       "This authorization was started in another browser session. The person who started it has to "
+                       "finish it; nothing was changed.", "/");
+    }
+    binding = it->second;
+    bindings_.erase(it);
+  }
+  auto answer = forward_(options_.oauth_callback_url + "?" + std::string(query));
+  const std::string back = "/#/connections/" + binding.ns + "/" + binding.name;
+  if (answer.status >= 200 && answer.status < 300) {
+    http::Response response;
+    response.status = 303;
+    response.set_header("Location", back);
+    response.set_header("Set-Cookie", std::string(kOAuthCookie) + "=; Path=/oauth/callback; Max-Age=0; HttpOnly; SameSite=Lax" +
+                                          (options_.secure_cookie ? "; Secure" : ""));
+    return response;
+  }
+  if (answer.status == 0) return html_page(502, "The operator cannot be reached", "Its OAuth callback did not answer; try again.", back);
+  return html_page(answer.status, "Authorization failed",
+                   "The operator did not accept this authorization (HTTP " + std::to_string(answer.status) +
+                       "); the Connection's status says why.", back);
+}
 
 http::Response Dashboard::operator()(const http::Request& request) {
   const auto started = std::chrono::steady_clock::now();
@@ -629,6 +789,7 @@ http::Response Dashboard::handle(const http::Request& request) {
     return response;
   }
   if (path.starts_with("/api/")) return api(request, path, query);
+  if (path == "/oauth/callback" && request.method == "GET") return oauth_callback(request, query);
   if (request.method != "GET" && request.method != "HEAD") return error_answer(405, "use GET for pages");
   const Asset* asset = assets_ ? assets_(path == "/" ? "/index.html" : path) : nullptr;
   if (!asset) {
@@ -701,6 +862,25 @@ http::Response Dashboard::api(const http::Request& request, std::string_view pat
     auto response = error_answer(401, "not signed in, or the session expired", "Unauthorized");
     if (!id.empty()) response.set_header("Set-Cookie", cleared_session_cookie(options_.secure_cookie));
     return response;
+  }
+  if (parts.size() == 5 && parts[1] == "connections" && parts[4] == "authorize" && request.method == "POST") {
+    if (!is_dns1123_label(parts[2]) || !is_dns1123_subdomain(parts[3])) return error_answer(400, "not a Kubernetes name");
+    std::string token(session->token.view());
+    session.reset();
+    auto response = authorize(token, parts[2], parts[3]);
+    std::fill(token.begin(), token.end(), '\0');
+    return response;
+  }
+  if (parts.size() == 3 && parts[1] == "oauth" && parts[2] == "callback-check" && request.method == "GET") {
+    if (options_.oauth_callback_url.empty() || !forward_) {
+      return json_answer(200, json::object{{"configured", false}, {"reachable", false}, {"message", "--oauth-callback-url is not set"}});
+    }
+    // The operator answers a callback without a state with 400: any HTTP answer means it is reachable.
+    auto answer = forward_(options_.oauth_callback_url);
+    return json_answer(200, json::object{{"configured", true},
+                                         {"reachable", answer.status != 0},
+                                         {"message", answer.status != 0 ? "the operator's OAuth callback answers"
+                                                                        : "the operator's OAuth callback cannot be reached"}});
   }
   Api api(kube_, std::string(session->token.view()), options_);
   session.reset();

@@ -18,6 +18,11 @@
 //   POST   /api/secrets/NS                    {"name","environments":{env: sealedValue}}
 //   PATCH  /api/secrets/NS/NAME               {"environments":{env: sealedValue | null}}
 //   DELETE /api/secrets/NS/NAME
+//   POST   /api/connections/NS/NAME/authorize  an oauth2 Connection's authorization URL, bound to
+//                                             this browser (cookie dragops_oauth, below)
+//   GET    /api/oauth/callback-check          whether the operator's callback answers
+//   GET    /oauth/callback                    the provider's redirect: forwarded to the operator's
+//                                             callback only from the browser that started it
 //
 // Values reach this server only sealed (the browser seals them to the cluster's key); it never
 // logs a body, a header or a token. Errors from the API server are passed on with their status.
@@ -27,7 +32,10 @@
 
 #include "http/server_types.hpp"
 
+#include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,22 +53,46 @@ struct DashboardOptions {
   std::vector<std::string> allowed_origins;   // empty: the request's own origin (Host)
   bool secure_cookie = true;
   std::string operator_namespace = "dragops-system";   // where ConfigMap dragops-sealing-key is
+  // The operator's OAuth callback (its --oauth-callback-addr, e.g.
+  // http://dragops-oauth.dragops-system.svc:8443/oauth/callback). Set: the operator's
+  // --oauth-external-url is this dashboard's URL, the provider redirects here, and the
+  // dashboard forwards a callback only from the browser whose session started that flow.
+  std::string oauth_callback_url;
+  std::chrono::seconds oauth_binding_lifetime{600};
 };
+
+// A plain GET (no credential), for the operator's callback.
+using HttpGet = std::function<KubeAnswer(const std::string& url)>;
 
 class Dashboard {
  public:
-  Dashboard(DashboardOptions options, SessionStore& sessions, KubeCall kube, AssetLookup assets);
+  Dashboard(DashboardOptions options, SessionStore& sessions, KubeCall kube, AssetLookup assets,
+            HttpGet forward = {}, SessionStore::Now now = [] { return SteadyClock::now(); });
   http::Response operator()(const http::Request& request);
 
  private:
   http::Response handle(const http::Request& request);
   http::Response api(const http::Request& request, std::string_view path, std::string_view query);
+  http::Response authorize(std::string_view token, std::string_view ns, std::string_view name);
+  http::Response oauth_callback(const http::Request& request, std::string_view query);
+
+  struct Binding {
+    std::string cookie_hash;   // SHA-256 of the dragops_oauth cookie's value
+    std::string ns, name;
+    SteadyClock::time_point expires;
+  };
 
   DashboardOptions options_;
   SessionStore& sessions_;
   KubeCall kube_;
   AssetLookup assets_;
+  HttpGet forward_;
+  SessionStore::Now now_;
+  std::mutex bindings_mutex_;
+  std::map<std::string, Binding, std::less<>> bindings_;   // by OAuth state
 };
+
+inline constexpr std::string_view kOAuthCookie = "dragops_oauth";
 
 // Kubernetes names: a DNS-1123 label (namespaces) and subdomain (objects).
 bool is_dns1123_label(std::string_view text);

@@ -33,6 +33,8 @@ constexpr const char* kUsage = R"(usage: dragops-dashboard [flags]
   --allowed-origin ORIGIN    the browser origin unsafe requests must come from (repeatable;
                              default: the request's own scheme://Host)
   --operator-namespace NS    where ConfigMap dragops-sealing-key is (default dragops-system)
+  --oauth-callback-url URL   the operator's OAuth callback, to which the provider's redirects to
+                             this dashboard's /oauth/callback are forwarded (docs/dashboard.md)
   --session-idle SECONDS     sign out after this long without a request (default 1800)
   --session-max-age SECONDS  sign out this long after sign-in (default 28800)
   --insecure-cookie          omit the cookie's Secure flag (plain http off localhost only)
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
     else if (arg == "--kubeconfig") value(kubeconfig);
     else if (arg == "--allowed-origin") { value(v); options.allowed_origins.push_back(v); }
     else if (arg == "--operator-namespace") value(options.operator_namespace);
+    else if (arg == "--oauth-callback-url") value(options.oauth_callback_url);
     else if (arg == "--session-idle" || arg == "--session-max-age") {
       value(v);
       auto& target = arg == "--session-idle" ? session_options.idle_timeout : session_options.max_age;
@@ -124,8 +127,29 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  dashboard::HttpGet forward;
+  if (!options.oauth_callback_url.empty()) {
+    if (!options.oauth_callback_url.starts_with("http://") && !options.oauth_callback_url.starts_with("https://")) {
+      std::cerr << "dragops-dashboard: --oauth-callback-url must be an http(s) URL\n";
+      return 2;
+    }
+    http::ClientOptions callback_options;
+    callback_options.total_timeout = std::chrono::seconds(20);
+    callback_options.max_response_bytes = 256 * 1024;
+    auto callback_client = http::Client::create(callback_options);
+    if (!callback_client) return fail("oauth callback client: " + callback_client.error().message);
+    std::shared_ptr<http::Client> shared(std::move(*callback_client));
+    // The query (code and state) goes to the operator only; it is never logged.
+    forward = [shared](const std::string& url) {
+      http::ClientRequest request;
+      request.url = url;
+      auto answer = shared->send(request);
+      if (!answer) return dashboard::KubeAnswer{0, answer.error().message};
+      return dashboard::KubeAnswer{answer->status, std::move(answer->body)};
+    };
+  }
   dashboard::SessionStore sessions(session_options);
-  dashboard::Dashboard handler(options, sessions, kube, dashboard::bundled_asset);
+  dashboard::Dashboard handler(options, sessions, kube, dashboard::bundled_asset, forward);
   http::ServerOptions server_options;
   server_options.listen = listen;
   server_options.max_body_bytes = 1u << 20;

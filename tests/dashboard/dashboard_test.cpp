@@ -302,3 +302,127 @@ TEST(OperatorRules, TheSharedCasesHoldForTheOperator) {
 
 }  // namespace
 }  // namespace dragops::dashboard
+
+namespace dragops::dashboard {
+namespace {
+
+// The OAuth flow bound to the browser that started it.
+struct OAuthFixture : Fixture {
+  std::vector<std::string> forwarded;
+  int operator_status = 200;
+  static DashboardOptions options() {
+    DashboardOptions o;
+    o.oauth_callback_url = "http://operator:8443/oauth/callback";
+    o.oauth_binding_lifetime = std::chrono::seconds(600);
+    return o;
+  }
+  Dashboard oauth{options(), sessions, kube.fn(), nullptr,
+                  [this](const std::string& url) {
+                    forwarded.push_back(url);
+                    return KubeAnswer{operator_status, "<html>ok</html>"};
+                  },
+                  [this] { return now; }};
+
+  OAuthFixture() {
+    kube.answers["POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"] = KubeAnswer{201, R"({"status":{"allowed":true}})"};
+    kube.answers["GET /apis/dragops.io/v1alpha1/namespaces/team-a/connections/github"] = KubeAnswer{200, R"({
+      "metadata":{"name":"github","namespace":"team-a"},"spec":{"pack":"github"},
+      "status":{"authorizationURL":"https://idp.example/auth?client_id=c&state=v1.abc.def&redirect_uri=https%3A%2F%2Fdash.example%2Foauth%2Fcallback"}})"};
+  }
+
+  // Signs in, starts Authorize; returns the dragops_oauth cookie's value.
+  std::string start(const std::string& session) {
+    auto response = oauth(make("POST", "/api/connections/team-a/github/authorize", "{}", session));
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_THAT(response.body, HasSubstr("https://idp.example/auth?"));
+    const std::string cookie(response.header("Set-Cookie"));
+    EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
+    EXPECT_THAT(cookie, HasSubstr("Secure"));
+    EXPECT_THAT(cookie, HasSubstr("SameSite=Lax"));
+    EXPECT_THAT(cookie, HasSubstr("Path=/oauth/callback"));
+    auto start = cookie.find('=') + 1;
+    return cookie.substr(start, cookie.find(';') - start);
+  }
+
+  http::Response callback(const std::string& oauth_cookie, std::string query = "code=the-code&state=v1.abc.def&iss=x") {
+    http::Request r;
+    r.method = "GET";
+    r.target = "/oauth/callback?" + query;
+    r.headers = {{"host", "dash.example"}};
+    if (!oauth_cookie.empty()) r.headers.push_back({"cookie", std::string(kOAuthCookie) + "=" + oauth_cookie});
+    return oauth(r);
+  }
+};
+
+TEST_F(OAuthFixture, TheBrowserThatStartedTheFlowFinishesIt) {
+  auto cookie = start(sign_in());
+  auto response = callback(cookie);
+  EXPECT_EQ(response.status, 303);
+  EXPECT_EQ(response.header("Location"), "/#/connections/team-a/github");
+  ASSERT_EQ(forwarded.size(), 1u);
+  EXPECT_EQ(forwarded[0], "http://operator:8443/oauth/callback?code=the-code&state=v1.abc.def&iss=x");
+  // Once only: the binding is used up.
+  EXPECT_EQ(callback(cookie).status, 400);
+  EXPECT_EQ(forwarded.size(), 1u);
+}
+
+TEST_F(OAuthFixture, ACopiedLinkIsUselessToSomeoneElse) {
+  auto cookie = start(sign_in());
+  EXPECT_EQ(callback("").status, 403);                       // another browser: no cookie
+  EXPECT_EQ(callback(std::string(64, 'a')).status, 403);     // another browser's cookie
+  EXPECT_TRUE(forwarded.empty()) << "the code must go nowhere";
+  EXPECT_EQ(callback(cookie).status, 303);                   // the starter still can
+  EXPECT_EQ(forwarded.size(), 1u);
+}
+
+TEST_F(OAuthFixture, AStateTheDashboardDidNotHandOutIsRefused) {
+  auto cookie = start(sign_in());
+  EXPECT_EQ(callback(cookie, "code=c&state=v1.other.state").status, 400);
+  EXPECT_TRUE(forwarded.empty());
+}
+
+TEST_F(OAuthFixture, BindingsExpire) {
+  auto cookie = start(sign_in());
+  now += std::chrono::seconds(601);
+  EXPECT_EQ(callback(cookie).status, 400);
+  EXPECT_TRUE(forwarded.empty());
+}
+
+TEST_F(OAuthFixture, OnlyAUserWhoMayPatchTheConnectionGetsTheLink) {
+  auto id = sign_in();
+  kube.answers["POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"] = KubeAnswer{201, R"({"status":{"allowed":false}})"};
+  auto response = oauth(make("POST", "/api/connections/team-a/github/authorize", "{}", id));
+  EXPECT_EQ(response.status, 403);
+  EXPECT_THAT(response.body, Not(HasSubstr("idp.example")));
+  EXPECT_EQ(oauth(make("POST", "/api/connections/team-a/github/authorize", "{}")).status, 401);
+}
+
+TEST_F(OAuthFixture, AFailureAtTheOperatorIsShownAndNothingIsRetried) {
+  auto cookie = start(sign_in());
+  operator_status = 400;
+  auto response = callback(cookie, "error=access_denied&state=v1.abc.def");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_THAT(response.body, HasSubstr("Authorization failed"));
+  EXPECT_EQ(response.header("Content-Security-Policy"), content_security_policy());
+}
+
+TEST_F(OAuthFixture, TheDetailShowsTheRedirectUriTheProviderMustKnow) {
+  auto id = sign_in();
+  auto response = oauth(make("GET", "/api/connections/team-a/github", {}, id));
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto body = json::parse(response.body);
+  EXPECT_EQ(body.at("redirectURI"), "https://dash.example/oauth/callback");
+  EXPECT_EQ(body.at("authorizable"), true);
+}
+
+TEST_F(OAuthFixture, TheCodeAndStateNeverReachTheLog) {
+  ::testing::internal::CaptureStderr();
+  auto cookie = start(sign_in());
+  callback(cookie, "code=secret-code-7f1e&state=v1.abc.def");
+  const auto log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, Not(HasSubstr("secret-code-7f1e")));
+  EXPECT_THAT(log, Not(HasSubstr(cookie)));
+}
+
+}  // namespace
+}  // namespace dragops::dashboard

@@ -4,7 +4,8 @@
 # ServiceAccounts signing in with `kubectl create token` tokens; the dashboard runs with no
 # credential of its own. tests/dashboard/browser/flows.mjs drives the pages (create phase:
 # sign-in, the generated Jira form with errors then right, an API-key Connection from the
-# keyboard alone, a Secret with two environments); then a pod annotated for them gets a sidecar
+# keyboard alone, an OAuth Connection authorized at oidc-provider's login and consent pages (a
+# copied link refused in another browser), a Secret with two environments); then a pod annotated for them gets a sidecar
 # that serves the planted values; then the manage phase (add an environment, revoke, delete, a
 # read-only user sees no write action and is refused). axe-core checks every page for WCAG 2.2
 # AA; screenshots go to $DRAGOPS_BUILD_DIR/dashboard-screenshots. At the end no planted value
@@ -25,12 +26,42 @@ started=$SECONDS
 
 cleanup() {
   [ -n "${DASHBOARD_PID:-}" ] && kill "$DASHBOARD_PID" 2>/dev/null && wait "$DASHBOARD_PID" 2>/dev/null
+  [ -n "${PROVIDER_PID:-}" ] && kill "$PROVIDER_PID" 2>/dev/null && wait "$PROVIDER_PID" 2>/dev/null
   sidecar_stop; operator_stop; apiserver_cleanup
 }
 apiserver_start || exit 1
 trap cleanup EXIT
-operator_start || { bad "the operator serves the webhook" "$(tail -20 "$APISERVER_DIR/operator.log")"; exit 1; }
+# The OAuth provider (oidc-provider, tests/oauth/provider) redirects to the dashboard's
+# /oauth/callback, which forwards to the operator's callback only from the browser that began.
+port=$(free_port) CB_PORT=$(free_port)
+export DASHBOARD_URL="http://localhost:$port"
+PROVIDER_DIR=$(bash "$DRAGOPS_SOURCE_DIR/tests/oauth/provider/setup.sh") || { bad "oidc-provider setup"; exit 1; }
+CLIENT_SECRET="client-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+DRAGOPS_OAUTH_PROVIDER_DIR=$PROVIDER_DIR node "$DRAGOPS_SOURCE_DIR/tests/oauth/provider/server.mjs" --port 0 --access-token-ttl 300 \
+  --client-id dragops-e2e --client-secret "$CLIENT_SECRET" --redirect-uri "$DASHBOARD_URL/oauth/callback" \
+  >"$APISERVER_DIR/provider.out" 2>"$APISERVER_DIR/provider.log" &
+PROVIDER_PID=$!
+wait_until 30 grep -q '^READY' "$APISERVER_DIR/provider.out" || { bad "oidc-provider starts"; exit 1; }
+ISSUER=$(sed -n 's/^READY port=[0-9]* issuer=//p' "$APISERVER_DIR/provider.out")
+OPERATOR_ARGS=(--oauth-callback-addr "127.0.0.1:$CB_PORT" --oauth-external-url "$DASHBOARD_URL")
+operator_start ||
+  { bad "the operator serves the webhook" "$(tail -20 "$APISERVER_DIR/operator.log")"; exit 1; }
 ensure_namespace team-a
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: dragops.io/v1alpha1
+kind: IntegrationPack
+metadata: {name: localidp}
+spec:
+  displayName: Local OpenID provider
+  authType: oauth2
+  oauth: {authorizeURL: "$ISSUER/auth", tokenURL: "$ISSUER/token", pkce: true, defaultScopes: [openid, offline_access],
+          extraAuthorizeParams: {prompt: consent}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: idp-client, namespace: team-a}
+stringData: {client_id: dragops-e2e, client_secret: "$CLIENT_SECRET"}
+YAML
 wait_until 30 kubectl -n dragops-system get configmap dragops-sealing-key || { bad "the operator publishes its sealing key"; exit 1; }
 
 # --- Users: an author and a reader in team-a; both may read the packs and the sealing key ---
@@ -63,6 +94,8 @@ metadata: {name: author, namespace: team-a}
 rules:
 - {apiGroups: [dragops.io], resources: [connections, secrets], verbs: [get, list, watch, create, update, patch, delete]}
 - {apiGroups: [""], resources: [events, pods], verbs: [get, list]}
+# the OAuth client Secret the author's Connection names (admission may check the author may read it)
+- {apiGroups: [""], resources: [secrets], resourceNames: [idp-client], verbs: [get]}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -88,12 +121,11 @@ export AUTHOR_TOKEN READER_TOKEN
 
 # --- The dashboard: the API server's address and CA only (a kubeconfig without a credential) ---
 token_kubeconfig "$APISERVER_DIR/dashboard.kubeconfig" || { bad "the dashboard's kubeconfig"; exit 1; }
-port=$(free_port)
 "$DRAGOPS_DASHBOARD_BINARY" --kubeconfig "$APISERVER_DIR/dashboard.kubeconfig" --listen "127.0.0.1:$port" \
+  --oauth-callback-url "http://127.0.0.1:$CB_PORT/oauth/callback" \
   >"$APISERVER_DIR/dashboard.out" 2>"$APISERVER_DIR/dashboard.log" &
 DASHBOARD_PID=$!
 wait_until 10 grep -q '^READY ' "$APISERVER_DIR/dashboard.out" || { bad "the dashboard starts" "$(cat "$APISERVER_DIR/dashboard.log")"; exit 1; }
-export DASHBOARD_URL="http://localhost:$port"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H 'Origin: http://evil.example' \
   --data "{\"token\":\"$AUTHOR_TOKEN\"}" "$DASHBOARD_URL/api/session")
 [ "$code" = 403 ] && ok "a sign-in from another origin is refused" || bad "a sign-in from another origin is refused" "got $code"
@@ -102,7 +134,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$DASHBOARD_URL/api/connections")
 
 canary() { echo "CANARY-$1-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
 export CANARY_JIRA=$(canary jira) CANARY_VT=$(canary vt) CANARY_PROD=$(canary prod) CANARY_DEV=$(canary dev) CANARY_STAGING=$(canary staging)
-export DRAGOPS_DASHBOARD_BROWSER_DIR=$BROWSER_DIR SCREENSHOT_DIR=$SHOTS CHROMIUM
+export DRAGOPS_DASHBOARD_BROWSER_DIR=$BROWSER_DIR SCREENSHOT_DIR=$SHOTS CHROMIUM ISSUER
 browser_started=$SECONDS
 node "$DRAGOPS_SOURCE_DIR/tests/dashboard/browser/flows.mjs" create 2>&1 | sed "s/$AUTHOR_TOKEN/<token>/g" >"$APISERVER_DIR/browser-create.out"
 rc=${PIPESTATUS[0]}
@@ -110,7 +142,7 @@ cat "$APISERVER_DIR/browser-create.out"
 [ "$rc" = 0 ] && ok "browser, create phase" || { bad "browser, create phase" "$(tail -5 "$APISERVER_DIR/dashboard.log")"; exit 1; }
 
 # --- What the browser made is real: Ready, owned by the author, served by a sidecar ---
-for r in conn/jira conn/virustotal secrets.dragops.io/db-password; do
+for r in conn/jira conn/virustotal conn/idp secrets.dragops.io/db-password; do
   kubectl -n team-a wait --for=condition=Ready "$r" --timeout=30s >/dev/null && ok "$r is Ready" ||
     bad "$r is Ready" "$(kubectl -n team-a get "$r" -o json | jq -c .status)"
 done

@@ -14,6 +14,7 @@ interface Condition { type: string; status: string; reason: string; message: str
 interface Connection {
   namespace: string; name: string; pack: string; service: string; authType: string; ready: string; reason: string;
   message: string; expiresAt: string; owner: string; created: string; revoked: boolean; source: string;
+  authorizable?: boolean; redirectURI?: string;
   conditions?: Condition[]; events?: { type: string; reason: string; message: string; time: string; count: number }[];
   pods?: { name: string; serviceAccount: string }[]; sealedFields?: string[];
 }
@@ -379,6 +380,21 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
       setError(message(err));
     }
   };
+  const [callback, setCallback] = useState<{ configured: boolean; reachable: boolean; message: string } | null>(null);
+  useEffect(() => {
+    if (c?.authType === 'oauth2' && !callback) api('GET', '/api/oauth/callback-check').then(setCallback).catch(() => {});
+  }, [c]);
+  const authorize = async () => {
+    try {
+      const r = await api<{ url: string }>('POST', `/api/connections/${namespace}/${name}/authorize`, {});
+      announce('Opening the provider to authorize');
+      location.assign(r.url);
+    } catch (err) {
+      setError(message(err));
+    }
+  };
+  const failedAuth = c ? ['AuthorizationDenied', 'AuthorizationFailed', 'RefreshFailed'].includes(c.reason) ||
+    (c.conditions ?? []).some((k) => k.type === 'Refreshed' && k.status === 'False') : false;
   const pods = c?.pods ?? [];
   return (
     <main id="main">
@@ -397,8 +413,13 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
             <dt>Owner</dt><dd>{c.owner || 'not recorded'}</dd>
             <dt>Age</dt><dd>{age(c.created)}</dd>
             <dt>Revoked</dt><dd>{c.revoked ? 'yes' : 'no'}</dd>
+            {c.authType === 'oauth2' && c.redirectURI ? <><dt>Redirect URI</dt><dd><code>{c.redirectURI}</code> (register it at the provider)</dd></> : null}
+            {c.authType === 'oauth2' && callback ? <><dt>Callback</dt><dd>{callback.message}</dd></> : null}
           </dl>
           <div class="actions">
+            {perms?.connections.patch && c.authType === 'oauth2' && c.authorizable && !c.revoked ? (
+              <button type="button" onClick={authorize}>{failedAuth ? 'Reconnect' : 'Authorize'}</button>
+            ) : null}
             {perms?.connections.patch && !c.revoked ? <button type="button" onClick={() => setConfirm('revoke')}>Revoke</button> : null}
             {perms?.connections.patch && c.authType !== 'oauth2' ? <button type="button" onClick={startReplace}>Replace credentials</button> : null}
             {perms?.connections.delete ? <button type="button" class="danger" onClick={() => setConfirm('delete')}>Delete</button> : null}

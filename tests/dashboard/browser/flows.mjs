@@ -37,7 +37,8 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 const consoleErrors = [];
-page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+// Errors of the dashboard's pages only (the provider's own pages load things of their own).
+page.on('console', (m) => { if (m.type() === 'error' && (m.location().url ?? '').startsWith(url)) consoleErrors.push(m.text()); });
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 page.setDefaultTimeout(15000);
 
@@ -76,6 +77,21 @@ async function tabTo(name, role) {
     if (matches && (!role || role === focused.tag || (role === 'button' && focused.tag === 'a'))) return;
   }
   throw new Error(`Tab never reached "${name}"`);
+}
+// The person at oidc-provider's login and consent pages (devInteractions), until it sends the
+// browser back to the dashboard.
+async function consentAt(p, start) {
+  if (start) await p.goto(start);
+  for (let i = 0; i < 6 && !p.url().startsWith(url); i++) {
+    await p.waitForLoadState();
+    if (p.url().startsWith(url)) break;
+    if (await p.locator('input[name="login"]').count() > 0) {
+      await p.locator('input[name="login"]').fill('alice');
+      await p.locator('input[name="password"]').fill('any');
+    }
+    await Promise.all([p.waitForNavigation(), p.locator('button[type="submit"]').first().click()]);
+  }
+  await p.waitForURL((u) => u.href.startsWith(url));
 }
 async function apiFromPage(method, path, body) {
   return page.evaluate(async ([m, p, b]) => {
@@ -179,6 +195,41 @@ try {
       'the list shows the service display name and auth type', await row.textContent());
     await axe('the Connections page');
     await shot('connections');
+
+    // --- An OAuth Connection, authorized at oidc-provider; a copied link is useless elsewhere ---
+    await page.getByRole('link', { name: 'New connection' }).click();
+    await page.getByLabel('Service').selectOption({ label: 'Local OpenID provider (oauth2)' });
+    await page.getByLabel('Name', { exact: true }).fill('idp');
+    await page.getByLabel('OAuth client Secret').fill('idp-client');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: `${ns}/idp` }).waitFor();
+    const authorizeButton = page.getByRole('button', { name: 'Authorize' });
+    await authorizeButton.waitFor({ timeout: 30000 });
+    ok('Authorize appears once the operator publishes the authorization URL');
+    await page.getByText(`${url}/oauth/callback`).waitFor();
+    await page.getByText('the operator\'s OAuth callback answers').waitFor();
+    ok('the redirect URI to register is shown, with the callback check');
+    await axe('an OAuth Connection awaiting authorization');
+    await shot('oauth-awaiting');
+    // Someone else's browser with the link this session was handed.
+    const link = JSON.parse((await apiFromPage('POST', `/api/connections/${ns}/idp/authorize`, {})).body).url;
+    check(link && link.startsWith(env('ISSUER')), 'the link goes to the provider', String(link));
+    const other = await browser.newContext();
+    const stranger = await other.newPage();
+    await consentAt(stranger, link);
+    await stranger.getByRole('heading', { name: 'Authorization refused' }).waitFor();
+    ok('a copied link finished in another browser is refused by the dashboard');
+    await other.close();
+    const stillWaiting = JSON.parse((await apiFromPage('GET', `/api/connections/${ns}/idp`)).body);
+    check(stillWaiting.ready !== 'True', 'and the Connection did not get the stranger\'s tokens', stillWaiting.reason);
+    await page.goto(`${url}/#/connections/${ns}/idp`);
+    await authorizeButton.waitFor();
+    await authorizeButton.click();
+    await consentAt(page, null);
+    await page.getByRole('heading', { name: `${ns}/idp` }).waitFor();
+    await page.getByText('Ready (').waitFor({ timeout: 30000 });
+    ok('the person who started it consents at the provider and returns to the Connection, Ready');
+    await shot('oauth-ready');
 
     // --- A Secret with two environments ---
     await page.getByRole('link', { name: 'Secrets' }).click();
