@@ -363,6 +363,7 @@ json::object Api::connection_summary(const json::value& item, const std::map<std
   out["created"] = string_at(item, {"metadata", "creationTimestamp"});
   const auto* revoked = at_path(item, {"spec", "revoked"});
   out["revoked"] = revoked && revoked->is_bool() && revoked->as_bool();
+  out["deleting"] = at_path(item, {"metadata", "deletionTimestamp"}) != nullptr;
   out["source"] = at_path(item, {"spec", "sealedCredentials"}) ? "sealed"
                   : at_path(item, {"spec", "credentialsRef"}) ? "secret" : "oauth";
   return out;
@@ -388,6 +389,7 @@ json::object Api::secret_summary(const json::value& item) {
   out["message"] = ready.empty() ? "" : string_at(json::value(ready), {"message"});
   out["owner"] = string_at(item, {"metadata", "annotations", "dragops.io/owner"});
   out["created"] = string_at(item, {"metadata", "creationTimestamp"});
+  out["deleting"] = at_path(item, {"metadata", "deletionTimestamp"}) != nullptr;
   return out;
 }
 

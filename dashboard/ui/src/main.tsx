@@ -13,7 +13,7 @@ interface Pack { name: string; displayName: string; description: string; authTyp
 interface Condition { type: string; status: string; reason: string; message: string; time: string }
 interface Connection {
   namespace: string; name: string; pack: string; service: string; authType: string; ready: string; reason: string;
-  message: string; expiresAt: string; owner: string; created: string; revoked: boolean; source: string;
+  message: string; expiresAt: string; owner: string; created: string; revoked: boolean; source: string; deleting?: boolean;
   authorizable?: boolean; redirectURI?: string;
   conditions?: Condition[]; events?: { type: string; reason: string; message: string; time: string; count: number }[];
   pods?: { name: string; serviceAccount: string }[]; sealedFields?: string[];
@@ -21,7 +21,7 @@ interface Connection {
 interface Environment { name: string; set: boolean; source: string }
 interface DSecret {
   namespace: string; name: string; environments: Environment[]; ready: string; reason: string; message: string;
-  created: string; owner: string; pods?: { name: string; serviceAccount: string }[];
+  created: string; owner: string; deleting?: boolean; pods?: { name: string; serviceAccount: string }[];
 }
 
 // --- announcements -------------------------------------------------------------------------
@@ -164,6 +164,15 @@ function ConnectionsList({ namespace, setNamespace, namespaces, user }: { namesp
     permissions(namespace || defaultNamespace(user)).then((p) => live && setPerms(p)).catch(() => {});
     return () => { live = false; };
   }, [namespace]);
+  // While something is being deleted (finalizers), the list is re-read every 2 s.
+  useEffect(() => {
+    if (!items?.some((c) => c.deleting)) return undefined;
+    const timer = setTimeout(() => {
+      api<{ items: Connection[] }>('GET', `/api/connections?namespace=${encodeURIComponent(namespace)}`)
+        .then((r) => setItems(r.items)).catch(() => {});
+    }, 2000);
+    return () => clearTimeout(timer);
+  }, [items]);
   return (
     <main id="main">
       <h1>Connections</h1>
@@ -185,7 +194,7 @@ function ConnectionsList({ namespace, setNamespace, namespaces, user }: { namesp
               <tr key={`${c.namespace}/${c.name}`}>
                 <th scope="row"><a href={`#/connections/${c.namespace}/${c.name}`}>{c.name}</a></th>
                 <td>{c.namespace}</td><td>{c.service}</td><td>{c.authType}</td>
-                <td><Ready status={c.ready} reason={c.reason} /></td><td class="message">{c.message}</td>
+                <td>{c.deleting ? <span class="badge unknown">Deleting</span> : <Ready status={c.ready} reason={c.reason} />}</td><td class="message">{c.message}</td>
                 <td>{c.expiresAt}</td><td>{c.owner}</td><td>{age(c.created)}</td>
               </tr>
             ))}
@@ -479,6 +488,11 @@ function SecretsPage({ namespace, setNamespace, namespaces, user }: { namespace:
     load();
     permissions(namespace || defaultNamespace(user)).then(setPerms).catch(() => {});
   }, [namespace]);
+  useEffect(() => {
+    if (!items?.some((x) => x.deleting)) return undefined;
+    const timer = setTimeout(load, 2000);
+    return () => clearTimeout(timer);
+  }, [items]);
   const remove = async (s: DSecret) => {
     setConfirm(null);
     try {
@@ -508,10 +522,10 @@ function SecretsPage({ namespace, setNamespace, namespaces, user }: { namespace:
             <tr key={`${s.namespace}/${s.name}`}>
               <th scope="row">{s.name}</th><td>{s.namespace}</td>
               <td><ul class="envs">{s.environments.map((e) => <li key={e.name}>{e.name}: {e.set ? 'set' : 'not set'}</li>)}</ul></td>
-              <td><Ready status={s.ready} reason={s.reason} /></td><td>{age(s.created)}</td>
+              <td>{s.deleting ? <span class="badge unknown">Deleting</span> : <Ready status={s.ready} reason={s.reason} />}</td><td>{age(s.created)}</td>
               <td class="actions">
                 {perms?.secrets.patch ? <button type="button" aria-label={`Set a value of ${s.name}`} onClick={() => setEditing(s)}>Set value</button> : null}
-                {perms?.secrets.delete ? <button type="button" class="danger" aria-label={`Delete ${s.name}`} onClick={() => setConfirm(s)}>Delete</button> : null}
+                {perms?.secrets.delete && !s.deleting ? <button type="button" class="danger" aria-label={`Delete ${s.name}`} onClick={() => setConfirm(s)}>Delete</button> : null}
               </td>
             </tr>
           ))}</tbody>

@@ -82,6 +82,7 @@ async function tabTo(name, role) {
 // browser back to the dashboard.
 async function consentAt(p, start) {
   if (start) await p.goto(start);
+  else await p.waitForURL((u) => !u.href.startsWith(url));   // the page navigates to the provider
   for (let i = 0; i < 6 && !p.url().startsWith(url); i++) {
     await p.waitForLoadState();
     if (p.url().startsWith(url)) break;
@@ -278,7 +279,8 @@ try {
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
     await page.getByRole('link', { name: 'jira' }).waitFor();
-    check(await page.getByRole('link', { name: 'virustotal' }).count() === 0, 'the deleted Connection is gone from the list');
+    check(await page.getByRole('link', { name: 'virustotal' }).waitFor({ state: 'detached', timeout: 30000 }).then(() => true, () => false),
+      'the deleted Connection is gone from the list');
     await signOut();
     const after = await apiFromPage('GET', '/api/connections');
     check(after.status === 401, 'after sign-out the API refuses the old session', String(after.status));
@@ -311,7 +313,7 @@ try {
     await page.getByRole('link', { name: 'Secrets' }).click();
     await page.getByRole('button', { name: 'Delete db-password' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
-    await page.getByText('No secrets').waitFor();
+    await page.getByText('No secrets').waitFor({ timeout: 30000 });
     ok('the Secret is deleted after the confirmation');
   } else {
     throw new Error(`unknown phase ${phase}`);
