@@ -6,7 +6,8 @@
 # sign-in, the generated Jira form with errors then right, an API-key Connection from the
 # keyboard alone, an OAuth Connection authorized at oidc-provider's login and consent pages (a
 # copied link refused in another browser), a Secret with two environments); then a pod annotated for them gets a sidecar
-# that serves the planted values; then the manage phase (add an environment, revoke, delete, a
+# that serves the planted values; then the manage phase (replace credentials, which the sidecar
+# then serves; add an environment, revoke, delete, a
 # read-only user sees no write action and is refused). axe-core checks every page for WCAG 2.2
 # AA; screenshots go to $DRAGOPS_BUILD_DIR/dashboard-screenshots. At the end no planted value
 # nor the user's token is in any object, log or file the servers wrote.
@@ -133,7 +134,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$DASHBOARD_URL/api/connections")
 [ "$code" = 401 ] && ok "the API needs a session" || bad "the API needs a session" "got $code"
 
 canary() { echo "CANARY-$1-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
-export CANARY_JIRA=$(canary jira) CANARY_VT=$(canary vt) CANARY_PROD=$(canary prod) CANARY_DEV=$(canary dev) CANARY_STAGING=$(canary staging)
+export CANARY_JIRA=$(canary jira) CANARY_JIRA2=$(canary jira2) CANARY_VT=$(canary vt) CANARY_PROD=$(canary prod) CANARY_DEV=$(canary dev) CANARY_STAGING=$(canary staging)
 export DRAGOPS_DASHBOARD_BROWSER_DIR=$BROWSER_DIR SCREENSHOT_DIR=$SHOTS CHROMIUM ISSUER
 browser_started=$SECONDS
 node "$DRAGOPS_SOURCE_DIR/tests/dashboard/browser/flows.mjs" create 2>&1 | sed "s/$AUTHOR_TOKEN/<token>/g" >"$APISERVER_DIR/browser-create.out"
@@ -169,6 +170,10 @@ rc=${PIPESTATUS[0]}
 cat "$APISERVER_DIR/browser-manage.out"
 [ "$rc" = 0 ] && ok "browser, manage phase" || bad "browser, manage phase" "$(tail -5 "$APISERVER_DIR/dashboard.log")"
 browser_seconds=$((SECONDS - browser_started))
+jira_replaced() { [[ "$(sidecar_get /v1/connections/jira)" == *"$CANARY_JIRA2"* ]]; }
+wait_until 30 jira_replaced && ok "the sidecar serves the credentials replaced in the browser" ||
+  bad "the sidecar serves the credentials replaced in the browser"
+sidecar_stop
 kubectl -n team-a get conn virustotal >/dev/null 2>&1 && bad "the Connection deleted in the browser is gone" || ok "the Connection deleted in the browser is gone"
 kubectl -n team-a get secrets.dragops.io db-password >/dev/null 2>&1 && bad "the Secret deleted in the browser is gone" || ok "the Secret deleted in the browser is gone"
 grep -q '"path":"/api/connections/team-a/jira","status":403' "$APISERVER_DIR/dashboard.log" &&
@@ -188,7 +193,7 @@ base64_forms() {
   done
 }
 leaks=0
-for value in "$CANARY_JIRA" "$CANARY_VT" "$CANARY_PROD" "$CANARY_DEV" "$CANARY_STAGING" "$AUTHOR_TOKEN" "$READER_TOKEN"; do
+for value in "$CANARY_JIRA" "$CANARY_JIRA2" "$CANARY_VT" "$CANARY_PROD" "$CANARY_DEV" "$CANARY_STAGING" "$AUTHOR_TOKEN" "$READER_TOKEN"; do
   mapfile -t forms < <(base64_forms "$value")
   # The sidecar's answers to this script (its body file) hold values by design; nothing else may.
   if grep -rlaF -e "$value" -e "${forms[0]}" -e "${forms[1]}" -e "${forms[2]}" "$APISERVER_DIR" \

@@ -5,7 +5,7 @@
 //                           (first with a missing field and a bad URL: errors next to the fields,
 //                           nothing created), an API-key one from the keyboard alone, both Ready;
 //                           a Secret with two environments
-//   node flows.mjs manage   revoke and delete (confirmation dialogs), delete a Secret, sign out;
+//   node flows.mjs manage   replace the Jira credentials, revoke and delete (confirmation dialogs), delete a Secret, sign out;
 //                           a read-only user sees no write action and the server refuses one
 // Every page is checked with axe-core (WCAG 2.0/2.1/2.2 A and AA) and screenshotted into
 // $SCREENSHOT_DIR. Environment: DASHBOARD_URL, AUTHOR_TOKEN, READER_TOKEN, CANARY_* values,
@@ -262,6 +262,17 @@ try {
     await page.getByRole('button', { name: 'Save value' }).click();
     await page.getByText('staging: set').waitFor();
     ok('an environment is added to the Secret (write-only)');
+
+    // Replace credentials: write-only, nothing of the old values is shown back.
+    await page.goto(`${url}/#/connections/${ns}/jira`);
+    await page.getByRole('button', { name: 'Replace credentials' }).click();
+    check(await page.getByLabel('API token').inputValue() === '', 'Replace credentials shows no value back');
+    await page.getByLabel('Email').fill('bot@example.com');
+    await page.getByLabel('API token').fill(env('CANARY_JIRA2'));
+    await page.getByLabel('Instance URL').fill('https://example.atlassian.net');
+    await page.getByRole('button', { name: 'Save credentials' }).click();
+    await page.getByRole('button', { name: 'Save credentials' }).waitFor({ state: 'detached' });
+    ok('the Jira credentials are replaced from the browser');
 
     await page.goto(`${url}/#/connections/${ns}/virustotal`);
     await page.getByRole('heading', { name: `${ns}/virustotal` }).waitFor();
