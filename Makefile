@@ -14,7 +14,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git curl xxd jq \
   libssl-dev openssl libyaml-cpp-dev prometheus-cpp-dev \
   libgtest-dev libgmock-dev googletest \
   clang libclang-rt-14-dev \
-  prometheus wrk nginx-light unzip python3 python3-cryptography chromium
+  prometheus wrk nginx-light unzip python3 python3-cryptography chromium \
+  libp11-kit-dev softhsm2
 # node and npm: Debian's nodejs and npm, unless a node with npm is already installed.
 NODE_PACKAGES := nodejs npm
 

@@ -314,6 +314,8 @@ sealing::KeyIds Controller::sealing_key_ids_in_use() const {
 }
 
 void Controller::maintain_keys() {
+  keys_.maintain_root();
+  metrics_.set_root_key_versions(keys_.root_versions());
   auto report = keys_.maintain([this](const std::string& ns) { return versions_in_use(ns); });
   for (const auto& ns : report.promoted) enqueue_namespace(ns);
   if (options_.sealing_keys) {

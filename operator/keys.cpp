@@ -5,6 +5,7 @@
 #include "store/json_access.hpp"
 #include "store/keyring_objects.hpp"
 #include "store/names.hpp"
+#include "store/root_key.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -61,28 +62,75 @@ KeyManager::KeyManager(kube::Api& api, Options options, WallClock clock)
 std::string KeyManager::now_text() const { return format_time(clock_()); }
 
 kube::Result<void> KeyManager::ensure_root_key() {
-  auto existing = api_.get(kube::gvr::secrets(), options_.operator_namespace, store::kRootKeyName);
+  auto loaded = load_root_key();
+  std::lock_guard lock(mutex_);
+  root_problem_ = loaded ? "" : loaded.error().message;
+  return loaded;
+}
+
+std::string KeyManager::root_key_problem() const {
+  std::lock_guard lock(mutex_);
+  return root_problem_;
+}
+
+kube::Result<void> KeyManager::load_root_key() {
+  const auto unavailable = [](std::string message) {
+    return kube::Result<void>(boost::system::in_place_error, kube::Status{0, "RootKeyUnavailable", std::move(message)});
+  };
+  std::shared_ptr<crypto::KeyWrapper> wrapper;
+  if (options_.wrapper) {
+    auto opened = options_.wrapper();
+    if (!opened) return unavailable("PKCS#11: " + opened.error());
+    wrapper = *opened;
+  }
+  const auto& ns = options_.operator_namespace;
+  auto existing = api_.get(kube::gvr::secrets(), ns, store::kRootKeyName);
   if (!existing && existing.error().not_found()) {
     auto root = crypto::Keyring::generate();
-    auto object = store::build_root_key_secret(options_.operator_namespace, root);
-    auto created = api_.create(kube::gvr::secrets(), options_.operator_namespace, object);
-    store::wipe_data(object);
+    auto object = store::build_root_key(ns, root, wrapper.get());
+    if (!object) return unavailable(object.error());
+    auto created = api_.create(kube::gvr::secrets(), ns, *object);
+    store::wipe_data(*object);
     if (created) {
-      log::info("root key created", {{"namespace", json::value(options_.operator_namespace)}});
+      log::info("root key created", {{"namespace", json::value(ns)}, {"wrapping", wrapper ? "pkcs11" : "none"}});
       existing = std::move(created);
     } else if (created.error().already_exists()) {
-      existing = api_.get(kube::gvr::secrets(), options_.operator_namespace, store::kRootKeyName);
+      existing = api_.get(kube::gvr::secrets(), ns, store::kRootKeyName);
     } else {
       return {boost::system::in_place_error, created.error()};
     }
   }
   if (!existing) return {boost::system::in_place_error, existing.error()};
-  auto root = store::load_plain_keyring(*existing);
+  if (wrapper && store::root_key_form(*existing) == store::RootKeyForm::plain) {
+    // Migration to PKCS#11: wrap the ring with a new primary version and start a rotation, so
+    // the version that sat in etcd in plaintext is retired once every ring is re-wrapped.
+    auto plain = store::load_plain_keyring(*existing);
+    if (!plain) {
+      store::wipe_data(*existing);
+      return unavailable("root key Secret: " + plain.error());
+    }
+    crypto::Keyring next = *plain;
+    next.set_primary(next.add());
+    const std::string request = "pkcs11-migration";
+    std::lock_guard lock(mutex_);
+    wrapper_ = wrapper;
+    auto written = write_root(*existing, next,
+                              {{std::string(store::kRotateRootKeyAnnotation), request},
+                               {std::string(store::kRootKeyRotatingAnnotation), request}});
+    store::wipe_data(*existing);
+    if (!written) return unavailable(written.error());
+    log::info("root key wrapped by PKCS#11; rotating away from the plaintext version",
+              {{"namespace", json::value(ns)}, {"version", next.primary()}});
+    existing = std::move(*written);
+  }
+  auto root = store::load_root_key(*existing, wrapper.get());
   store::wipe_data(*existing);
-  if (!root) return {boost::system::in_place_error, kube::Status{0, "InvalidRootKey", "root key Secret: " + root.error()}};
+  if (!root) return unavailable("root key Secret: " + root.error());
   std::lock_guard lock(mutex_);
   root_ = std::make_shared<const crypto::Keyring>(std::move(*root));
   root_uid_ = meta_string(*existing, "uid");
+  root_resource_version_ = meta_string(*existing, "resourceVersion");
+  wrapper_ = std::move(wrapper);
   return {};
 }
 

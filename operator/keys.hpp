@@ -10,7 +10,19 @@
 //   3. retire an old version once no store of the namespace uses it (authoritative first, then
 //      the projection, so the projection is always a superset of what stores need).
 // Progress lives in annotations on the authoritative Secret, so a restarted operator resumes.
+//
+// The root key ring is plain in its Secret, or wrapped by a key held in a PKCS#11 token
+// (Options::wrapper; store/root_key.hpp). Rotation of the root key (annotation
+// dragops.io/rotate-root-key on its Secret; operator/root_rotation.cpp), in steps that each
+// survive a restart because each is written before the next begins:
+//   1. add a new version to the root ring and make it primary (new seals use it);
+//   2. re-wrap every object sealed under an older version (each namespace's authoritative ring,
+//      the sealing keys) under the primary;
+//   3. once none is left under an older version, retire it and record the request as handled.
+// Turning on PKCS#11 over a plain root key wraps it and starts such a rotation, so that the ring
+// that sat in etcd in plaintext ends up opening nothing.
 
+#include "crypto/key_wrapper.hpp"
 #include "crypto/keyring.hpp"
 #include "kube/api.hpp"
 
@@ -35,6 +47,9 @@ using RingPtr = std::shared_ptr<const crypto::Keyring>;
 // Wall-clock seconds, injectable for tests.
 using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
+// Opens the key that wraps the root key (a PKCS#11 token); retried by the caller until it works.
+using WrapperSource = std::function<boost::system::result<std::shared_ptr<crypto::KeyWrapper>, std::string>()>;
+
 class KeyManager {
  public:
   struct Options {
@@ -42,12 +57,18 @@ class KeyManager {
     std::chrono::seconds rotation_interval{0};      // 0: no scheduled rotation
     std::chrono::seconds propagation_delay{0};      // between adding a version and making it primary
     std::chrono::seconds retire_grace{2};           // after promotion, before an old version may go
+    WrapperSource wrapper;                          // empty: the root key is plain in its Secret
   };
 
   KeyManager(kube::Api& api, Options options, WallClock clock);
 
-  // Loads the root key Secret, creating it if absent. Startup: errors are fatal there.
+  // Loads the root key Secret, creating it if absent (wrapped when a wrapper is configured; a
+  // plain one is then wrapped and its rotation started). The error (reason RootKeyUnavailable)
+  // says what failed: module, token, PIN, key, or a Secret wrapped by another key. Nothing is
+  // written on an error, and there is never a fallback to a plain root key.
   kube::Result<void> ensure_root_key();
+  // The last ensure_root_key error, "" once the root key is loaded.
+  std::string root_key_problem() const;
 
   // The root ring and its Secret's UID (part of the AAD of what it seals), once loaded; for the
   // other keys sealed under it (operator/sealing/).
@@ -72,6 +93,16 @@ class KeyManager {
   MaintenanceReport maintain(
       const std::function<std::optional<std::set<std::uint32_t>>(const std::string&)>& versions_in_use);
 
+  // One pass of the root key's rotation (above); the leader calls it with maintain().
+  struct RootMaintenanceReport {
+    std::optional<std::uint32_t> added;     // the new primary version
+    std::size_t rewrapped = 0;              // objects re-sealed under the primary this pass
+    std::vector<std::uint32_t> retired;
+    bool in_progress = false;               // the ring holds more than one version
+  };
+  RootMaintenanceReport maintain_root();
+  std::size_t root_versions() const;
+
   // Number of key versions per namespace (for dragops_key_versions).
   std::map<std::string, std::size_t> version_counts() const;
   std::vector<std::string> namespaces() const;
@@ -89,6 +120,12 @@ class KeyManager {
                                                  std::map<std::string, std::string> annotations);
   boost::system::result<void, std::string> sync_projection(const std::string& ns, const crypto::Keyring& ring);
   std::string now_text() const;
+  // Writes next as the root ring over current (PUT with its resourceVersion), keeping its
+  // annotations but for changes ("" removes). Caller holds mutex_.
+  boost::system::result<boost::json::object, std::string> write_root(const boost::json::object& current,
+                                                                     const crypto::Keyring& next,
+                                                                     const std::map<std::string, std::string>& changes);
+  kube::Result<void> load_root_key();
 
   kube::Api& api_;
   Options options_;
@@ -96,6 +133,9 @@ class KeyManager {
   mutable std::mutex mutex_;
   std::shared_ptr<const crypto::Keyring> root_;
   std::string root_uid_;
+  std::string root_resource_version_;
+  std::shared_ptr<crypto::KeyWrapper> wrapper_;
+  std::string root_problem_;
   std::map<std::string, Entry> entries_;
 };
 

@@ -14,10 +14,15 @@
 #include "operator/metrics.hpp"
 #include "operator/oauth_wiring.hpp"
 #include "operator/options.hpp"
+#include "operator/root_key_wiring.hpp"
 #include "operator/sealing/endpoint.hpp"
 #include "operator/sealing/sealing_key_manager.hpp"
 #include "operator/webhook_wiring.hpp"
 
+#include "store/keyring_objects.hpp"
+#include "store/names.hpp"
+
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -64,7 +69,8 @@ int run(const op::Options& options) {
   op::Metrics metrics;
   op::KeyManager keys(api,
                       {options.namespace_, std::chrono::duration_cast<std::chrono::seconds>(options.key_rotation_interval),
-                       std::chrono::duration_cast<std::chrono::seconds>(options.key_propagation_delay)},
+                       std::chrono::duration_cast<std::chrono::seconds>(options.key_propagation_delay), std::chrono::seconds(2),
+                       op::pkcs11_wrapper_source(options, [](const char* n) { return std::getenv(n); })},
                       wall);
   kube::EventRecorderOptions recorder_options;
   recorder_options.component = "dragops-operator";
@@ -98,8 +104,11 @@ int run(const op::Options& options) {
 
   // Ready when the caches are synced and (if enabled) the webhook serves: a standby is ready too,
   // so that it takes webhook traffic and can take over at once.
-  op::HealthProbes probes{[] { return true; },
-                          [&] { return controller.synced() && (!webhook || webhook->ready()); }};
+  // A leader whose root key does not load (PKCS#11 module, token, PIN, key) is not ready.
+  op::HealthProbes probes{[] { return true; }, [&] {
+                            return controller.synced() && (!webhook || webhook->ready()) &&
+                                   keys.root_key_problem().empty();
+                          }};
   auto health_server = serve(options.health_addr, [&](const http::Request& r) { return op::handle_health(probes, r); },
                              "health");
 
@@ -107,10 +116,24 @@ int run(const op::Options& options) {
   auto lead = [&](std::stop_token leading) {
     // The root key and then the sealing key are created by the leader only, and retried until
     // they are there.
-    while (!leading.stop_requested()) {
-      if (auto loaded = keys.ensure_root_key()) break;
-      else log::error("root key unavailable; retrying", {{"reason", json::value(loaded.error().reason)}});
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+    // A root key that does not load is said in the log, in a Warning Event on its Secret and by
+    // /readyz; nothing falls back to a plain key. Retried with back-off up to 30 s.
+    for (auto delay = std::chrono::seconds(1); !leading.stop_requested(); delay = std::min(delay * 2, std::chrono::seconds(30))) {
+      auto loaded = keys.ensure_root_key();
+      if (loaded) break;
+      log::error("root key unavailable; retrying", {{"reason", json::value(loaded.error().reason)},
+                                                    {"error", json::value(loaded.error().message)},
+                                                    {"retryIn", delay.count()}});
+      kube::ObjectReference root_ref{"v1", "Secret", options.namespace_, std::string(store::kRootKeyName), "", "", ""};
+      if (auto secret = api.get(kube::gvr::secrets(), options.namespace_, store::kRootKeyName)) {
+        root_ref = kube::ObjectReference::of(*secret);
+        store::wipe_data(*secret);
+      }
+      recorder.record(root_ref, kube::EventType::warning, "RootKeyUnavailable", loaded.error().message);
+      std::mutex mutex;
+      std::condition_variable_any cv;
+      std::unique_lock lock(mutex);
+      cv.wait_for(lock, leading, delay, [] { return false; });
     }
     while (!leading.stop_requested()) {
       if (auto loaded = sealing_keys.ensure()) break;

@@ -36,6 +36,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                        .Help("Cluster sealing keys held (1 outside a rotation).")
                        .Register(*registry_)
                        .Add({});
+  root_key_versions_ = &prometheus::BuildGauge()
+                            .Name("dragops_root_key_versions")
+                            .Help("Versions in the root key ring (1 outside a root key rotation).")
+                            .Register(*registry_)
+                            .Add({});
   queue_depth_ = &prometheus::BuildGauge()
                       .Name("dragops_workqueue_depth")
                       .Help("Keys waiting in the work queue.")
@@ -72,6 +77,7 @@ void Metrics::set_key_versions(const std::map<std::string, std::size_t>& per_nam
 void Metrics::store_written() { store_writes_->Increment(); }
 void Metrics::event_emitted(std::string_view type) { events_->Add({{"type", std::string(type)}}).Increment(); }
 void Metrics::set_sealing_keys(std::size_t count) { sealing_keys_->Set(static_cast<double>(count)); }
+void Metrics::set_root_key_versions(std::size_t count) { root_key_versions_->Set(static_cast<double>(count)); }
 void Metrics::sealed_input_opened(std::string_view result) {
   sealed_inputs_->Add({{"result", std::string(result)}}).Increment();
 }

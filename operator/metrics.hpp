@@ -35,6 +35,7 @@ class Metrics {
   void store_written();
   void event_emitted(std::string_view type);
   void set_sealing_keys(std::size_t count);
+  void set_root_key_versions(std::size_t count);
   // result: opened | invalid (not a sealed value, or sealed for another place) | unknown_key
   void sealed_input_opened(std::string_view result);
 
@@ -53,6 +54,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* events_;
   prometheus::Family<prometheus::Counter>* sealed_inputs_;
   prometheus::Gauge* sealing_keys_;
+  prometheus::Gauge* root_key_versions_;
   prometheus::Gauge* queue_depth_;
   prometheus::Gauge* sealed_objects_;
   prometheus::Counter* store_writes_;

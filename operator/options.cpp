@@ -78,6 +78,19 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"oauth-provider-timeout", duration(&Options::oauth_provider_timeout)},
       {"oauth-ca-file", text(&Options::oauth_ca_file)},
       {"oauth-refresh-min-skew", duration(&Options::oauth_refresh_min_skew)},
+      {"pkcs11-module", text(&Options::pkcs11_module)},
+      {"pkcs11-token-label", text(&Options::pkcs11_token_label)},
+      {"pkcs11-slot",
+       [](Options& o, const std::string& v) {
+         unsigned long slot = 0;
+         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), slot);
+         if (ec != std::errc{} || end != v.data() + v.size() || v.empty()) return false;
+         o.pkcs11_slot = v;
+         return true;
+       }},
+      {"pkcs11-key-label", text(&Options::pkcs11_key_label)},
+      {"pkcs11-pin-file", text(&Options::pkcs11_pin_file)},
+      {"pkcs11-create-key", boolean(&Options::pkcs11_create_key)},
       {"oauth-revoke-attempts",
        [](Options& o, const std::string& v) {
          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.oauth_revoke_attempts);
@@ -150,11 +163,20 @@ boost::system::result<Options, std::string> parse_options(const std::vector<std:
     }
     auto it = setters().find(flag);
     if (it == setters().end()) return fail("unknown flag --" + flag);
-    if (!has_value && flag != "leader-elect") {
+    if (!has_value && flag != "leader-elect" && flag != "pkcs11-create-key") {
       if (i + 1 >= args.size()) return fail("--" + flag + " needs a value");
       value = args[++i];
     }
     if (!it->second(options, value)) return fail("--" + flag + ": invalid value");
+  }
+  if (options.pkcs11_module.empty()) {
+    if (!options.pkcs11_token_label.empty() || !options.pkcs11_slot.empty() || !options.pkcs11_key_label.empty() ||
+        !options.pkcs11_pin_file.empty() || options.pkcs11_create_key)
+      return fail("the --pkcs11-* flags need --pkcs11-module");
+  } else {
+    if (options.pkcs11_key_label.empty()) return fail("--pkcs11-module needs --pkcs11-key-label");
+    if (options.pkcs11_token_label.empty() == options.pkcs11_slot.empty())
+      return fail("--pkcs11-module needs exactly one of --pkcs11-token-label and --pkcs11-slot");
   }
   return options;
 }
@@ -189,6 +211,11 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --oauth-ca-file PATH         extra CA bundle for private providers [""]
   --oauth-revoke-attempts N    tries to revoke at the provider on delete/revoke, then give up [5]
   --oauth-refresh-min-skew D   refresh connections no pod refreshed this long before expiry [30s]
+  --pkcs11-module PATH         wrap the root key with a key in a PKCS#11 token (module .so) [""]
+  --pkcs11-token-label LABEL   the token, by label (or --pkcs11-slot ID)
+  --pkcs11-key-label LABEL     the AES key on the token that wraps the root key
+  --pkcs11-pin-file PATH       file holding the user PIN (or env DRAGOPS_PKCS11_PIN; never a flag)
+  --pkcs11-create-key BOOL     generate the AES key on the token if absent [false]
 )";
 }
 

@@ -48,6 +48,15 @@ struct Options {
   std::string oauth_ca_file;
   int oauth_revoke_attempts = 5;              // then revocation is given up (Event)
   std::chrono::milliseconds oauth_refresh_min_skew{30'000};   // operator refresh; below the sidecars' 60s
+  // The root key wrapped by a key in a PKCS#11 token (docs/operator.md#root-key-in-a-pkcs11-token);
+  // off while pkcs11_module is empty. The PIN is read from pkcs11_pin_file or the environment
+  // variable DRAGOPS_PKCS11_PIN, never from a flag.
+  std::string pkcs11_module;
+  std::string pkcs11_token_label;
+  std::string pkcs11_slot;                    // a slot id instead of the token label
+  std::string pkcs11_key_label;
+  std::string pkcs11_pin_file;
+  bool pkcs11_create_key = false;
 };
 
 using Getenv = std::function<const char*(const char*)>;
