@@ -8,6 +8,10 @@
 //   probe sample-open NS MILLIS                 all-open repeatedly for MILLIS; prints samples/failures
 //   probe reseal-latency NS SECRET KEY STORE N  changes SECRET[KEY] N times, waits for STORE to change
 //                                               after each; prints p50/p99/max in ms
+//   probe root-open-rings pkcs11 MODULE TOKEN KEY PINFILE
+//   probe root-open-rings plain RINGFILE        the root key from the token (or a plain ring file)
+//                                               opens every ring and the sealing keys sealed under
+//                                               it; prints "root versions V.. opened N of M"
 // KUBECONFIG selects the server.
 
 #include "crypto/envelope.hpp"
@@ -15,7 +19,10 @@
 #include "kube/config.hpp"
 #include "kube/http_api.hpp"
 #include "store/json_access.hpp"
+#include "pkcs11/token_key.hpp"
 #include "store/keyring_objects.hpp"
+#include "store/names.hpp"
+#include "store/root_key.hpp"
 #include "store/store_object.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -221,6 +228,59 @@ int main(int argc, char** argv) {
     store::Plaintexts got;
     got.emplace("value", std::move(opened->value));
     return compare(got, read_expectations(args[4]));
+  }
+  if (command == "root-open-rings" && ((args.size() == 6 && args[1] == "pkcs11") || (args.size() == 3 && args[1] == "plain"))) {
+    auto root_secret = api.get(kube::gvr::secrets(), "dragops-system", store::kRootKeyName);
+    if (!root_secret) {
+      std::cout << "FAIL no root key Secret\n";
+      return 1;
+    }
+    boost::system::result<crypto::Keyring, std::string> root{boost::system::in_place_error, "unread"};
+    if (args[1] == "plain") {
+      std::ifstream in(args[2]);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      root = crypto::Keyring::load(text);
+    } else {
+      std::ifstream in(args[5]);
+      std::string pin;
+      std::getline(in, pin);
+      // DRAGOPS_PROBE_CREATE_KEY: make a key of that label on a token that has none (an impostor).
+      const bool create = std::getenv("DRAGOPS_PROBE_CREATE_KEY") != nullptr;
+      auto token = pkcs11::TokenKey::open({args[2], args[3], std::nullopt, args[4], create}, crypto::SecretBytes::from_string(pin));
+      if (!token) {
+        std::cout << "FAIL " << token.error() << "\n";
+        return 1;
+      }
+      root = store::load_root_key(*root_secret, token->get());
+    }
+    if (!root) {
+      std::cout << "FAIL " << root.error() << "\n";
+      return 1;
+    }
+    const std::string uid(store::json_access::meta_string(*root_secret, "uid"));
+    auto list = api.list(kube::gvr::secrets(), "dragops-system", {});
+    if (!list) return 2;
+    int total = 0, opened = 0;
+    for (const auto& item : list->at("items").as_array()) {
+      const auto& object = item.as_object();
+      const auto type = object.at("type").as_string();
+      const std::string name(store::json_access::meta_string(object, "name"));
+      if (type == store::kKeyringType && name.starts_with("dragops-keyring-")) {
+        ++total;
+        const std::string app(store::json_access::annotation(object, "dragops.io/namespace"));
+        if (store::open_authoritative_keyring(object, app, uid, *root)) ++opened;
+      } else if (type == store::kSealingKeysType) {
+        ++total;
+        auto envelope = crypto::base64_decode(object.at("data").at(store::kSealingKeysDataKey).as_string());
+        const crypto::Context context{"dragops-system", "SealingKeys", std::string(store::kSealingKeysName), uid,
+                                      std::string(store::kSealingKeysDataKey)};
+        if (envelope && crypto::open(*root, context, *envelope)) ++opened;
+      }
+    }
+    std::cout << "root versions";
+    for (auto v : root->versions()) std::cout << " " << v;
+    std::cout << " opened " << opened << " of " << total << "\n";
+    return opened == total && total > 0 ? 0 : 1;
   }
   if (command == "all-open" && args.size() == 2) {
     std::size_t stores = 0;
