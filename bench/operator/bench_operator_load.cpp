@@ -2,12 +2,18 @@
 //   bench_operator_load setup NAMESPACES                 namespaces ns-0..ns-N-1 and dragops-system
 //   bench_operator_load secrets NAMESPACES PER THREADS   core Secrets; prints the raw create rate
 //   bench_operator_load connections NAMESPACES PER THREADS  Connections (pack generic-api-key)
+//   bench_operator_load sealed-connections NAMESPACES PER THREADS
+//                                                        Connections with spec.sealedCredentials, sealed to
+//                                                        the key in ConfigMap dragops-sealing-key (sealed
+//                                                        before the clock starts)
 //   bench_operator_load wait-ready TOTAL TIMEOUT_S       watches Connections until TOTAL are Ready=True;
 //                                                        prints the seconds it took
 // Creates are spread over THREADS clients, each with its own keep-alive connection pool.
 
 #include "kube/config.hpp"
 #include "kube/http_api.hpp"
+#include "crypto/base64.hpp"
+#include "store/sealed_input.hpp"
 
 #include <boost/json.hpp>
 
@@ -144,6 +150,34 @@ int main(int argc, char** argv) {
                                        {"spec", {{"pack", "generic-api-key"}, {"credentialsRef", {{"name", name + "-credentials"}}}}}}};
       });
       std::printf("%s created: %d at %.0f/s\n", args[0].c_str(), namespaces * per, rate);
+      return 0;
+    }
+    if (args.size() == 4 && args[0] == "sealed-connections") {
+      const int namespaces = std::stoi(args[1]), per = std::stoi(args[2]), threads = std::stoi(args[3]);
+      auto api = connect();
+      auto config_map = api->get(kube::gvr::config_maps(), "dragops-system", "dragops-sealing-key");
+      if (!config_map) throw std::runtime_error("no ConfigMap dragops-sealing-key");
+      auto public_key = crypto::base64_decode(config_map->at("data").at("publicKey").as_string());
+      if (!public_key) throw std::runtime_error("the ConfigMap's publicKey is not base64");
+      const int total = namespaces * per;
+      std::vector<std::string> sealed(total);
+      const std::string value = "bench-key-value";
+      for (int i = 0; i < total; ++i) {
+        const store::SealedInputTarget target{"ns-" + std::to_string(i % namespaces), store::Kind::connection,
+                                              "c" + std::to_string(i / namespaces), "api_key"};
+        auto text = store::seal_input(*public_key, target, std::span(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
+        if (!text) throw std::runtime_error("cannot seal");
+        sealed[i] = std::move(*text);
+      }
+      const double rate = create_all(total, threads, [&](int i) {
+        const std::string ns = "ns-" + std::to_string(i % namespaces);
+        const std::string name = "c" + std::to_string(i / namespaces);
+        return std::tuple{kube::gvr::connections(), ns,
+                          json::object{{"apiVersion", "dragops.io/v1alpha1"}, {"kind", "Connection"},
+                                       {"metadata", {{"name", name}, {"namespace", ns}}},
+                                       {"spec", {{"pack", "generic-api-key"}, {"sealedCredentials", {{"api_key", sealed[i]}}}}}}};
+      });
+      std::printf("sealed connections created: %d at %.0f/s\n", total, rate);
       return 0;
     }
     if (args.size() == 3 && args[0] == "wait-ready") return wait_ready(std::stoi(args[1]), std::stoi(args[2]));
