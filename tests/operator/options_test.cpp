@@ -53,6 +53,37 @@ TEST(ParseOptions, NamesTheBadFlag) {
   EXPECT_EQ(bad.error(), "--retry-period: invalid value");
 }
 
+TEST(ParseOptions, Pkcs11IsOffUntilAModuleIsNamed) {
+  auto options = parse_options({}, env({}));
+  ASSERT_TRUE(options.has_value());
+  EXPECT_TRUE(options->pkcs11_module.empty());
+  EXPECT_EQ(parse_options({"--pkcs11-key-label", "k"}, env({})).error(), "the --pkcs11-* flags need --pkcs11-module");
+}
+
+TEST(ParseOptions, Pkcs11NeedsAKeyLabelAndExactlyOneTokenSelector) {
+  const std::vector<std::string> module{"--pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so"};
+  auto with = [&](std::vector<std::string> more) {
+    auto args = module;
+    args.insert(args.end(), more.begin(), more.end());
+    return parse_options(args, env({}));
+  };
+  EXPECT_EQ(with({"--pkcs11-token-label", "t"}).error(), "--pkcs11-module needs --pkcs11-key-label");
+  EXPECT_EQ(with({"--pkcs11-key-label", "k"}).error(), "--pkcs11-module needs exactly one of --pkcs11-token-label and --pkcs11-slot");
+  EXPECT_EQ(with({"--pkcs11-key-label", "k", "--pkcs11-token-label", "t", "--pkcs11-slot", "3"}).error(),
+            "--pkcs11-module needs exactly one of --pkcs11-token-label and --pkcs11-slot");
+  EXPECT_EQ(with({"--pkcs11-key-label", "k", "--pkcs11-slot", "x3"}).error(), "--pkcs11-slot: invalid value");
+  auto options = with({"--pkcs11-key-label", "k", "--pkcs11-token-label", "t", "--pkcs11-pin-file", "/pin", "--pkcs11-create-key"});
+  ASSERT_TRUE(options) << options.error();
+  EXPECT_EQ(options->pkcs11_token_label, "t");
+  EXPECT_EQ(options->pkcs11_key_label, "k");
+  EXPECT_EQ(options->pkcs11_pin_file, "/pin");
+  EXPECT_TRUE(options->pkcs11_create_key);
+}
+
+TEST(ParseOptions, ThePinIsNoFlag) {
+  EXPECT_EQ(parse_options({"--pkcs11-pin", "1234"}, env({})).error(), "unknown flag --pkcs11-pin");
+}
+
 TEST(ParseDuration, ReadsGoStyleDurations) {
   std::chrono::milliseconds d{};
   ASSERT_TRUE(parse_duration("1h30m", d));
