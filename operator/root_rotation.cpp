@@ -126,8 +126,9 @@ KeyManager::RootMaintenanceReport KeyManager::maintain_root() {
 
   report.in_progress = true;
   const auto primary = root_->primary();
-  auto listed = api_.list(kube::gvr::secrets(), ns,
-                          {std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue)});
+  kube::ListOptions managed;
+  managed.label_selector = std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue);
+  auto listed = api_.list(kube::gvr::secrets(), ns, managed);
   if (!listed) {
     store::wipe_data(*object);
     log::warn("root key rotation step failed", {{"step", "list"}, {"error", json::value(describe(listed.error()))}});
