@@ -57,7 +57,7 @@ class KeyManager {
     std::chrono::seconds rotation_interval{0};      // 0: no scheduled rotation
     std::chrono::seconds propagation_delay{0};      // between adding a version and making it primary
     std::chrono::seconds retire_grace{2};           // after promotion, before an old version may go
-    WrapperSource wrapper;                          // empty: the root key is plain in its Secret
+    WrapperSource wrapper{};                        // empty: the root key is plain in its Secret
   };
 
   KeyManager(kube::Api& api, Options options, WallClock clock);
