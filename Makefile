@@ -15,7 +15,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git curl xxd jq \
   libgtest-dev libgmock-dev googletest \
   clang libclang-rt-14-dev \
   prometheus wrk nginx-light unzip python3 python3-cryptography chromium \
-  libp11-kit-dev softhsm2
+  libp11-kit-dev softhsm2 \
+  umoci skopeo runc
 # node and npm: Debian's nodejs and npm, unless a node with npm is already installed.
 NODE_PACKAGES := nodejs npm
 
@@ -24,7 +25,7 @@ export PATH := $(PATH):/usr/local/go/bin
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDRAGOPS_WERROR=$(WERROR)
 
-.PHONY: all deps build kube test asan tsan fuzz bench demo clean
+.PHONY: all deps build kube images test asan tsan fuzz bench demo clean
 
 all: build
 
@@ -52,9 +53,14 @@ kube:
 	  echo "kube: $$(ls $$bin | tr '\n' ' ')in $$bin ($$(( $$(date +%s) - start )) s)" && \
 	  $$bin/kubectl version --client | head -1
 
+# The two OCI image archives, $(BUILD)/images/dragops-{operator,sidecar}.tar, built without a
+# Docker daemon from this build's binaries (docker/images.sh: umoci, GNU tar; docs/install.md#images).
+images: build
+	@start=$$(date +%s); cmake --build $(BUILD) --target images && echo "images: built in $$(( $$(date +%s) - start )) s"
+
 # The fuzzers run first so that CTest's summary is the last thing `make test` prints. Both tiers
 # run: the local API server (label `local`) and the real control plane (label `real`).
-test: build kube
+test: build kube images
 	$(MAKE) --no-print-directory fuzz-run
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
@@ -85,7 +91,7 @@ fuzz-run: fuzz
 	  grep -E 'stat::number_of_executed_units|Done' build-fuzz/$$name.log | tail -2; \
 	done
 
-bench: build
+bench: build images
 	@bash bench/run.sh $(BUILD)
 
 # KUBE=real runs the same flow on the real control plane (make kube builds it first).

@@ -3,6 +3,9 @@
 # on an `# image:` line (the tag its docker build command uses); the rendered Deployment must run
 # the operator image and pass the sidecar image to the operator, and the versions must agree with
 # Chart.yaml's appVersion and the CMake project version. The Dockerfiles run as non-root 65532.
+# The Dockerfiles are what docker/images.sh (the recipe `make images` builds) generates, so the
+# docker build route and the daemonless one cannot drift apart; tests/e2e/image_run.sh checks the
+# built archives against the chart.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 chart="$repo/charts/dragops"
@@ -33,6 +36,12 @@ for component in operator sidecar; do
   esac
   echo "ok   $component: chart default = $image = docker/Dockerfile.$component"
 done
+
+if drift=$("$repo/docker/images.sh" check 2>&1); then
+  echo "ok   docker/Dockerfile.operator and docker/Dockerfile.sidecar are the recipe's (docker/images.sh)"
+else
+  fail "the Dockerfiles drifted from docker/images.sh: $drift"
+fi
 
 [ "$failures" -eq 0 ] || { echo "chart_images: $failures failure(s)"; exit 1; }
 echo "chart_images: all checks passed"

@@ -5,6 +5,8 @@
 # does without kube-proxy's help: both test API servers allocate ClusterIPs from a loopback range
 # (127.R.0.0/16), so the operator listens on <ClusterIP>:443 itself.
 # The operator started with --webhook-addr "$WEBHOOK_ADDR" then patches the caBundle and serves it.
+# WEBHOOK_SERVICE_PORT (default 443) moves the Service's port, for an operator that may not bind
+# 443 (tests/e2e/image_run.sh runs the image as uid 65532 without capabilities, on 9443).
 
 # webhook_register: creates the Service and the configuration; sets WEBHOOK_ADDR (host:port).
 webhook_register() {
@@ -14,7 +16,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: dragops-webhook, namespace: dragops-system}
 spec:
-  ports: [{name: https, port: 443, targetPort: 9443}]
+  ports: [{name: https, port: ${WEBHOOK_SERVICE_PORT:-443}, targetPort: 9443}]
 EOF2
   WEBHOOK_ADDR=$(webhook_service_addr dragops-system dragops-webhook) || return 1
   cat <<EOF2 | kubectl apply -f - >/dev/null
@@ -28,7 +30,7 @@ webhooks:
   failurePolicy: Fail
   timeoutSeconds: 10
   clientConfig:
-    service: {name: dragops-webhook, namespace: dragops-system, path: /mutate-pods, port: 443}
+    service: {name: dragops-webhook, namespace: dragops-system, path: /mutate-pods, port: ${WEBHOOK_SERVICE_PORT:-443}}
   rules:
   - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
   - {apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [pods/ephemeralcontainers]}
@@ -39,13 +41,13 @@ EOF2
 }
 
 # webhook_service_addr NAMESPACE SERVICE: where the API server will call the Service's webhook,
-# as host:port: its ClusterIP and port 443 (both test API servers give every Service a ClusterIP;
+# as host:port: its ClusterIP and port (both test API servers give every Service a ClusterIP;
 # an Endpoints at 127.0.0.1 would be refused, as kube refuses loopback endpoint addresses).
 webhook_service_addr() {
   local ip
   ip=$(kubectl -n "$1" get service "$2" -o jsonpath='{.spec.clusterIP}') || return 1
   if [ -z "$ip" ] || [ "$ip" = None ]; then echo "Service $1/$2 has no ClusterIP" >&2; return 1; fi
-  echo "$ip:443"
+  echo "$ip:${WEBHOOK_SERVICE_PORT:-443}"
 }
 
 # webhook_serving: true once the operator patched the caBundle and WEBHOOK_ADDR accepts connections.
