@@ -77,8 +77,18 @@ for f in "${host_files[@]}"; do grep -qF ": $f" <<<"$owners" || unknown+=("$(rea
 [ ${#unknown[@]} -eq 0 ] || owners+=$'\n'$(dpkg -S "${unknown[@]}" 2>/dev/null || true)
 packages=$(sed -n 's/^\([^ ]*\): .*$/\1/p' <<<"$owners" | tr ',' '\n' | sed 's/^ *//; s/:.*$//' | sort -u)
 mkdir -p "$root/usr/share/doc"
+# Identical ones (Boost's 2 MB file, once per Boost library) are one file, hard-linked.
+declare -A first_copy=()
 for p in $packages; do
-  if [ -f "/usr/share/doc/$p/copyright" ]; then install -D -m 0644 "/usr/share/doc/$p/copyright" "$root/usr/share/doc/$p/copyright"; fi
+  [ -f "/usr/share/doc/$p/copyright" ] || continue
+  mkdir -p "$root/usr/share/doc/$p"
+  sum=$(sha256sum "/usr/share/doc/$p/copyright" | cut -d' ' -f1)
+  if [ -n "${first_copy[$sum]:-}" ]; then
+    ln "${first_copy[$sum]}" "$root/usr/share/doc/$p/copyright"
+  else
+    install -m 0644 "/usr/share/doc/$p/copyright" "$root/usr/share/doc/$p/copyright"
+    first_copy[$sum]="$root/usr/share/doc/$p/copyright"
+  fi
 done
 # shellcheck disable=SC2086
 dpkg-query -W -f='${Package} ${Version}\n' $packages | sort >"$root/usr/share/doc/debian-packages"
