@@ -49,7 +49,8 @@ done
 # CA certificates (Debian's bundle), where OpenSSL's default paths look for them.
 install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 host_files+=(/usr/share/ca-certificates)
-openssl_dir=$(openssl version -d 2>/dev/null | sed -n 's/^OPENSSLDIR: "\(.*\)"$/\1/p')
+# (The openssl command may be missing, as in the Dockerfiles' build stage: Debian's default then.)
+openssl_dir=$( (openssl version -d 2>/dev/null || true) | sed -n 's/^OPENSSLDIR: "\(.*\)"$/\1/p')
 openssl_dir=${openssl_dir:-/usr/lib/ssl}
 mkdir -p "$root$openssl_dir"
 ln -s /etc/ssl/certs/ca-certificates.crt "$root$openssl_dir/cert.pem"

@@ -17,6 +17,7 @@
 #   serves the Connection to curl. No canary in any container log.
 # ctest-backends: real
 # ctest-timeout: 300
+# ctest-unsanitized
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"
