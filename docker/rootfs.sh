@@ -21,9 +21,13 @@ mkdir -p "$root"
 root=$(cd "$root" && pwd)
 umask 022
 
-# The binary, stripped (the debug information stays in the build tree).
+# The binary, stripped (the debug information stays in the build tree), without its GNU build
+# ID: that hash covers the debug information, which holds the build directory's path (and, with
+# ccache's hash_dir off, whichever directory first compiled an object), so the same code built in
+# two trees would differ in those 20 bytes and nothing else. The binaries dump no core
+# (RLIMIT_CORE 0), so nothing in the image needs the ID.
 install -D -m 0755 "$bin" "$root/usr/local/bin/$name"
-strip --strip-all "$root/usr/local/bin/$name"
+strip --strip-all --remove-section=.note.gnu.build-id "$root/usr/local/bin/$name"
 
 # Shared libraries: every path ldd resolves (the loader is the line without "=>"). Each goes to
 # its directory's canonical path under its own name (cp -L follows the soname link), and the

@@ -108,7 +108,7 @@ for c in operator sidecar; do
   shells=$(cd "$rootfs" && find . \( -name sh -o -name bash -o -name dash -o -name busybox -o -name apt -o -name apt-get -o -name dpkg \))
   [ -z "$shells" ] && ok "$c: no shell and no package manager" || bad "$c: a shell or package manager in the image" "$shells"
   stripped=$WORK/$c.stripped
-  strip --strip-all -o "$stripped" "$( [ $c = operator ] && echo "$DRAGOPS_OPERATOR_BINARY" || echo "$DRAGOPS_SIDECAR_BINARY")"
+  strip --strip-all --remove-section=.note.gnu.build-id -o "$stripped" "$( [ $c = operator ] && echo "$DRAGOPS_OPERATOR_BINARY" || echo "$DRAGOPS_SIDECAR_BINARY")"
   cmp -s "$stripped" "$rootfs/usr/local/bin/dragops-$c" && ok "$c: the image holds this build's binary" ||
     bad "$c: the image holds this build's binary" "the archive is stale: run make images"
 done
