@@ -58,7 +58,7 @@ mkdir -p "$WORK" "$RUNC_ROOT"
 
 # --- the archives ---
 helm=$("$SOURCE/tests/tools/fetch-tools.sh" helm | awk '$1 == "helm" { print $2 }')
-rendered=$("$helm" template dragops "$SOURCE/charts/dragops" --namespace dragops-system --show-only templates/deployment.yaml)
+rendered=$("$helm" template dragops "$SOURCE/charts/dragops" --namespace dragops-system --show-only templates/deployment.yaml 2>/dev/null)
 chart_operator=$(sed -n 's/^ *image: "\(.*\)"$/\1/p' <<<"$rendered" | head -1)
 chart_sidecar=$(sed -n 's/^ *- --sidecar-image=\(.*\)$/\1/p' <<<"$rendered" | head -1)
 declare -A chart_image=([operator]=$chart_operator [sidecar]=$chart_sidecar)
@@ -192,7 +192,7 @@ ensure_namespace dragops-system
 export WEBHOOK_SERVICE_PORT=9443
 webhook_register || { bad "the webhook is registered"; exit 1; }
 "$helm" template dragops "$SOURCE/charts/dragops" --namespace dragops-system \
-  --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml | kubectl apply -f - >/dev/null ||
+  --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml 2>/dev/null | kubectl apply -f - >/dev/null ||
   { bad "the chart's RBAC applies"; exit 1; }
 service_account_dir "$WORK/operator-sa" dragops-system dragops-operator || { bad "a token for the operator"; exit 1; }
 metrics_port=$(free_port)
