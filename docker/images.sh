@@ -151,7 +151,8 @@ build() {
   find "$layout" -exec touch -h -d "@$epoch" {} +
   tar --sort=name --numeric-owner --owner=0 --group=0 --mtime="@$epoch" --format=posix \
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
-    -C "$layout" -cf "$out/dragops-$c.tar" oci-layout index.json blobs
+    -C "$layout" -cf "$work/archive.tar" oci-layout index.json blobs
+  mv "$work/archive.tar" "$out/dragops-$c.tar"   # never a half-written archive under the name
   jq -r '.manifests[0].digest' "$layout/index.json" >"$out/dragops-$c.digest"
   rm -rf "$work"
   echo "images: $out/dragops-$c.tar $ref $(cat "$out/dragops-$c.digest")"
