@@ -62,7 +62,7 @@ RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
       build-essential cmake ninja-build pkg-config ca-certificates \\
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \\
-      libssl-dev libyaml-cpp-dev prometheus-cpp-dev libgtest-dev libgmock-dev \\
+      libssl-dev libyaml-cpp-dev prometheus-cpp-dev libgtest-dev libgmock-dev libp11-kit-dev \\
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
