@@ -2,6 +2,8 @@
 
 #include "common/log.hpp"
 #include "crypto/envelope.hpp"
+#include "inject/injected_pod.hpp"
+#include "operator/sidecar_access/pod_informer.hpp"
 #include "operator/observation.hpp"
 #include "store/json_access.hpp"
 #include "store/names.hpp"
@@ -21,6 +23,7 @@ constexpr const char* kPackIndex = "pack";
 constexpr std::string_view kConnectionPrefix = "Connection/";
 constexpr std::string_view kSecretPrefix = "Secret/";
 constexpr std::string_view kPackPrefix = "IntegrationPack/";
+constexpr std::string_view kSidecarAccessPrefix = "SidecarAccess/";   // + namespace/serviceAccount
 
 // User Secrets only: not our own store and key objects, not service-account tokens.
 constexpr const char* kCoreSecretSelector =
@@ -74,7 +77,8 @@ Controller::Controller(kube::Api& api, KeyManager& keys, EventSink& events, Metr
       metrics_(metrics),
       options_(std::move(options)),
       reconciler_(api, *this, keys, events, metrics, std::move(clock), &own_writes_, options_.authorizer,
-                  options_.revoker, options_.refresher, options_.sealing_keys) {
+                  options_.revoker, options_.refresher, options_.sealing_keys),
+      sidecar_roles_(api) {
   if (options_.watch_namespaces.empty()) build_informers("");
   for (const auto& ns : options_.watch_namespaces) build_informers(ns);
 
@@ -129,6 +133,9 @@ void Controller::build_informers(const std::string& ns) {
   set.stores = std::make_unique<EventWatch>(
       api_, std::move(store_options),
       [this](const kube::WatchEvent& event) { on_store_event(event); }, [this] { enqueue_all(); });
+  set.injected_pods = sidecar_access::make_injected_pod_informer(
+      api_, ns, sidecar_access::excluded_namespaces(options_.operator_namespace),
+      [this](const std::string& key) { queue_.add(std::string(kSidecarAccessPrefix) + key); });
   sets_.emplace(ns, std::move(set));
 }
 
@@ -167,6 +174,7 @@ void Controller::start_informers() {
     set.secrets->start();
     set.core_secrets->start();
     set.stores->start();
+    set.injected_pods->start();
   }
 }
 
@@ -177,13 +185,14 @@ void Controller::stop_informers() {
     set.secrets->stop();
     set.core_secrets->stop();
     set.stores->stop();
+    set.injected_pods->stop();
   }
 }
 
 bool Controller::wait_for_sync(std::chrono::steady_clock::time_point deadline) const {
   if (!packs_->wait_for_sync(deadline)) return false;
   for (const auto& [ns, set] : sets_)
-    for (const auto* informer : {set.connections.get(), set.secrets.get()})
+    for (const auto* informer : {set.connections.get(), set.secrets.get(), set.injected_pods.get()})
       if (!informer->wait_for_sync(deadline)) return false;
   for (const auto& [ns, set] : sets_)
     while (!set.core_secrets->synced() || !set.stores->synced()) {
@@ -197,7 +206,7 @@ bool Controller::synced() const {
   if (!packs_->has_synced()) return false;
   for (const auto& [ns, set] : sets_)
   {
-    for (const auto* informer : {set.connections.get(), set.secrets.get()})
+    for (const auto* informer : {set.connections.get(), set.secrets.get(), set.injected_pods.get()})
       if (!informer->has_synced()) return false;
     if (!set.core_secrets->synced() || !set.stores->synced()) return false;
   }
@@ -259,11 +268,54 @@ void Controller::process(const std::string& key) {
     outcome = reconciler_.reconcile_secret(ns, name);
   } else if (key.starts_with(kPackPrefix)) {
     outcome = reconciler_.reconcile_pack(key.substr(kPackPrefix.size()));
+  } else if (key.starts_with(kSidecarAccessPrefix)) {
+    auto [ns_, service_account] = sidecar_access::split_key(std::string_view(key).substr(kSidecarAccessPrefix.size()));
+    outcome = reconcile_sidecar_access(ns_, service_account);
   }
   switch (outcome.kind) {
     case Outcome::Kind::done: queue_.forget(key); break;
     case Outcome::Kind::requeue: queue_.add_after(key, outcome.after); break;
     case Outcome::Kind::error: queue_.add_rate_limited(key); break;
+  }
+}
+
+// The Role dragops-sidecar-<SA> grants what the running injected pods of SA read, nothing when
+// none is left (or in an excluded namespace). Failures are retried with the queue's backoff.
+Outcome Controller::reconcile_sidecar_access(const std::string& ns, const std::string& service_account) {
+  std::set<std::string> names;
+  const auto* set = set_for(ns);
+  if (set && !sidecar_access::excluded_namespaces(options_.operator_namespace).contains(ns)) {
+    names = inject::sidecar_store_names(service_account, sidecar_access::pods_of(*set->injected_pods, ns, service_account));
+  }
+  auto written = sidecar_roles_.reconcile(ns, service_account, names);
+  if (!written) {
+    log::warn("sidecar Role not reconciled; retrying",
+              {{"namespace", json::string_view(ns)}, {"service_account", json::string_view(service_account)},
+               {"reason", json::string_view(written.error())}});
+    return Outcome{Outcome::Kind::error, {}, written.error()};
+  }
+  log::debug("sidecar Role reconciled", {{"namespace", json::string_view(ns)},
+                                         {"service_account", json::string_view(service_account)},
+                                         {"names", names.size()}});
+  return {};
+}
+
+// On taking over: every ServiceAccount with an injected pod, and every one that holds a sidecar
+// Role (pods may have gone while no operator led), is reconciled once.
+void Controller::enqueue_granted_service_accounts() {
+  for (auto& [ns, set] : sets_) {
+    for (const auto& pod : set.injected_pods->cache().list()) {
+      const auto* spec = object_at(*pod, "spec");
+      const auto sa = spec ? string_at(*spec, "serviceAccountName") : std::string_view{};
+      queue_.add(std::string(kSidecarAccessPrefix) + kube::key_of(kube::namespace_of(*pod), sa.empty() ? "default" : sa));
+    }
+    auto granted = sidecar_roles_.list_granted(ns);
+    if (!granted) {
+      log::warn("sidecar Roles not listed; those no pod needs stay until a pod of theirs changes",
+                {{"reason", json::string_view(granted.error())}});
+      continue;
+    }
+    for (const auto& [role_ns, sa] : *granted) queue_.add(std::string(kSidecarAccessPrefix) + kube::key_of(role_ns, sa));
   }
 }
 
@@ -339,6 +391,7 @@ void Controller::run(std::stop_token stop) {
     for (const auto& key : set.connections->cache().keys()) queue_.add(std::string(kConnectionPrefix) + key);
     for (const auto& key : set.secrets->cache().keys()) queue_.add(std::string(kSecretPrefix) + key);
   }
+  enqueue_granted_service_accounts();
   std::vector<std::jthread> workers;
   for (int i = 0; i < std::max(1, options_.workers); ++i) workers.emplace_back([this] { worker(); });
   std::mutex mutex;

@@ -1,7 +1,9 @@
 #pragma once
 // The controller: informers (with caches) on our three kinds; cache-less watches on the core
 // Secrets they reference and on the store objects (read fresh when a reconcile needs them, so
-// memory does not grow with every Secret in the cluster); a work queue fed by all of them; N
+// memory does not grow with every Secret in the cluster); an informer on the Pods the webhook
+// labelled dragops.io/injected=true, from which each ServiceAccount's sidecar Role is
+// reconciled (sidecar_access/); a work queue fed by all of them; N
 // workers running the Reconciler; and the key maintenance loop (rotation, retirement,
 // projection repair).
 //
@@ -20,6 +22,7 @@
 #include "operator/own_writes.hpp"
 #include "operator/reconciler.hpp"
 #include "operator/sealing/sealing_key_manager.hpp"
+#include "operator/sidecar_access/role_writer.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -41,6 +44,8 @@ struct ControllerOptions {
   Revoker* revoker = nullptr;                  // revocation at the provider; nullptr: off
   OperatorRefresher* refresher = nullptr;      // refresh of connections no pod reads; nullptr: off
   sealing::SealingKeyManager* sealing_keys = nullptr;   // opens sealed input; nullptr: refused
+  // Its own namespace (--namespace): like kube-system, never given sidecar Roles.
+  std::string operator_namespace = "dragops-system";
 };
 
 class Controller final : public Lookup {
@@ -70,6 +75,7 @@ class Controller final : public Lookup {
     std::unique_ptr<kube::Informer> secrets;        // dragops Secrets
     std::unique_ptr<EventWatch> core_secrets;       // referenced credentials (no cache)
     std::unique_ptr<EventWatch> stores;             // managed-by dragops-operator (no cache)
+    std::unique_ptr<kube::Informer> injected_pods;  // dragops.io/injected=true
   };
 
   void build_informers(const std::string& ns);
@@ -80,6 +86,9 @@ class Controller final : public Lookup {
   std::optional<std::set<std::uint32_t>> versions_in_use(const std::string& ns) const;
   sealing::KeyIds sealing_key_ids_in_use() const;
   void on_store_event(const kube::WatchEvent& event);
+  void enqueue_sidecar_access(const kube::ObjectPtr& pod);
+  void enqueue_granted_service_accounts();
+  Outcome reconcile_sidecar_access(const std::string& ns, const std::string& service_account);
   void enqueue_all();
 
   kube::Api& api_;
@@ -91,6 +100,7 @@ class Controller final : public Lookup {
   kube::WorkQueue queue_;
   OwnWrites own_writes_;
   Reconciler reconciler_;
+  sidecar_access::RoleWriter sidecar_roles_;
   std::atomic<bool> running_{false};
   mutable std::mutex sealed_mutex_;
   std::set<std::string> sealed_;   // "ns/name" of every store object seen (for the gauge)

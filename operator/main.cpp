@@ -85,7 +85,7 @@ int run(const op::Options& options) {
                             {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000),
                              oauth_flow ? oauth_flow->authorizer.get() : nullptr,
                              oauth_flow ? oauth_flow->revoker.get() : nullptr,
-                             oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys},
+                             oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys, options.namespace_},
                             wall);
 
   std::stop_source stop;

@@ -1,5 +1,6 @@
 #include "inject/patch.hpp"
 
+#include "inject/injected_pod.hpp"
 #include "inject/json_fields.hpp"
 #include "inject/pod_checks.hpp"
 
@@ -230,13 +231,16 @@ PatchDecision build_patch(const json::object& pod, const InjectOptions& options)
   if (init_containers) patch.push_back(op_add("/spec/initContainers/0", std::move(sidecar)));
   else patch.push_back(op_add("/spec/initContainers", json::array{std::move(sidecar)}));
   patch.push_back(op_add("/metadata/annotations/" + escape_pointer_token(kInjectedAnnotation), "true"));
+  // The label the operator's Pod informer selects on to grant the sidecar its reads.
+  // (A JSON Patch add onto a member replaces it: so also a null `labels`.)
+  if (auto labels = metadata.find("labels"); labels != metadata.end() && labels->value().is_object()) {
+    patch.push_back(op_add("/metadata/labels/" + escape_pointer_token(kInjectedLabel), "true"));
+  } else {
+    patch.push_back(op_add("/metadata/labels", json::object{{kInjectedLabel, "true"}}));
+  }
 
   decision.action = PatchDecision::Action::patch;
   decision.message = "injected";
-  decision.service_account = std::string(string_at(spec, "serviceAccountName"));
-  if (decision.service_account.empty()) decision.service_account = "default";
-  for (const auto& c : request->connections) decision.store_names.push_back("dragops-conn-" + c);
-  for (const auto& s : request->secrets) decision.store_names.push_back("dragops-secret-" + s);
   return decision;
 }
 

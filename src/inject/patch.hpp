@@ -27,9 +27,6 @@ struct PatchDecision {
   Action action = Action::skip;
   boost::json::array patch;        // Action::patch
   std::string message;             // Action::deny: what is wrong; skip: why nothing was done
-  // Action::patch: what the sidecar of this pod will read (for the per-ServiceAccount Role).
-  std::string service_account;
-  std::vector<std::string> store_names;
 };
 
 PatchDecision build_patch(const boost::json::object& pod, const InjectOptions& options);

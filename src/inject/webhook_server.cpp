@@ -1,7 +1,6 @@
 #include "inject/webhook_server.hpp"
 
 #include "inject/admission.hpp"
-#include "inject/sidecar_rbac.hpp"
 #include "inject/webhook_certs.hpp"
 
 #include "common/log.hpp"
@@ -11,7 +10,6 @@
 #include <boost/json/string_view.hpp>
 
 #include <condition_variable>
-#include <deque>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -44,30 +42,16 @@ struct WebhookServer::Impl {
   kube::Api& api;
   WebhookOptions options;
   CertificateManager certificates;
-  SidecarAccess access;
   std::unique_ptr<http::Server> server;
   std::string serving_pem;      // what the listener serves now
   bool ca_bundle_current = false;
   std::jthread maintenance;
-  // Role/RoleBinding writes happen off the admission path: an API server may be unable to answer
-  // our requests while it waits for this very admission (the local test server is one thread),
-  // and admission latency stays independent of RBAC writes. The sidecar retries until granted.
-  struct Grant {
-    std::string namespace_, service_account;
-    std::vector<std::string> store_names;
-  };
-  std::mutex grants_mutex;
-  std::condition_variable_any grants_cv;
-  std::deque<Grant> grants;
-  std::jthread granter;
-
   Impl(kube::Api& a, WebhookOptions o)
       : api(a),
         options(std::move(o)),
         certificates(api, CertificateSettings{options.namespace_, options.cert_secret, options.service,
                                               options.webhook_config,
-                                              std::chrono::duration_cast<std::chrono::seconds>(options.certificate_lifetime)}),
-        access(api) {}
+                                              std::chrono::duration_cast<std::chrono::seconds>(options.certificate_lifetime)}) {}
 
   http::Response handle(const http::Request& request) {
     std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
@@ -80,12 +64,9 @@ struct WebhookServer::Impl {
     if (request.method != "POST") return json_error(405, "method_not_allowed", "POST an AdmissionReview");
     auto outcome = review_admission(request.body, options.inject);
     if (!outcome) return json_error(400, "bad_request", outcome.error());
+    // The answer is all admission does: no write to the cluster (sideEffects: None). The
+    // sidecar's Role comes from the operator, from the injected pods that exist.
     const auto& decision = outcome->decision;
-    if (decision.action == PatchDecision::Action::patch && !outcome->dry_run && options.manage_sidecar_rbac) {
-      std::lock_guard lock(grants_mutex);
-      grants.push_back({outcome->namespace_, decision.service_account, decision.store_names});
-      grants_cv.notify_one();
-    }
     if (decision.action != PatchDecision::Action::skip) {
       log::info("admission", {{"namespace", json::string_view(outcome->namespace_)},
                               {"action", decision.action == PatchDecision::Action::patch ? "injected" : "denied"},
@@ -96,25 +77,6 @@ struct WebhookServer::Impl {
     response.set_header("Content-Type", "application/json");
     response.body = json::serialize(outcome->review);
     return response;
-  }
-
-  void grant(std::stop_token stop) {
-    std::unique_lock lock(grants_mutex);
-    while (!stop.stop_requested()) {
-      grants_cv.wait(lock, stop, [&] { return !grants.empty(); });
-      if (stop.stop_requested()) return;
-      Grant next = std::move(grants.front());
-      grants.pop_front();
-      lock.unlock();
-      auto ensured = access.ensure(next.namespace_, next.service_account, next.store_names);
-      lock.lock();
-      if (!ensured) {
-        log::warn("cannot grant the sidecar its reads yet; retrying",
-                  {{"namespace", json::string_view(next.namespace_)}, {"reason", json::string_view(ensured.error())}});
-        grants.push_back(std::move(next));
-        grants_cv.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
-      }
-    }
   }
 
   boost::system::result<http::TlsPem, std::string> current_pem() {
@@ -182,7 +144,6 @@ boost::system::result<void, std::string> WebhookServer::start() {
   impl_->server = std::make_unique<http::Server>(server_options, [impl = impl_.get()](const http::Request& r) { return impl->handle(r); });
   if (auto started = impl_->server->start(); !started) return started;
   impl_->maintenance = std::jthread([impl = impl_.get()](std::stop_token stop) { impl->maintain(stop); });
-  impl_->granter = std::jthread([impl = impl_.get()](std::stop_token stop) { impl->grant(stop); });
   log::info("webhook serving", {{"port", port()}});
   return {};
 }
@@ -194,10 +155,6 @@ void WebhookServer::stop() {
     impl_->maintenance.join();
   }
   if (impl_->server) impl_->server->stop();
-  if (impl_->granter.joinable()) {
-    impl_->granter.request_stop();
-    impl_->granter.join();
-  }
 }
 
 std::uint16_t WebhookServer::port() const {

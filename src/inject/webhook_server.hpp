@@ -1,8 +1,8 @@
 #pragma once
 // The mutating admission webhook the operator serves: HTTPS on --webhook-addr, AdmissionReview v1
 // on POST /mutate-pods (and /healthz), its serving certificate managed in a Secret shared by all
-// replicas (or read from files in external mode), the MutatingWebhookConfiguration's caBundle
-// kept current, and the per-ServiceAccount Role/RoleBinding the sidecars need.
+// replicas (or read from files in external mode) and the MutatingWebhookConfiguration's caBundle
+// kept current. It writes nothing else: the sidecars' Roles are the operator's (sidecar_access).
 //
 // Usage from operator/main.cpp:
 //   inject::WebhookServer webhook(api, options);
@@ -44,7 +44,6 @@ struct WebhookOptions {
   CertMode cert_mode = CertMode::operator_managed;    // --webhook-cert-mode
   std::string cert_dir = "/etc/dragops/webhook-certs";   // --webhook-cert-dir (external: tls.crt, tls.key)
   InjectOptions inject;
-  bool manage_sidecar_rbac = true;                    // Role/RoleBinding dragops-sidecar-<sa>
   std::chrono::hours certificate_lifetime{24 * 365};
   std::chrono::seconds certificate_check_interval{300};   // renew check / external file reload
 };

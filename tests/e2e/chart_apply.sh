@@ -131,7 +131,7 @@ for values in "$chart"/ci/*-values.yaml; do
   # What was stored is what the values asked for.
   expect_field deployment/dragops-operator "$kNamespace" '{.spec.template.spec.securityContext.runAsNonRoot}' true
   expect_field deployment/dragops-operator "$kNamespace" '{.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem}' true
-  expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].sideEffects}' NoneOnDryRun
+  expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].sideEffects}' None
   expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].clientConfig.service.name}' dragops-webhook
   args=$(k get deployment/dragops-operator -n "$kNamespace" -o 'jsonpath={.spec.template.spec.containers[0].args}')
   case $set_name in

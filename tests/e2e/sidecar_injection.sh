@@ -3,12 +3,20 @@
 #   the operator serves the webhook (managed certificate, caBundle patched); kubectl apply of an
 #   annotated pod stores it with the sidecar; a stand-in kubelet starts dragops-sidecar with the
 #   env the webhook wrote and a token for the pod's ServiceAccount (least privilege: only the
-#   Role the webhook wrote); curl checks the API contract (200/401/403/404/400 Host/405);
+#   Role the operator reconciled from the injected pods); curl checks the API contract (200/401/403/404/400 Host/405);
 #   revocation and change latency p50/p99 over 50 each (printed); the API server stopped: last
 #   known values until DRAGOPS_STALE_AFTER, then 503; a key rotation reaches the sidecar through
 #   the key volume; no canary value in any log. The webhook refuses pods that would hand the key
 #   volume to another container, hostNetwork pods and a user's own dragops-sidecar; with the
 #   operator stopped only annotated pods are refused (matchConditions).
+# Issue 12 finding 1: admission has no side effects. Forged AdmissionReviews POSTed straight to
+#   the webhook (network reach only, no client certificate) for pods in kube-system, an unwatched
+#   and a watched namespace get a patch and change nothing; a server dry run creates no Role; the
+#   operator grants a ServiceAccount's sidecar Role from the injected pods that exist, widens it,
+#   narrows it and deletes it with them; a sidecar started before its Role becomes ready once
+#   granted (time printed).
+# Finding 8: the operator runs in the chart's least-privilege mode (watchNamespaces: [team-a]),
+#   reconciles team-a and may not read Secrets, list Pods or write Roles elsewhere.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/apiserver.sh"
@@ -18,6 +26,9 @@ ROUNDS=${SIDECAR_E2E_ROUNDS:-50}
 source "$here/lib/checks.sh"
 check() {   # check DESCRIPTION WANTED ACTUAL (ACTUAL must start with WANTED)
   if [[ "$3" == "$2"* ]]; then ok "$1"; else bad "$1" "wanted: $2" "got: $3"; fi
+}
+check_empty() {   # check_empty DESCRIPTION ACTUAL
+  if [ -z "$2" ]; then ok "$1"; else bad "$1" "wanted nothing" "got: $2"; fi
 }
 
 cleanup() { sidecar_stop; operator_stop; apiserver_cleanup; }
@@ -29,9 +40,18 @@ CANARY_VT="CANARY-vt-$RANDOM$RANDOM"
 CANARY_JIRA="CANARY-jira-$RANDOM$RANDOM"
 CANARY_DB="CANARY-db-$RANDOM$RANDOM"
 
-operator_start && ok "the operator serves the webhook and patched the caBundle" ||
+# team-a is watched; team-c exists and is not (the chart's least-privilege mode).
+ensure_namespace team-a && ensure_namespace team-c || { bad "namespaces"; exit 1; }
+OPERATOR_WATCH_NAMESPACES=team-a operator_start && ok "the operator serves the webhook and patched the caBundle" ||
   { bad "the operator serves the webhook" "$(tail -20 "$APISERVER_DIR/operator.log")"; exit 1; }
-ensure_namespace team-a
+operator_sa=system:serviceaccount:dragops-system:dragops-operator
+for denied in "get secrets -n team-c" "list secrets -n kube-system" "list pods -n team-c" "create roles -n team-c" \
+              "create rolebindings -n kube-system" "list secrets --all-namespaces"; do
+  check "least privilege: the operator may not $denied" "no" "$(kubectl auth can-i $denied --as "$operator_sa" 2>/dev/null)"
+done
+for allowed in "get secrets -n team-a" "watch pods -n team-a" "delete roles -n team-a" "get secrets -n dragops-system"; do
+  check "least privilege: the operator may $allowed" "yes" "$(kubectl auth can-i $allowed --as "$operator_sa" 2>/dev/null)"
+done
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Secret
@@ -78,6 +98,24 @@ wait_until 30 kubectl -n team-a get secret dragops-conn-virustotal dragops-conn-
 pod() {   # pod NAME ANNOTATIONS-YAML
   printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: team-a\n  annotations: %s\nspec:\n  initContainers: [{name: migrate, image: busybox}]\n  containers: [{name: app, image: busybox}, {name: helper, image: busybox, env: [{name: X, value: "1"}]}]\n' "$1" "$2"
 }
+
+# Forged AdmissionReviews, POSTed straight to the webhook's address by someone who can only reach
+# it (no client certificate, server not verified): each gets a patch and nothing else.
+forge() {   # forge NAMESPACE SERVICEACCOUNT: prints the webhook's answer
+  jq -cn --arg ns "$1" --arg sa "$2" '{apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: {
+    uid: "forged-\($sa)", kind: {group: "", version: "v1", kind: "Pod"}, resource: {group: "", version: "v1", resource: "pods"},
+    namespace: $ns, operation: "CREATE", userInfo: {username: "nobody"},
+    object: {apiVersion: "v1", kind: "Pod", metadata: {name: "forged", namespace: $ns,
+      annotations: {"dragops.io/inject": "true", "dragops.io/connections": "jira,virustotal", "dragops.io/secrets": "db-password",
+                    "dragops.io/environment": "production"}},
+      spec: {serviceAccountName: $sa, containers: [{name: "app", image: "busybox"}]}}}}' |
+    curl -sk --max-time 10 -H 'Content-Type: application/json' --data-binary @- "https://$WEBHOOK_ADDR/mutate-pods"
+}
+for target in kube-system:forged-system team-c:forged-unwatched team-a:forged-watched; do
+  answer=$(forge "${target%%:*}" "${target#*:}")
+  check "a forged review for a pod in ${target%%:*} gets at most a patch" "true JSONPatch" \
+    "$(jq -r '"\(.response.allowed) \(.response.patchType)"' <<<"$answer" 2>&1)"
+done
 pod run-1 '{dragops.io/inject: "true", dragops.io/connections: "virustotal,jira,ghost", dragops.io/secrets: db-password, dragops.io/environment: production}' |
   kubectl apply -f - >/dev/null
 stored=$(kubectl -n team-a get pod run-1 -o json)
@@ -128,7 +166,14 @@ fi
 wait_until 10 kubectl -n team-a get role dragops-sidecar-default &&
   check "the Role grants exactly the store objects" "dragops-conn-ghost,dragops-conn-jira,dragops-conn-virustotal,dragops-secret-db-password" \
     "$(kubectl -n team-a get role dragops-sidecar-default -o json | jq -r '.rules[0].resourceNames | sort | join(",")')" ||
-  bad "the webhook creates the sidecar Role"
+  bad "the operator grants the injected pod's ServiceAccount its sidecar Role"
+check "the injected pod is labelled for the operator" "true" \
+  "$(kubectl -n team-a get pod run-1 -o jsonpath='{.metadata.labels.dragops\.io/injected}')"
+# The forged reviews came before run-1; had they caused grants, they would be there by now.
+for target in kube-system:forged-system team-c:forged-unwatched team-a:forged-watched; do
+  check_empty "the forged review for ${target%%:*} created no Role or RoleBinding" \
+    "$(kubectl -n "${target%%:*}" get role,rolebinding "dragops-sidecar-${target#*:}" -o name --ignore-not-found 2>&1)"
+done
 
 # --- the sidecar, started with the env the webhook wrote ---
 started_at=$(date +%s%N)
@@ -237,6 +282,44 @@ done
 [ "$(wc -l <"$APISERVER_DIR/revoke.ms")" -eq "$ROUNDS" ] && ok "every revocation reached the sidecar"
 echo "     revocation latency (kubectl delete connection -> 404): $(percentiles <"$APISERVER_DIR/revoke.ms")"
 
+# --- a sidecar that starts before its Role exists; the Role follows the pods ---
+sidecar_stop
+late() {   # late NAME CONNECTIONS: a pod of the ServiceAccount "late"
+  printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: team-a\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  serviceAccountName: late\n  containers: [{name: app, image: busybox}]\n' "$1" "$2"
+}
+kubectl -n team-a create serviceaccount late >/dev/null
+late late-1 jira | kubectl apply --dry-run=server -o json -f - >"$APISERVER_DIR/late-1.json"
+check "a server dry run is injected and labelled" "dragops-sidecar true" \
+  "$(jq -r '"\(.spec.initContainers[0].name) \(.metadata.labels["dragops.io/injected"])"' "$APISERVER_DIR/late-1.json")"
+# The stand-in kubelet starts the dry run's sidecar: its ServiceAccount has no Role, so it is refused.
+SIDECAR_POD_JSON=$APISERVER_DIR/late-1.json sidecar_launch team-a late-1 || bad "the early sidecar starts"
+wait_until 10 grep -q '"code":403' "$SIDECAR_DIR/sidecar.log" && ok "the sidecar started before its Role is refused (403) and retries" ||
+  bad "the early sidecar is refused" "$(tail -3 "$SIDECAR_DIR/sidecar.log")"
+check_empty "the dry run created no Role" "$(kubectl -n team-a get role dragops-sidecar-late -o name --ignore-not-found 2>&1)"
+curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz" >/dev/null 2>&1 && bad "the sidecar is ready without its Role"
+applied_at=$(now_ms)
+late late-1 jira | kubectl apply -f - >/dev/null
+wait_until 20 kubectl -n team-a get role dragops-sidecar-late && granted_ms=$(( $(now_ms) - applied_at )) ||
+  bad "the operator grants the new pod's ServiceAccount"
+wait_until 20 curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz" && ready_ms=$(( $(now_ms) - applied_at )) &&
+  ok "the early sidecar becomes ready once the operator grants" || bad "the early sidecar becomes ready" "$(tail -3 "$SIDECAR_DIR/sidecar.log")"
+echo "     kubectl apply -> Role granted: ${granted_ms:-?} ms; -> early sidecar ready: ${ready_ms:-?} ms"
+check "and serves" "200 {\"name\":\"jira\"" "$(sidecar_get /v1/connections/jira)"
+sidecar_stop
+late_names() { kubectl -n team-a get role dragops-sidecar-late -o json 2>/dev/null | jq -r '.rules[0].resourceNames | sort | join(",")'; }
+late late-2 jira,virustotal | kubectl apply -f - >/dev/null
+wait_until 20 bash -c "[ \"\$(kubectl -n team-a get role dragops-sidecar-late -o jsonpath='{.rules[0].resourceNames}')\" = '[\"dragops-conn-jira\",\"dragops-conn-virustotal\"]' ]"
+check "a second pod widens the Role to the union" "dragops-conn-jira,dragops-conn-virustotal" "$(late_names)"
+kubectl -n team-a delete pod late-2 --wait=false >/dev/null
+wait_until 20 bash -c "[ \"\$(kubectl -n team-a get role dragops-sidecar-late -o jsonpath='{.rules[0].resourceNames}')\" = '[\"dragops-conn-jira\"]' ]"
+check "deleting it narrows the Role to what the remaining pod reads" "dragops-conn-jira" "$(late_names)"
+kubectl -n team-a delete pod late-1 --wait=false >/dev/null
+wait_until 20 bash -c "! kubectl -n team-a get role,rolebinding dragops-sidecar-late -o name 2>/dev/null | grep -q ." &&
+  ok "deleting the last pod of the ServiceAccount removes its Role and RoleBinding" ||
+  bad "the last pod's deletion removes the Role" "$(kubectl -n team-a get role,rolebinding dragops-sidecar-late -o name 2>&1)"
+check "the other ServiceAccount's Role stays" "role.rbac.authorization.k8s.io/dragops-sidecar-default" \
+  "$(kubectl -n team-a get role dragops-sidecar-default -o name 2>&1)"
+
 # --- the API server goes away: last known values until the bound, then 503 ---
 sidecar_stop
 SIDECAR_EXTRA_ENV="DRAGOPS_STALE_AFTER=4s" sidecar_start team-a run-1 || bad "the sidecar restarts"
@@ -270,6 +353,7 @@ sidecar_stop
 # --- canaries ---
 leaks=$(grep -l -e "$CANARY_VT" -e "$CANARY_JIRA" -e "$CANARY_DB" "$APISERVER_DIR"/operator.log "$APISERVER_DIR"/sidecar-*/sidecar.log 2>/dev/null)
 [ -z "$leaks" ] && ok "no canary in the operator's or the sidecar's logs" || bad "no canary in the logs" "$leaks"
+# (The sidecar started before its Role was refused on purpose; the last one started must not be.)
 denials=$(grep -h 'is forbidden' "$APISERVER_DIR/operator.log" "$SIDECAR_DIR/sidecar.log" | head -5)
 [ -z "$denials" ] && ok "neither the operator nor the sidecar was refused by RBAC" || bad "no RBAC refusals" "$denials"
 grep -q '"msg":"audit"' "$APISERVER_DIR"/sidecar-*/sidecar.log && ok "the sidecar writes audit lines" || bad "audit lines"

@@ -104,9 +104,18 @@ TEST(BuildPatch, InjectsTheNativeSidecarWithItsVolumesAndEnv) {
   EXPECT_EQ(mount->at("readOnly"), true);
   EXPECT_EQ(find_named(app.at("volumeMounts"), "dragops-keys"), nullptr) << "key volume must stay in the sidecar";
   EXPECT_EQ(result.at("metadata").at("annotations").at("dragops.io/injected"), "true");
+  // The label the operator selects injected pods by (it grants the sidecar's reads from them).
+  EXPECT_EQ(result.at("metadata").at("labels"), (json::object{{"dragops.io/injected", "true"}}));
+}
 
-  EXPECT_EQ(decision.service_account, "default");
-  EXPECT_EQ(decision.store_names, (std::vector<std::string>{"dragops-conn-github", "dragops-conn-jira", "dragops-secret-db-password"}));
+TEST(BuildPatch, AddsTheInjectedLabelNextToTheLabelsThePodHas) {
+  auto pod = pod_with(annotated());
+  pod["metadata"].as_object()["labels"] = json::object{{"app", "runner"}, {"dragops.io/injected", "false"}};
+  auto result = patched(pod, build_patch(pod, {}));
+  EXPECT_EQ(result.at("metadata").at("labels"), (json::object{{"app", "runner"}, {"dragops.io/injected", "true"}}));
+  pod["metadata"].as_object()["labels"] = nullptr;
+  result = patched(pod, build_patch(pod, {}));
+  EXPECT_EQ(result.at("metadata").at("labels"), (json::object{{"dragops.io/injected", "true"}}));
 }
 
 TEST(BuildPatch, IsIdempotent) {
@@ -189,7 +198,6 @@ TEST(BuildPatch, AddsEnvToEveryContainerAndKeepsExistingEnvAndMounts) {
   EXPECT_EQ(env_of(containers.at(0).as_object(), "X"), "1");
   EXPECT_NE(find_named(containers.at(1).at("volumeMounts"), "data"), nullptr);
   EXPECT_EQ(result.at("spec").at("volumes").as_array().size(), 3u);
-  EXPECT_EQ(decision.service_account, "runner");
 }
 
 TEST(BuildPatch, PutsTheSidecarBeforeExistingInitContainersAndGivesThemTheEnv) {

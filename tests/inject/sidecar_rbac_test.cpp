@@ -1,73 +1,39 @@
 #include "inject/sidecar_rbac.hpp"
 
-#include "fake_cluster.hpp"
-
 #include <gtest/gtest.h>
 
 namespace dragops::inject {
 namespace {
 
-const kube::Gvr kRoles{"rbac.authorization.k8s.io", "v1", "roles"};
-const kube::Gvr kBindings{"rbac.authorization.k8s.io", "v1", "rolebindings"};
-
-TEST(SidecarAccess, CreatesARoleLimitedToTheStoreNamesAndABinding) {
-  testing::FakeCluster cluster;
-  SidecarAccess access(cluster);
-  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github", "dragops-secret-db"}));
-  auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
-  ASSERT_TRUE(role);
-  EXPECT_EQ(granted_names(*role), (std::set<std::string>{"dragops-conn-github", "dragops-secret-db"}));
-  const auto& rule = role->at("rules").at(0).as_object();
+TEST(BuildSidecarRole, GrantsReadsOfExactlyTheStoreNames) {
+  auto role = build_sidecar_role("team-a", "runner", {"dragops-conn-github", "dragops-secret-db"});
+  EXPECT_EQ(role.at("metadata").at("name"), "dragops-sidecar-runner");
+  EXPECT_EQ(role.at("metadata").at("labels").at("app.kubernetes.io/component"), "sidecar-access");
+  EXPECT_EQ(granted_names(role), (std::set<std::string>{"dragops-conn-github", "dragops-secret-db"}));
+  const auto& rule = role.at("rules").at(0).as_object();
   EXPECT_EQ(rule.at("verbs"), (boost::json::array{"get", "list", "watch"}));
   EXPECT_EQ(rule.at("resources"), (boost::json::array{"secrets"}));
-  auto binding = cluster.find(kBindings, "team-a", "dragops-sidecar-runner");
-  ASSERT_TRUE(binding);
-  EXPECT_EQ(binding->at("subjects").at(0).at("name"), "runner");
-  EXPECT_EQ(binding->at("roleRef").at("name"), "dragops-sidecar-runner");
+  auto binding = build_sidecar_role_binding("team-a", "runner");
+  EXPECT_EQ(binding.at("subjects").at(0).at("name"), "runner");
+  EXPECT_EQ(binding.at("subjects").at(0).at("namespace"), "team-a");
+  EXPECT_EQ(binding.at("roleRef").at("name"), "dragops-sidecar-runner");
 }
 
-TEST(SidecarAccess, LetsTheSidecarRefreshOnlyItsOwnConnectionsUnderTheirLeases) {
-  testing::FakeCluster cluster;
-  SidecarAccess access(cluster);
-  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github", "dragops-secret-db"}));
-  auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
-  ASSERT_TRUE(role);
-  const auto& rules = role->at("rules").as_array();
+TEST(BuildSidecarRole, LetsTheSidecarRefreshOnlyItsOwnConnectionsUnderTheirLeases) {
+  auto role = build_sidecar_role("team-a", "runner", {"dragops-conn-github", "dragops-secret-db"});
+  const auto& rules = role.at("rules").as_array();
   ASSERT_EQ(rules.size(), 4u);
   EXPECT_EQ(rules.at(1).at("verbs"), (boost::json::array{"update", "patch"}));
   EXPECT_EQ(rules.at(1).at("resourceNames"), (boost::json::array{"dragops-conn-github"}));
   EXPECT_EQ(rules.at(2).at("apiGroups"), (boost::json::array{"coordination.k8s.io"}));
   EXPECT_EQ(rules.at(2).at("resourceNames"), (boost::json::array{"dragops-refresh-github"}));
   EXPECT_EQ(rules.at(3).at("verbs"), (boost::json::array{"create"}));
-  EXPECT_EQ(granted_names(*role), (std::set<std::string>{"dragops-conn-github", "dragops-secret-db"}));
+  EXPECT_EQ(granted_names(role), (std::set<std::string>{"dragops-conn-github", "dragops-secret-db"}));
 }
 
-TEST(SidecarAccess, GrantsNoWritesToAPodThatReadsOnlySecrets) {
-  testing::FakeCluster cluster;
-  SidecarAccess access(cluster);
-  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-secret-db"}));
-  auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
-  ASSERT_TRUE(role);
-  EXPECT_EQ(role->at("rules").as_array().size(), 1u);
-}
-
-TEST(SidecarAccess, WidensTheRoleAndNeverNarrowsIt) {
-  testing::FakeCluster cluster;
-  SidecarAccess access(cluster);
-  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github"}));
-  SidecarAccess other_replica(cluster);
-  ASSERT_TRUE(other_replica.ensure("team-a", "runner", {"dragops-conn-jira"}));
-  auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
-  EXPECT_EQ(granted_names(*role), (std::set<std::string>{"dragops-conn-github", "dragops-conn-jira"}));
-}
-
-TEST(SidecarAccess, CostsNoApiCallForWhatItAlreadyEnsured) {
-  testing::FakeCluster cluster;
-  SidecarAccess access(cluster);
-  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github"}));
-  const int writes = cluster.writes();
-  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github"}));
-  EXPECT_EQ(cluster.writes(), writes);
+TEST(BuildSidecarRole, GrantsNoWritesToAPodThatReadsOnlySecrets) {
+  auto role = build_sidecar_role("team-a", "runner", {"dragops-secret-db"});
+  EXPECT_EQ(role.at("rules").as_array().size(), 1u);
 }
 
 }  // namespace

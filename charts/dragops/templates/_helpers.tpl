@@ -60,13 +60,18 @@ namespaces) or by one Role per watched namespace. */}}
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
-# The webhook gives each injected ServiceAccount a Role and RoleBinding
-# (dragops-sidecar-<serviceAccount>) that can read only its store objects. Creating them needs no
-# `escalate` or `bind`: the rules granted (get/list/watch on named Secrets) are a subset of the
-# Secret rules above, which the API server checks in the same namespace.
+# Pods the webhook injected (label dragops.io/injected=true): the operator reconciles each
+# ServiceAccount's sidecar Role from the ones that exist.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
+# The Role and RoleBinding dragops-sidecar-<serviceAccount> that can read only the store objects
+# of that ServiceAccount's injected pods: created, widened, narrowed and deleted with the pods.
+# Creating them needs no `escalate` or `bind`: the rules granted are a subset of the Secret and
+# Lease rules here, which the API server checks in the same namespace.
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
-  verbs: [get, create, update, patch]
+  verbs: [get, list, create, update, patch, delete]
 # OAuth refresh: one Lease per connection (dragops-refresh-<name>) in the connection's namespace,
 # taken by the operator for connections no pod refreshes, and granted to sidecars by the Role
 # above (which the operator may only grant if it holds the same rights).

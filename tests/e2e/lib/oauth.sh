@@ -135,7 +135,8 @@ role_grants() {
 }
 
 # sidecar_run NS POD CONNECTIONS [VAR=value...]: a sidecar with its own key and token dirs for a
-# pod admitted through the operator's webhook (which grants the pod's ServiceAccount its Role),
+# pod admitted through the operator's webhook (the operator then grants the pod's ServiceAccount
+# its Role, from the injected pods it watches),
 # running with a token for that ServiceAccount: least privilege, as in a cluster. Sets SC_DIR,
 # SC_PORT (API), SC_PID and appends the pid to PIDS.
 sidecar_run() {
@@ -146,11 +147,11 @@ sidecar_run() {
   printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  containers: [{name: app, image: busybox}]\n' \
     "$pod" "$ns" "$connections" | kubectl apply -f - >/dev/null || fail "pod $pod not admitted"
   service_account_kubeconfig "$ns" default "$SC_DIR/kubeconfig" || fail "no ServiceAccount token for $pod"
-  # The webhook writes the Role right after admission (webhook.md); a sidecar started before
+  # The operator writes the Role once its Pod informer sees the pod (webhook.md); a sidecar started before
   # would be refused until then, which is allowed but not what this run is about.
   local connection
   for connection in ${connections//,/ }; do
-    wait_until 20 role_grants "$ns" "dragops-conn-$connection" || fail "the webhook did not grant dragops-conn-$connection"
+    wait_until 20 role_grants "$ns" "dragops-conn-$connection" || fail "the operator did not grant dragops-conn-$connection"
   done
   wait_until 20 kubectl -n "$ns" get secret dragops-data-keys || fail "no projected key ring"
   kubectl -n "$ns" get secret dragops-data-keys -o jsonpath='{.data.keyring}' | base64 -d >"$SC_DIR/keys/keyring"

@@ -36,14 +36,16 @@ YAML
   )
 }
 
-# chart_operator_kubeconfig SOURCE_DIR FILE: applies the chart's ServiceAccount and RBAC
-# (controller and webhook rules, rendered by helm for release dragops in dragops-system) and
-# writes FILE for that ServiceAccount. Fails when helm is unavailable (tests/tools/fetch-tools.sh).
+# chart_operator_kubeconfig SOURCE_DIR FILE [HELM-ARGS...]: applies the chart's ServiceAccount and
+# RBAC (controller and webhook rules, rendered by helm for release dragops in dragops-system, with
+# HELM-ARGS such as --set-json watchNamespaces=[...]) and writes FILE for that ServiceAccount.
+# Fails when helm is unavailable (tests/tools/fetch-tools.sh).
 chart_operator_kubeconfig() {
   local source=$1 file=$2 helm
+  shift 2
   helm=$("$source/tests/tools/fetch-tools.sh" helm 2>/dev/null | awk '$1 == "helm" { print $2 }')
   [ -n "$helm" ] || return 1
-  "$helm" template dragops "$source/charts/dragops" --namespace dragops-system \
+  "$helm" template dragops "$source/charts/dragops" --namespace dragops-system "$@" \
     --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml 2>/dev/null |
     kubectl apply -f - >/dev/null || return 1
   service_account_kubeconfig dragops-system dragops-operator "$file"

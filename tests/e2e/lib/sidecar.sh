@@ -10,6 +10,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/webhook.sh"
 # RBAC, and registers the webhook as the chart does (lib/webhook.sh). The key propagation delay
 # is 0 (the scripts that rotate sync the key volume themselves); the array OPERATOR_ARGS adds or
 # overrides flags.
+# With OPERATOR_WATCH_NAMESPACES=a,b (namespaces that exist) the chart is rendered with that
+# watchNamespaces, which is its least-privilege mode (Roles in those namespaces only), and the
+# operator watches only those.
 operator_start() {
   local source=$DRAGOPS_SOURCE_DIR
   apply_crds_and_packs "$source" || return 1
@@ -17,15 +20,19 @@ operator_start() {
   webhook_register || return 1
   # Least privilege: the chart's ServiceAccount and RBAC (controller and webhook rules), rendered
   # by helm, and a token for that ServiceAccount.
-  local operator_kubeconfig=$KUBECONFIG
-  if chart_operator_kubeconfig "$source" "$APISERVER_DIR/operator.kubeconfig"; then
+  local operator_kubeconfig=$KUBECONFIG scope=() watch=()
+  if [ -n "${OPERATOR_WATCH_NAMESPACES:-}" ]; then
+    scope=(--set "watchNamespaces={$OPERATOR_WATCH_NAMESPACES}")
+    watch=(--watch-namespaces "$OPERATOR_WATCH_NAMESPACES")
+  fi
+  if chart_operator_kubeconfig "$source" "$APISERVER_DIR/operator.kubeconfig" "${scope[@]}"; then
     operator_kubeconfig=$APISERVER_DIR/operator.kubeconfig
   else
     echo "note: no helm (tests/tools/fetch-tools.sh): the operator runs with the admin's kubeconfig"
   fi
   "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$operator_kubeconfig" --namespace dragops-system --leader-elect=false \
     --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "$WEBHOOK_ADDR" \
-    --key-rotation-interval 0 --key-propagation-delay 0 "${OPERATOR_ARGS[@]}" >>"$APISERVER_DIR/operator.log" 2>&1 &
+    --key-rotation-interval 0 --key-propagation-delay 0 "${watch[@]}" "${OPERATOR_ARGS[@]}" >>"$APISERVER_DIR/operator.log" 2>&1 &
   OPERATOR_PID=$!
   wait_until 30 webhook_serving
 }
@@ -43,18 +50,25 @@ operator_stop() {
 # (`default` unless the pod names another, which is created if missing), as a kubelet would
 # project it. The mount paths are remapped to the temporary directories, as a
 # kubelet maps volumes; the listen ports are remapped to free ones so tests can run in parallel.
+# With SIDECAR_POD_JSON=FILE the pod is read from FILE (e.g. the output of a server dry run).
 sidecar_start() {
-  local ns=$1 pod=$2
+  sidecar_launch "$@" || return 1
+  wait_until 20 curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz"
+}
+
+# sidecar_launch NAMESPACE POD: sidecar_start without waiting for readiness.
+sidecar_launch() {
+  local ns=$1 pod=$2 pod_json
   SIDECAR_DIR=$(mktemp -d "$APISERVER_DIR/sidecar-XXXXXX")
   mkdir -p "$SIDECAR_DIR/keys" "$SIDECAR_DIR/token"
   sidecar_sync_keys "$ns" || return 1
   SIDECAR_PORT=$(free_port)
   SIDECAR_HEALTH_PORT=$(free_port)
-  kubectl -n "$ns" get pod "$pod" -o json |
-    jq -r --arg ns "$ns" --arg pod "$pod" \
+  if [ -n "${SIDECAR_POD_JSON:-}" ]; then pod_json=$(cat "$SIDECAR_POD_JSON"); else pod_json=$(kubectl -n "$ns" get pod "$pod" -o json); fi
+  jq -r --arg ns "$ns" --arg pod "$pod" \
       '.spec.initContainers[] | select(.name == "dragops-sidecar") | .env[] |
        "\(.name)=\(if .valueFrom then (if .valueFrom.fieldRef.fieldPath == "metadata.namespace" then $ns else $pod end) else .value end)"' \
-      >"$SIDECAR_DIR/env" || return 1
+      >"$SIDECAR_DIR/env" <<<"$pod_json" || return 1
   local env_args=()
   while IFS= read -r line; do
     case "$line" in
@@ -66,14 +80,13 @@ sidecar_start() {
     env_args+=("$line")
   done <"$SIDECAR_DIR/env"
   # Least privilege, as in a pod: a token for the pod's ServiceAccount, whose only rights are the
-  # Role the webhook wrote for it.
+  # Role the operator reconciled for it from the injected pods.
   local sa
-  sa=$(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.serviceAccountName}')
+  sa=$(jq -r '.spec.serviceAccountName // ""' <<<"$pod_json")
   service_account_kubeconfig "$ns" "${sa:-default}" "$SIDECAR_DIR/kubeconfig" || return 1
   env -i PATH="$PATH" KUBECONFIG="$SIDECAR_DIR/kubeconfig" $(sanitizer_env) "${env_args[@]}" ${SIDECAR_EXTRA_ENV:-} \
     "$DRAGOPS_SIDECAR_BINARY" >>"$SIDECAR_DIR/sidecar.log" 2>&1 &
   SIDECAR_PID=$!
-  wait_until 20 curl -fsS "http://127.0.0.1:$SIDECAR_HEALTH_PORT/readyz"
 }
 
 # sidecar_sync_keys NAMESPACE [KEYRING_FILE]: installs the projected key ring (read now, or the

@@ -26,7 +26,7 @@ metadata: {name: dragops-sidecar-injector}
 webhooks:
 - name: pods.dragops.io
   admissionReviewVersions: [v1]
-  sideEffects: NoneOnDryRun
+  sideEffects: None
   failurePolicy: Fail
   timeoutSeconds: 10
   clientConfig:
