@@ -158,6 +158,9 @@ for values in "$chart"/ci/*-values.yaml; do
       expect_field role/dragops-operator-watch team-a '{.rules[?(@.resources[0]=="secrets")].verbs}' \
         '["get","list","watch","create","update","patch","delete"]'
       expect_field rolebinding/dragops-operator-watch team-b '{.subjects[0].namespace}' "$kNamespace"
+      expect_field role/dragops-operator-watch team-b '{.rules[?(@.resources[0]=="pods")].verbs}' '["get","list","watch"]'
+      k get clusterrole dragops-operator -o jsonpath='{.rules[*].resources}' | grep -qE '"(secrets|pods|roles)"' &&
+        fail "restricted-namespaces: the ClusterRole grants Secrets, Pods or Roles cluster-wide"
       k get clusterrole dragops-operator -o jsonpath='{.rules[*].resources}' | grep -q '"connections"' &&
         fail "restricted-namespaces: the ClusterRole still grants connections cluster-wide"
       grep -q -- '--watch-namespaces=team-a,team-b' <<<"$args" || fail "restricted-namespaces: no --watch-namespaces: $args"

@@ -82,6 +82,32 @@ if webhook | grep -q 'objectSelector:'; then
   fail "the default webhook requires a pod label; DESIGN.md makes dragops.io/inject an annotation"
 fi
 webhook | grep -q '"kube-system"' || fail "the webhook does not exclude kube-system"
+webhook | grep -q 'sideEffects: None$' || fail "the webhook does not declare sideEffects: None (admission writes nothing)"
+# rbac.scope: the least-privilege mode renders no cluster-wide rule on a namespaced resource, and
+# contradictory values fail with a message that names both.
+if out=$(quiet_helm template dragops "$chart" --set rbac.scope=namespaces 2>&1); then
+  fail "rbac.scope=namespaces without watchNamespaces rendered"
+else
+  grep -q 'rbac.scope=namespaces needs watchNamespaces' <<<"$out" || fail "unclear message: $out"
+fi
+if out=$(quiet_helm template dragops "$chart" --set rbac.scope=cluster --set 'watchNamespaces={team-a}' 2>&1); then
+  fail "rbac.scope=cluster with watchNamespaces rendered"
+else
+  grep -q 'rbac.scope=cluster grants Secrets, Roles and Pods in every namespace, but watchNamespaces limits the operator to team-a' <<<"$out" ||
+    fail "unclear message: $out"
+fi
+rbac() { quiet_helm template dragops "$chart" --namespace dragops-system --show-only templates/rbac.yaml "$@"; }
+cluster_role() { awk '/^kind: ClusterRole$/ { p = 1 } /^---/ { p = 0 } p' ; }
+for scope in auto namespaces; do
+  rendered=$(rbac --set rbac.scope=$scope --set 'watchNamespaces={team-a,team-b}')
+  cluster_role <<<"$rendered" | grep -qE 'resources: \[(secrets|pods|roles|rolebindings|leases|events)' &&
+    fail "rbac.scope=$scope: the ClusterRole grants namespaced resources"
+  # A Role and a RoleBinding (whose roleRef names it too) in each of the two namespaces.
+  [ "$(grep -c '^  name: dragops-operator-watch$' <<<"$rendered")" -eq 6 ] || fail "rbac.scope=$scope: not one Role and binding per watched namespace"
+done
+for scope in auto cluster; do
+  rbac --set rbac.scope=$scope | cluster_role | grep -q 'resources: \[pods\]' || fail "rbac.scope=$scope: no cluster-wide pods rule"
+done
 webhook --set-json 'webhook.objectSelector={"matchLabels":{"dragops.io/inject":"true"}}' |
   grep -q 'dragops.io/inject: "true"' || fail "webhook.objectSelector.matchLabels does not render"
 echo "ok   guards"

@@ -31,6 +31,7 @@ rejects '- replicaCount: Invalid type. Expected: integer, given: string' --set-j
 rejects '- replicaCount: Must be greater than or equal to 1' --set replicaCount=0
 rejects '- logLevel: logLevel must be one of the following: "debug", "info", "warn", "error"' --set logLevel=verbose
 rejects '- workers: Must be greater than or equal to 1' --set workers=0
+rejects '- rbac.scope: rbac.scope must be one of the following: "auto", "cluster", "namespaces"' --set rbac.scope=everywhere
 rejects '- image.pullPolicy: image.pullPolicy must be one of the following: "Always", "IfNotPresent", "Never"' --set image.pullPolicy=Sometimes
 rejects '- (root): Additional property replicas is not allowed' --set replicas=2
 rejects '- webhook: Additional property failurePolcy is not allowed' --set webhook.failurePolcy=Ignore

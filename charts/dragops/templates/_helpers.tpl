@@ -39,6 +39,22 @@ app.kubernetes.io/component: operator
 {{- if .Values.webhook.certManager.enabled }}external{{ else }}operator{{ end }}
 {{- end }}
 
+{{/*
+The scope of the operator's namespaced rules: "cluster" (a ClusterRole: every namespace) or
+"namespaces" (a Role in each of watchNamespaces). rbac.scope "auto" picks "namespaces" when
+watchNamespaces lists any; contradictory values fail the rendering.
+*/}}
+{{- define "dragops.rbacScope" -}}
+{{- $scope := .Values.rbac.scope -}}
+{{- if and (eq $scope "namespaces") (not .Values.watchNamespaces) -}}
+{{- fail "rbac.scope=namespaces needs watchNamespaces: list the namespaces the operator may act in (it gets a Role in each and none cluster-wide)" -}}
+{{- end -}}
+{{- if and (eq $scope "cluster") .Values.watchNamespaces -}}
+{{- fail (printf "rbac.scope=cluster grants Secrets, Roles and Pods in every namespace, but watchNamespaces limits the operator to %s: set rbac.scope=namespaces (or auto), or empty watchNamespaces" (join "," .Values.watchNamespaces)) -}}
+{{- end -}}
+{{- if .Values.watchNamespaces }}namespaces{{ else }}cluster{{ end -}}
+{{- end }}
+
 {{/* Rules for the namespaced resources the operator reconciles; used by the ClusterRole (all
 namespaces) or by one Role per watched namespace. */}}
 {{- define "dragops.namespacedRules" -}}
