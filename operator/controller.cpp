@@ -284,6 +284,8 @@ void Controller::process(const std::string& key) {
 Outcome Controller::reconcile_sidecar_access(const std::string& ns, const std::string& service_account) {
   std::set<std::string> names;
   const auto* set = set_for(ns);
+  // An unsynced cache would read as "no pods" and delete every Role: wait for the list instead.
+  if (set && !set->injected_pods->has_synced()) return Outcome{Outcome::Kind::requeue, std::chrono::seconds(1), {}};
   if (set && !sidecar_access::excluded_namespaces(options_.operator_namespace).contains(ns)) {
     names = inject::sidecar_store_names(service_account, sidecar_access::pods_of(*set->injected_pods, ns, service_account));
   }

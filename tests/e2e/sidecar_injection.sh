@@ -44,6 +44,7 @@ CANARY_DB="CANARY-db-$RANDOM$RANDOM"
 ensure_namespace team-a && ensure_namespace team-c || { bad "namespaces"; exit 1; }
 OPERATOR_WATCH_NAMESPACES=team-a operator_start && ok "the operator serves the webhook and patched the caBundle" ||
   { bad "the operator serves the webhook" "$(tail -20 "$APISERVER_DIR/operator.log")"; exit 1; }
+issue12_started=$(date +%s%N)   # the time the issue-12 checks add, printed at the end
 operator_sa=system:serviceaccount:dragops-system:dragops-operator
 for denied in "get secrets -n team-c" "list secrets -n kube-system" "list pods -n team-c" "create roles -n team-c" \
               "create rolebindings -n kube-system" "list secrets --all-namespaces"; do
@@ -52,6 +53,7 @@ done
 for allowed in "get secrets -n team-a" "watch pods -n team-a" "delete roles -n team-a" "get secrets -n dragops-system"; do
   check "least privilege: the operator may $allowed" "yes" "$(kubectl auth can-i $allowed --as "$operator_sa" 2>/dev/null)"
 done
+issue12_ns=$(( $(date +%s%N) - issue12_started ))
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Secret
@@ -111,11 +113,13 @@ forge() {   # forge NAMESPACE SERVICEACCOUNT: prints the webhook's answer
       spec: {serviceAccountName: $sa, containers: [{name: "app", image: "busybox"}]}}}}' |
     curl -sk --max-time 10 -H 'Content-Type: application/json' --data-binary @- "https://$WEBHOOK_ADDR/mutate-pods"
 }
+issue12_started=$(date +%s%N)
 for target in kube-system:forged-system team-c:forged-unwatched team-a:forged-watched; do
   answer=$(forge "${target%%:*}" "${target#*:}")
   check "a forged review for a pod in ${target%%:*} gets at most a patch" "true JSONPatch" \
     "$(jq -r '"\(.response.allowed) \(.response.patchType)"' <<<"$answer" 2>&1)"
 done
+issue12_ns=$(( issue12_ns + $(date +%s%N) - issue12_started ))
 pod run-1 '{dragops.io/inject: "true", dragops.io/connections: "virustotal,jira,ghost", dragops.io/secrets: db-password, dragops.io/environment: production}' |
   kubectl apply -f - >/dev/null
 stored=$(kubectl -n team-a get pod run-1 -o json)
@@ -284,6 +288,7 @@ echo "     revocation latency (kubectl delete connection -> 404): $(percentiles 
 
 # --- a sidecar that starts before its Role exists; the Role follows the pods ---
 sidecar_stop
+issue12_started=$(date +%s%N)
 late() {   # late NAME CONNECTIONS: a pod of the ServiceAccount "late"
   printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: team-a\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  serviceAccountName: late\n  containers: [{name: app, image: busybox}]\n' "$1" "$2"
 }
@@ -319,6 +324,8 @@ wait_until 20 bash -c "! kubectl -n team-a get role,rolebinding dragops-sidecar-
   bad "the last pod's deletion removes the Role" "$(kubectl -n team-a get role,rolebinding dragops-sidecar-late -o name 2>&1)"
 check "the other ServiceAccount's Role stays" "role.rbac.authorization.k8s.io/dragops-sidecar-default" \
   "$(kubectl -n team-a get role dragops-sidecar-default -o name 2>&1)"
+issue12_ns=$(( issue12_ns + $(date +%s%N) - issue12_started ))
+echo "     the issue-12 checks (least privilege, forged reviews, early sidecar, widen/narrow/delete) took $(( issue12_ns / 1000000 )) ms"
 
 # --- the API server goes away: last known values until the bound, then 503 ---
 sidecar_stop
