@@ -12,9 +12,13 @@
 
 #include "crypto/secret_bytes.hpp"
 #include "http/server_types.hpp"
+#include "store/manifest.hpp"
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string_view>
+#include <utility>
 
 namespace dragops::sidecar {
 
@@ -38,6 +42,19 @@ class ApiObserver {
   virtual void on_token_held(double /*seconds*/, bool /*replaced*/) {}
 };
 
+// A store object's sealed manifest, opened, and the owner it is bound to.
+struct Authenticated {
+  store::Owner owner;
+  store::Manifest manifest;
+};
+
+// Why a store's manifest was not accepted: code is the answer's error code ("manifest_invalid" or
+// "decrypt_failed"), reason goes to the log (never a value).
+struct Unauthenticated {
+  std::string_view code;
+  std::string reason;
+};
+
 class ApiHandler {
  public:
   // gates: per connection, lets a due OAuth refresh land before its token is served; without
@@ -51,6 +68,11 @@ class ApiHandler {
   http::Response handle(const http::Request& request, AuditRecord& record) const;
   http::Response connection(const std::string& name, bool token_only, AuditRecord& record) const;
   std::optional<StoreEntry> entry_to_serve(const std::string& name, Clock::time_point& now) const;
+  std::optional<std::pair<Clock::time_point, Clock::time_point>> oauth_schedule(const std::optional<StoreEntry>& entry,
+                                                                                const std::string& name) const;
+  boost::system::result<Authenticated, Unauthenticated> authenticate(const StoreEntry& entry, const crypto::Keyring& keyring,
+                                                                 Kind kind, const std::string& name) const;
+  bool rolled_back(Kind kind, const std::string& name, const Authenticated& authenticated) const;
   http::Response secret(const std::string& name, AuditRecord& record) const;
 
   const Config& config_;
@@ -59,6 +81,9 @@ class ApiHandler {
   std::function<Clock::time_point()> now_;
   ApiObserver& observer_;
   RefreshGates gates_;
+  // The newest manifest serial served per item, with the owner UID it belongs to.
+  mutable std::mutex serials_mutex_;
+  mutable std::map<std::pair<Kind, std::string>, std::pair<std::string, std::uint64_t>> serials_;
 };
 
 // The error body: {"error":{"code":"...","message":"..."}} with Cache-Control: no-store.
@@ -66,9 +91,10 @@ http::Response error_response(int status, std::string_view code, std::string_vie
 
 // RFC 3339 ("2026-01-02T03:04:05Z", fractional seconds and offsets accepted).
 bool parse_rfc3339(std::string_view text, Clock::time_point& out);
-// Which field /token returns for a store object (docs/sidecar.md): the dragops.io/token-field
-// annotation, else access_token for oauth2, else the only field, else the first present of
-// api_key, api_token, token, access_token, password, secret. "" if none applies.
-std::string token_field(const boost::json::object& store_object);
+// Which field /token returns (docs/sidecar.md), among the items the sealed manifest serves and
+// the store holds: the manifest's tokenField, else access_token for oauth2, else the only served
+// field, else the first present of api_key, api_token, token, access_token, password, secret.
+// "" if none applies.
+std::string token_field(const store::Manifest& manifest, const Envelopes& envelopes);
 
 }  // namespace dragops::sidecar
