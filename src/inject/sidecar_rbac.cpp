@@ -1,7 +1,6 @@
 #include "inject/sidecar_rbac.hpp"
 
 #include "common/log.hpp"
-#include "oauth/lease_lock.hpp"
 
 #include <boost/json/string_view.hpp>
 
@@ -10,8 +9,6 @@ namespace dragops::inject {
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::string_view kConnectionStorePrefix = "dragops-conn-";
 
 kube::Gvr roles() { return {"rbac.authorization.k8s.io", "v1", "roles"}; }
 kube::Gvr role_bindings() { return {"rbac.authorization.k8s.io", "v1", "rolebindings"}; }
@@ -30,35 +27,15 @@ std::string sidecar_role_name(std::string_view service_account) { return "dragop
 
 json::object build_sidecar_role(std::string_view namespace_, std::string_view service_account, const std::set<std::string>& names) {
   json::array resource_names;
-  json::array connection_stores;
-  json::array refresh_leases;
-  for (const auto& name : names) {
-    resource_names.emplace_back(name);
-    if (name.starts_with(kConnectionStorePrefix)) {
-      connection_stores.emplace_back(name);
-      refresh_leases.emplace_back(oauth::refresh_lease_name(std::string_view(name).substr(kConnectionStorePrefix.size())));
-    }
-  }
-  // Reading: exactly the allowed stores. OAuth refresh (sidecar/refresher): write the new sealed
-  // token set back to a connection's store, under that connection's Lease. RBAC cannot limit
-  // `create` by name, so creating a Lease is granted without names; everything else is named.
+  for (const auto& name : names) resource_names.emplace_back(name);
+  // Read-only, exactly the allowed stores (docs/security.md, finding 2): the app container holds
+  // this ServiceAccount's token, so anything more (update, patch, delete, Leases) would let it
+  // change what a sidecar serves, roll a store back or stall a refresh. The operator alone
+  // refreshes and writes OAuth tokens.
   json::array rules{{{"apiGroups", json::array{""}},
                      {"resources", json::array{"secrets"}},
                      {"verbs", json::array{"get", "list", "watch"}},
                      {"resourceNames", std::move(resource_names)}}};
-  if (!connection_stores.empty()) {
-    rules.push_back(json::object{{"apiGroups", json::array{""}},
-                                 {"resources", json::array{"secrets"}},
-                                 {"verbs", json::array{"update", "patch"}},
-                                 {"resourceNames", std::move(connection_stores)}});
-    rules.push_back(json::object{{"apiGroups", json::array{"coordination.k8s.io"}},
-                                 {"resources", json::array{"leases"}},
-                                 {"verbs", json::array{"get", "update"}},
-                                 {"resourceNames", std::move(refresh_leases)}});
-    rules.push_back(json::object{{"apiGroups", json::array{"coordination.k8s.io"}},
-                                 {"resources", json::array{"leases"}},
-                                 {"verbs", json::array{"create"}}});
-  }
   return {{"apiVersion", "rbac.authorization.k8s.io/v1"},
           {"kind", "Role"},
           {"metadata", {{"name", sidecar_role_name(service_account)}, {"namespace", namespace_}, {"labels", labels()}}},
@@ -114,8 +91,9 @@ boost::system::result<void, std::string> SidecarAccess::ensure(const std::string
       auto created = api_.create(roles(), namespace_, build_sidecar_role(namespace_, service_account, wanted));
       if (!created && created.error().already_exists()) continue;
       if (!created) return fail("cannot create Role " + name + ": " + created.error().message);
-    } else if (wanted.size() != before) {
-      auto updated = build_sidecar_role(namespace_, service_account, wanted);
+    } else if (auto updated = build_sidecar_role(namespace_, service_account, wanted);
+               wanted.size() != before || role->if_contains("rules") == nullptr || role->at("rules") != updated.at("rules")) {
+      // Widened, or written by an older operator with write rules (update/patch, Leases): rewritten.
       updated["metadata"].as_object()["resourceVersion"] = role->at("metadata").at("resourceVersion");
       auto written = api_.update(roles(), namespace_, updated);
       if (!written && written.error().conflict()) continue;

@@ -26,20 +26,38 @@ TEST(SidecarAccess, CreatesARoleLimitedToTheStoreNamesAndABinding) {
   EXPECT_EQ(binding->at("roleRef").at("name"), "dragops-sidecar-runner");
 }
 
-TEST(SidecarAccess, LetsTheSidecarRefreshOnlyItsOwnConnectionsUnderTheirLeases) {
+TEST(SidecarAccess, GrantsOnlyReadsOnStoresAndNothingOnLeases) {
+  // The app container holds this ServiceAccount's token: it must not be able to write a store
+  // or a refresh Lease (docs/security.md, finding 2). The operator alone refreshes.
   testing::FakeCluster cluster;
   SidecarAccess access(cluster);
   ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github", "dragops-secret-db"}));
   auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
   ASSERT_TRUE(role);
   const auto& rules = role->at("rules").as_array();
-  ASSERT_EQ(rules.size(), 4u);
-  EXPECT_EQ(rules.at(1).at("verbs"), (boost::json::array{"update", "patch"}));
-  EXPECT_EQ(rules.at(1).at("resourceNames"), (boost::json::array{"dragops-conn-github"}));
-  EXPECT_EQ(rules.at(2).at("apiGroups"), (boost::json::array{"coordination.k8s.io"}));
-  EXPECT_EQ(rules.at(2).at("resourceNames"), (boost::json::array{"dragops-refresh-github"}));
-  EXPECT_EQ(rules.at(3).at("verbs"), (boost::json::array{"create"}));
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules.at(0).at("apiGroups"), (boost::json::array{""}));
+  EXPECT_EQ(rules.at(0).at("verbs"), (boost::json::array{"get", "list", "watch"}));
   EXPECT_EQ(granted_names(*role), (std::set<std::string>{"dragops-conn-github", "dragops-secret-db"}));
+}
+
+TEST(SidecarAccess, RewritesARoleAnOlderOperatorGaveWriteRules) {
+  testing::FakeCluster cluster;
+  boost::json::object old_role = build_sidecar_role("team-a", "runner", {"dragops-conn-github"});
+  old_role["rules"].as_array().push_back(boost::json::object{{"apiGroups", boost::json::array{""}},
+                                                             {"resources", boost::json::array{"secrets"}},
+                                                             {"verbs", boost::json::array{"update", "patch"}},
+                                                             {"resourceNames", boost::json::array{"dragops-conn-github"}}});
+  old_role["rules"].as_array().push_back(boost::json::object{{"apiGroups", boost::json::array{"coordination.k8s.io"}},
+                                                             {"resources", boost::json::array{"leases"}},
+                                                             {"verbs", boost::json::array{"create"}}});
+  ASSERT_TRUE(cluster.create(kRoles, "team-a", old_role));
+  SidecarAccess access(cluster);
+  ASSERT_TRUE(access.ensure("team-a", "runner", {"dragops-conn-github"}));
+  auto role = cluster.find(kRoles, "team-a", "dragops-sidecar-runner");
+  ASSERT_TRUE(role);
+  EXPECT_EQ(role->at("rules").as_array().size(), 1u);
+  EXPECT_EQ(role->at("rules").at(0).at("verbs"), (boost::json::array{"get", "list", "watch"}));
 }
 
 TEST(SidecarAccess, GrantsNoWritesToAPodThatReadsOnlySecrets) {
