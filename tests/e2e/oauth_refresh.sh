@@ -337,6 +337,7 @@ echo "no pods for three lifetimes: the operator refreshed $operator_refreshes ti
 # The app container holds the pod's ServiceAccount token (here: the sidecar's kubeconfig, a
 # TokenRequest token of team-a/default), not the key volume.
 SA_KUBECONFIG=$SC_DIR/kubeconfig
+attacks_started_ms=$(now_ms)
 as_pod() { kubectl --kubeconfig "$SA_KUBECONFIG" -n team-a "$@"; }
 can_i() { as_pod auth can-i "$@" 2>/dev/null || true; }
 for verb in get list watch; do
@@ -411,6 +412,7 @@ stats=$(curl -sf "$ISSUER/__control/stats")
 [ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse during the attacks"
 [ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused during the attacks"
 wait_until 10 all_fresh_one "$SC_PORT" "$SC_DIR/token/token" || fail "the pod does not serve an active token after the attacks"
+echo "the attacks took $(($(now_ms) - attacks_started_ms)) ms"
 
 for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
   for token in "${SERVED[@]}" "${BOOT_SERVED[@]}"; do
