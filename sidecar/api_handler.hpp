@@ -70,8 +70,9 @@ class ApiHandler {
   std::optional<StoreEntry> entry_to_serve(const std::string& name, Clock::time_point& now) const;
   std::optional<std::pair<Clock::time_point, Clock::time_point>> oauth_schedule(const std::optional<StoreEntry>& entry,
                                                                                 const std::string& name) const;
-  boost::system::result<Authenticated, Unauthenticated> authenticate(const StoreEntry& entry, const crypto::Keyring& keyring,
-                                                                 Kind kind, const std::string& name) const;
+  boost::system::result<std::shared_ptr<const Authenticated>, Unauthenticated> authenticate(const StoreEntry& entry,
+                                                                     const std::shared_ptr<const crypto::Keyring>& ring,
+                                                                     Kind kind, const std::string& name) const;
   bool rolled_back(Kind kind, const std::string& name, const Authenticated& authenticated) const;
   http::Response secret(const std::string& name, AuditRecord& record) const;
 
@@ -81,8 +82,15 @@ class ApiHandler {
   std::function<Clock::time_point()> now_;
   ApiObserver& observer_;
   RefreshGates gates_;
-  // The newest manifest serial served per item, with the owner UID it belongs to.
-  mutable std::mutex serials_mutex_;
+  // Per item: the manifest last opened (for the object and ring it was opened with), and the
+  // newest serial served with the owner UID it belongs to.
+  struct CachedManifest {
+    std::shared_ptr<const boost::json::object> object;
+    std::shared_ptr<const crypto::Keyring> keyring;
+    std::shared_ptr<const Authenticated> value;
+  };
+  mutable std::mutex manifests_mutex_;
+  mutable std::map<std::pair<Kind, std::string>, CachedManifest> manifests_;
   mutable std::map<std::pair<Kind, std::string>, std::pair<std::string, std::uint64_t>> serials_;
 };
 

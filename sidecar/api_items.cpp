@@ -65,29 +65,38 @@ static std::optional<http::Response> refuse_unless_servable(const std::optional<
 
 // The entry's sealed manifest, opened with the ring, and the owner it binds (the UID is the
 // controller ownerReference's, never an annotation). The error is the reason, never a value.
-boost::system::result<Authenticated, Unauthenticated> ApiHandler::authenticate(const StoreEntry& entry,
-                                                                           const crypto::Keyring& keyring, Kind kind,
-                                                                           const std::string& name) const {
+// An opened manifest is kept per item while the cached object and the ring stay the same (it holds
+// no secret: item names, times, the token field), so a request pays for one open, not two.
+boost::system::result<std::shared_ptr<const Authenticated>, Unauthenticated> ApiHandler::authenticate(
+    const StoreEntry& entry, const std::shared_ptr<const crypto::Keyring>& ring, Kind kind, const std::string& name) const {
+  {
+    std::lock_guard lock(manifests_mutex_);
+    const auto it = manifests_.find({kind, name});
+    if (it != manifests_.end() && it->second.object == entry.object && it->second.keyring == ring) return it->second.value;
+  }
+  const crypto::Keyring& keyring = *ring;
   const auto store_kind = kind == Kind::connection ? store::Kind::connection : store::Kind::secret;
-  Authenticated out;
-  out.owner = store::Owner{store_kind, config_.pod_namespace, name, store::controller_uid(*entry.object, store_kind)};
-  if (out.owner.uid.empty()) return Unauthenticated{"manifest_invalid", "the store object has no controller ownerReference"};
+  auto out = std::make_shared<Authenticated>();
+  out->owner = store::Owner{store_kind, config_.pod_namespace, name, store::controller_uid(*entry.object, store_kind)};
+  if (out->owner.uid.empty()) return Unauthenticated{"manifest_invalid", "the store object has no controller ownerReference"};
   const auto it = entry.envelopes->find(store::kManifestDataKey);
   if (it == entry.envelopes->end())
     return Unauthenticated{"manifest_invalid",
                            "the store object has no sealed manifest (an older operator wrote it; the operator re-seals it)"};
-  auto manifest = store::open_manifest(keyring, out.owner, it->second);
+  auto manifest = store::open_manifest(keyring, out->owner, it->second);
   // One that does not open is answered like a value that does not open: most often the mounted
   // ring is not current yet.
   if (!manifest) return Unauthenticated{"decrypt_failed", std::move(manifest.error())};
-  out.manifest = std::move(*manifest);
-  return out;
+  out->manifest = std::move(*manifest);
+  std::lock_guard lock(manifests_mutex_);
+  manifests_[{kind, name}] = CachedManifest{entry.object, ring, out};
+  return std::shared_ptr<const Authenticated>(std::move(out));
 }
 
 // A store older than one this sidecar already served (same owner UID, smaller serial) is a
 // rollback: refused. Remembers the newest serial per item.
 bool ApiHandler::rolled_back(Kind kind, const std::string& name, const Authenticated& authenticated) const {
-  std::lock_guard lock(serials_mutex_);
+  std::lock_guard lock(manifests_mutex_);
   auto& [uid, serial] = serials_[{kind, name}];
   if (uid == authenticated.owner.uid && authenticated.manifest.serial < serial) return true;
   uid = authenticated.owner.uid;
@@ -104,12 +113,12 @@ std::optional<std::pair<Clock::time_point, Clock::time_point>> ApiHandler::oauth
   if (annotation(*entry->object, "dragops.io/revoked") == "true") return std::nullopt;
   auto keyring = cache_.keyring();
   if (!keyring) return std::nullopt;
-  auto authenticated = authenticate(*entry, *keyring, Kind::connection, name);
-  if (!authenticated || authenticated->manifest.auth_type != "oauth2") return std::nullopt;
+  auto authenticated = authenticate(*entry, keyring, Kind::connection, name);
+  if (!authenticated || (*authenticated)->manifest.auth_type != "oauth2") return std::nullopt;
   Clock::time_point expiry;
-  if (!parse_rfc3339(authenticated->manifest.expires_at, expiry)) return std::nullopt;
+  if (!parse_rfc3339((*authenticated)->manifest.expires_at, expiry)) return std::nullopt;
   std::optional<Clock::time_point> obtained;
-  if (Clock::time_point at; parse_rfc3339(authenticated->manifest.obtained_at, at)) obtained = at;
+  if (Clock::time_point at; parse_rfc3339((*authenticated)->manifest.obtained_at, at)) obtained = at;
   oauth::RefreshPolicy policy;
   policy.min_skew = std::chrono::duration_cast<std::chrono::seconds>(config_.refresh_min_skew);
   policy.skew_fraction = oauth::kOperatorSkewFraction;
@@ -162,7 +171,7 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
   if (!keyring) return fail(503, "keyring_unavailable", "the namespace key ring is not loaded", 1);
   // Everything that decides what is served comes from the sealed manifest; the store's
   // annotations are informational and may have been changed by anyone who can write it.
-  auto authenticated = authenticate(*entry, *keyring, Kind::connection, name);
+  auto authenticated = authenticate(*entry, keyring, Kind::connection, name);
   if (!authenticated) {
     log::warn("store manifest not authenticated", {{"kind", "Connection"}, {"name", json::string_view(name)},
                                                    {"reason", json::string_view(authenticated.error().reason)}});
@@ -170,11 +179,11 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
       return fail(503, "decrypt_failed", "a sealed value could not be opened (key ring not current?)", 2);
     return fail(503, "manifest_invalid", "the store has no sealed manifest (an older operator wrote it?)", 2);
   }
-  if (rolled_back(Kind::connection, name, *authenticated)) {
+  if (rolled_back(Kind::connection, name, **authenticated)) {
     log::warn("store rolled back", {{"kind", "Connection"}, {"name", json::string_view(name)}});
     return fail(503, "rolled_back", "the store is older than one this sidecar has served", 2);
   }
-  const store::Manifest& manifest = authenticated->manifest;
+  const store::Manifest& manifest = (*authenticated)->manifest;
   const std::string_view auth_type = manifest.auth_type;
   const std::string_view expires_at = manifest.expires_at;
   if (auth_type == "oauth2" && !expires_at.empty()) {
@@ -198,7 +207,7 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
   }
   if (items.empty()) return fail(404, "revoked", "this connection holds no values", 0);
 
-  crypto::Context context{config_.pod_namespace, "Connection", name, authenticated->owner.uid, {}};
+  crypto::Context context{config_.pod_namespace, "Connection", name, (*authenticated)->owner.uid, {}};
   std::vector<Opened> opened;
   opened.reserve(items.size());
   const auto begin = std::chrono::steady_clock::now();
@@ -259,7 +268,7 @@ http::Response ApiHandler::secret(const std::string& name, AuditRecord& record) 
   };
   auto keyring = cache_.keyring();
   if (!keyring) return fail(503, "keyring_unavailable", "the namespace key ring is not loaded", 1);
-  auto authenticated = authenticate(*entry, *keyring, Kind::secret, name);
+  auto authenticated = authenticate(*entry, keyring, Kind::secret, name);
   if (!authenticated) {
     log::warn("store manifest not authenticated", {{"kind", "Secret"}, {"name", json::string_view(name)},
                                                    {"reason", json::string_view(authenticated.error().reason)}});
@@ -267,15 +276,15 @@ http::Response ApiHandler::secret(const std::string& name, AuditRecord& record) 
       return fail(503, "decrypt_failed", "a sealed value could not be opened (key ring not current?)", 2);
     return fail(503, "manifest_invalid", "the store has no sealed manifest (an older operator wrote it?)", 2);
   }
-  if (rolled_back(Kind::secret, name, *authenticated)) {
+  if (rolled_back(Kind::secret, name, **authenticated)) {
     log::warn("store rolled back", {{"kind", "Secret"}, {"name", json::string_view(name)}});
     return fail(503, "rolled_back", "the store is older than one this sidecar has served", 2);
   }
   auto envelope = entry->envelopes->find("env." + config_.environment);
-  if (envelope == entry->envelopes->end() || !authenticated->manifest.serves(config_.environment)) {
+  if (envelope == entry->envelopes->end() || !(*authenticated)->manifest.serves(config_.environment)) {
     return fail(404, "environment_not_found", "this secret has no value for the pod's dragops.io/environment");
   }
-  crypto::Context context{config_.pod_namespace, "Secret", name, authenticated->owner.uid, config_.environment};
+  crypto::Context context{config_.pod_namespace, "Secret", name, (*authenticated)->owner.uid, config_.environment};
   const auto begin = std::chrono::steady_clock::now();
   auto value = crypto::open(*keyring, context, envelope->second);
   if (!value) {
