@@ -58,8 +58,6 @@ kube::Result<void> Applier::write_store(const Decision& decision, const json::ob
   auto fresh = store::seal_items(ring, desired.owner, decision.to_seal);
   for (auto& [item, envelope] : fresh) desired.envelopes.insert_or_assign(item, std::move(envelope));
   auto object = store::build_store_object(desired, ring);
-  if (!decision.token_field.empty())
-    object["metadata"].as_object()["annotations"].as_object()[kTokenFieldAnnotation] = decision.token_field;
   const auto& ns = desired.owner.namespace_;
   if (existing_store) {
     object["metadata"].as_object()["resourceVersion"] = meta_string(*existing_store, "resourceVersion");

@@ -264,7 +264,6 @@ http::Response OAuthCallback::complete(const json::object& connection, const std
   put_refresh_client_items(items, refresh_client);
   sealed.envelopes = store::seal_items(**ring, sealed.owner, items);
   auto object = store::build_store_object(sealed, **ring);
-  object["metadata"].as_object()["annotations"].as_object()[kTokenFieldAnnotation] = std::string(oauth::kAccessTokenItem);
   const auto name = store::store_name(store::Kind::connection, resource->owner.name);
   auto existing = api_.get(kube::gvr::secrets(), ns, name);
   kube::Result<json::object> written = existing ? [&] {

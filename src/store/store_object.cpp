@@ -45,6 +45,7 @@ json::object build_store_object(const Store& store, const crypto::Keyring& keyri
   if (!store.pack.empty()) annotations[kPackAnnotation] = store.pack;
   if (!store.auth_type.empty()) annotations[kAuthTypeAnnotation] = store.auth_type;
   if (!store.expires_at.empty()) annotations[kExpiresAtAnnotation] = store.expires_at;
+  if (!store.token_field.empty()) annotations[kTokenFieldAnnotation] = store.token_field;
 
   json::object owner_reference{{"apiVersion", kGroupVersion},
                                {"kind", to_string(store.owner.kind)},

@@ -413,8 +413,9 @@ echo "an admin's patch (token-field: oauth_client_secret, auth-type: fields), as
 # A Lease squatted by someone who may write it is trusted for at most the bound.
 squat() { # RENEW_TIME: hold the refresh Lease for 1000000 s from RENEW_TIME
   printf 'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: dragops-refresh-github, namespace: team-a}\nspec: {holderIdentity: squatter, leaseDurationSeconds: 1000000, renewTime: "%s"}\n' "$1" >"$WORK/lease-squat.yaml"
-  kubectl -n team-a delete lease dragops-refresh-github --ignore-not-found >/dev/null
-  kubectl create -f "$WORK/lease-squat.yaml" >/dev/null || fail "cannot plant the Lease"
+  plant() { kubectl -n team-a delete lease dragops-refresh-github --ignore-not-found && kubectl create -f "$WORK/lease-squat.yaml"; }
+  # The operator may take the Lease between the delete and the create: plant again.
+  wait_until 5 plant || fail "cannot plant the Lease"
 }
 for renew in now future; do
   before=$(store_annotation expires-at)

@@ -56,6 +56,8 @@ TEST(Manifest, RoundTripsThroughTheStoreObject) {
   EXPECT_FALSE(manifest->serves("oauth_client_secret"));
   EXPECT_EQ(parsed->token_field, "access_token");
   EXPECT_EQ(parsed->serial, 42u);
+  // The annotations repeat the manifest for kubectl (and are never read back as the truth).
+  EXPECT_EQ(object.at("metadata").at("annotations").at("dragops.io/token-field").as_string(), "access_token");
 }
 
 TEST(Manifest, AuthenticateReplacesWhatTheAnnotationsClaim) {
