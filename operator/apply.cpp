@@ -4,6 +4,7 @@
 #include "operator/status.hpp"
 #include "store/json_access.hpp"
 #include "store/keyring_objects.hpp"
+#include "store/manifest.hpp"
 #include "store/store_object.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -52,11 +53,11 @@ kube::Result<void> Applier::set_finalizer(const kube::Gvr& gvr, json::object& re
 kube::Result<void> Applier::write_store(const Decision& decision, const json::object* existing_store,
                                         const crypto::Keyring& ring) {
   store::Store desired = decision.desired_store;
+  desired.token_field = decision.token_field;
+  desired.serial = store::next_serial(decision.previous_serial);
   auto fresh = store::seal_items(ring, desired.owner, decision.to_seal);
   for (auto& [item, envelope] : fresh) desired.envelopes.insert_or_assign(item, std::move(envelope));
-  auto object = store::build_store_object(desired);
-  if (!decision.token_field.empty())
-    object["metadata"].as_object()["annotations"].as_object()[kTokenFieldAnnotation] = decision.token_field;
+  auto object = store::build_store_object(desired, ring);
   const auto& ns = desired.owner.namespace_;
   if (existing_store) {
     object["metadata"].as_object()["resourceVersion"] = meta_string(*existing_store, "resourceVersion");

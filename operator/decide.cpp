@@ -262,12 +262,6 @@ Verdict secret_values(const SecretObservation& o) {
 
 // --- Shared steps -----------------------------------------------------------------------
 
-// A store rewritten by a refresher (src/oauth SealedTokenStore) loses dragops.io/token-field;
-// the sidecar serves access_token for oauth2 without it, so that alone is no reason to write.
-bool refreshed_oauth_store(const ExistingStore& existing, const store::Store& desired) {
-  return desired.auth_type == packs::to_string(packs::AuthType::oauth2) && existing.token_field.empty();
-}
-
 // Plans the store write for good values: carries over every envelope whose plaintext is
 // unchanged and which is sealed under the primary; seals the rest. keep when nothing differs.
 void plan_store(Decision& decision, const Resource& resource, const std::optional<ExistingStore>& existing,
@@ -278,8 +272,11 @@ void plan_store(Decision& decision, const Resource& resource, const std::optiona
   desired.pack = verdict.pack;
   desired.auth_type = verdict.auth_type;
   desired.expires_at = verdict.expires_at;
+  if (auto obtained = verdict.values.find(oauth::kObtainedAtItem); obtained != verdict.values.end())
+    desired.obtained_at = std::string(obtained->second.view());
   desired.generation = resource.generation;
   decision.token_field = verdict.token_field;
+  if (existing && !existing->unauthenticated) decision.previous_serial = existing->store.serial;
 
   const bool usable = existing && existing->opened && existing->store.owner == resource.owner;
   for (auto& [item, value] : verdict.values) {
@@ -298,11 +295,12 @@ void plan_store(Decision& decision, const Resource& resource, const std::optiona
     decision.to_seal.emplace(item, std::move(value));
   }
 
-  const bool unchanged = usable && decision.to_seal.empty() && existing->store.key_version == primary &&
+  const bool unchanged = usable && !existing->unauthenticated && decision.to_seal.empty() && existing->store.key_version == primary &&
                          existing->store.pack == desired.pack && existing->store.auth_type == desired.auth_type &&
                          existing->store.generation == desired.generation &&
                          existing->store.expires_at == desired.expires_at &&
-                         (existing->token_field == decision.token_field || refreshed_oauth_store(*existing, desired)) &&
+                         existing->store.obtained_at == desired.obtained_at &&
+                         existing->token_field == decision.token_field &&
                          existing->store.envelopes.size() == desired.envelopes.size();
   decision.store_action = unchanged ? StoreAction::keep : StoreAction::write;
   decision.desired_store = std::move(desired);

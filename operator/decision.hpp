@@ -30,8 +30,11 @@ struct Decision {
   // values to seal afresh under the primary.
   store::Store desired_store;
   store::Plaintexts to_seal;
-  // The store annotation dragops.io/token-field: the field the sidecar's /token serves.
+  // The field the sidecar's /token serves: sealed in the store's manifest (and written as the
+  // informational annotation dragops.io/token-field).
   std::string token_field;
+  // The serial of the store's manifest as read (0: none); the write seals a greater one.
+  std::uint64_t previous_serial = 0;
 
   std::optional<Status> status;      // set only when it differs from the observed status
   std::vector<EventSpec> events;     // one per condition transition

@@ -2,10 +2,12 @@
 
 #include "common/log.hpp"
 #include "oauth/pkce.hpp"
+#include "oauth/time_format.hpp"
 #include "oauth/token_items.hpp"
 #include "operator/reasons.hpp"
 #include "operator/status.hpp"
 #include "store/json_access.hpp"
+#include "store/manifest.hpp"
 #include "store/store_object.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -254,12 +256,14 @@ http::Response OAuthCallback::complete(const json::object& connection, const std
   sealed.auth_type = std::string(packs::to_string(packs::AuthType::oauth2));
   sealed.expires_at = oauth::expires_at_annotation(*tokens);
   sealed.generation = resource->generation;
+  sealed.token_field = std::string(oauth::kAccessTokenItem);
+  sealed.obtained_at = tokens->obtained_at ? oauth::format_rfc3339(*tokens->obtained_at) : std::string();
+  sealed.serial = store::next_serial(0);   // the wall clock: above any serial written before
   oauth::TokenItems items;
   oauth::put_token_items(*tokens, items);
   put_refresh_client_items(items, refresh_client);
   sealed.envelopes = store::seal_items(**ring, sealed.owner, items);
-  auto object = store::build_store_object(sealed);
-  object["metadata"].as_object()["annotations"].as_object()[kTokenFieldAnnotation] = std::string(oauth::kAccessTokenItem);
+  auto object = store::build_store_object(sealed, **ring);
   const auto name = store::store_name(store::Kind::connection, resource->owner.name);
   auto existing = api_.get(kube::gvr::secrets(), ns, name);
   kube::Result<json::object> written = existing ? [&] {

@@ -50,6 +50,8 @@ std::optional<RefreshObservation> OperatorRefresher::tend(const store::Owner& ow
       coordinator_options.policy.min_skew = options_.min_skew;
       coordinator_options.policy.skew_fraction = options_.skew_fraction;
       coordinator_options.lease.holder_identity = identity_;
+      coordinator_options.lease.lease_duration = options_.lease_duration;
+      coordinator_options.lease.max_trusted_duration = options_.lease_duration;
       coordinator_options.lease_wait_timeout = options_.lease_wait;
       slot->coordinator = std::make_unique<oauth::RefreshCoordinator>(
           *slot->store, *slot->provider, api_, clock_,

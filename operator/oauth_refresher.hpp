@@ -1,11 +1,11 @@
 #pragma once
-// The operator's share of background refresh: connections that no pod reads would otherwise
-// lapse. For every oauth2 Connection whose store holds tokens, the reconciler calls tend(): the
-// same oauth::RefreshCoordinator as the sidecars (Lease dragops-refresh-<connection>,
-// resourceVersion-preconditioned writes), with a smaller skew than theirs, so while pods read
-// a connection they refresh it and the operator finds it not due; without pods, the operator
-// refreshes it shortly before expiry. The provider is the one sealed in the store (items
-// oauth_token_url, oauth_client_*); the reconcile is requeued for the next check.
+// Background refresh of OAuth tokens: the operator is the only refresher (the sidecars hold no
+// write rights on stores; docs/security.md, finding 2). For every oauth2 Connection whose store
+// holds tokens, the reconciler calls tend(): an oauth::RefreshCoordinator (Lease
+// dragops-refresh-<connection> between operator replicas, resourceVersion-preconditioned
+// writes) refreshes skew + jitter before expiry, whether or not pods read the connection. The
+// provider is the one sealed in the store (items oauth_token_url, oauth_client_*); the
+// reconcile is requeued for the next check.
 
 #include "kube/api.hpp"
 #include "oauth/refresh_coordinator.hpp"
@@ -25,9 +25,10 @@
 namespace dragops::op {
 
 struct OperatorRefreshOptions {
-  std::chrono::seconds min_skew{30};   // half the sidecars' default
-  double skew_fraction = 0.05;
-  std::chrono::milliseconds lease_wait{2'000};   // a sidecar holds it: it is refreshing
+  std::chrono::seconds min_skew{60};   // the sidecars' DRAGOPS_REFRESH_MIN_SKEW must match
+  double skew_fraction = oauth::kOperatorSkewFraction;
+  std::chrono::milliseconds lease_wait{2'000};   // another replica holds it: it is refreshing
+  std::chrono::seconds lease_duration{30};       // ours; and the longest we trust anyone's
 };
 
 class OperatorRefresher {

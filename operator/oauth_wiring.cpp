@@ -48,6 +48,8 @@ std::unique_ptr<OAuthFlow> start_oauth(const Options& options, kube::Api& api, K
   flow->revoker = std::make_unique<Revoker>(api, providers, options.oauth_revoke_attempts);
   OperatorRefreshOptions refresh_options;
   refresh_options.min_skew = std::chrono::duration_cast<std::chrono::seconds>(options.oauth_refresh_min_skew);
+  refresh_options.lease_duration =
+      std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(options.oauth_lease_duration));
   flow->refresher = std::make_unique<OperatorRefresher>(
       api, keys, providers, (options.identity.empty() ? std::string("dragops-operator") : options.identity) + "-refresher",
       refresh_options);

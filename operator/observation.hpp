@@ -69,9 +69,12 @@ using ReferencedSecrets = std::map<std::string, std::optional<SecretData>, std::
 SecretData decode_secret_data(const boost::json::object& secret);
 
 struct ExistingStore {
-  store::Store store;
-  std::string token_field;                  // annotation dragops.io/token-field
+  store::Store store;                        // pack, auth type, expiry: the manifest's once it opened
+  std::string token_field;                  // from the sealed manifest
   std::optional<store::Plaintexts> opened;   // nullopt: it does not open with the current ring
+  // The sealed manifest is missing (an older operator wrote the store) or does not open: the
+  // next write re-seals it, so the store is never kept as it is.
+  bool unauthenticated = false;
 };
 
 struct KeyState {

@@ -91,6 +91,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"pkcs11-key-label", text(&Options::pkcs11_key_label)},
       {"pkcs11-pin-file", text(&Options::pkcs11_pin_file)},
       {"pkcs11-create-key", boolean(&Options::pkcs11_create_key)},
+      {"oauth-lease-duration", duration(&Options::oauth_lease_duration)},
       {"oauth-revoke-attempts",
        [](Options& o, const std::string& v) {
          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.oauth_revoke_attempts);
@@ -210,7 +211,8 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --oauth-provider-timeout D   token endpoint timeout [10s]
   --oauth-ca-file PATH         extra CA bundle for private providers [""]
   --oauth-revoke-attempts N    tries to revoke at the provider on delete/revoke, then give up [5]
-  --oauth-refresh-min-skew D   refresh connections no pod refreshed this long before expiry [30s]
+  --oauth-refresh-min-skew D   refresh OAuth tokens at least this long before expiry [60s]
+  --oauth-lease-duration D     the refresh Lease's duration; no holder is trusted longer [30s]
   --pkcs11-module PATH         wrap the root key with a key in a PKCS#11 token (module .so) [""]
   --pkcs11-token-label LABEL   the token, by label (or --pkcs11-slot ID)
   --pkcs11-key-label LABEL     the AES key on the token that wraps the root key

@@ -47,7 +47,9 @@ struct Options {
   std::chrono::milliseconds oauth_provider_timeout{10'000};
   std::string oauth_ca_file;
   int oauth_revoke_attempts = 5;              // then revocation is given up (Event)
-  std::chrono::milliseconds oauth_refresh_min_skew{30'000};   // operator refresh; below the sidecars' 60s
+  std::chrono::milliseconds oauth_refresh_min_skew{60'000};   // the only refresher; the sidecars' DRAGOPS_REFRESH_MIN_SKEW must match
+  // The refresh Lease's duration, and the longest anyone's hold is trusted (oauth/lease_lock.hpp).
+  std::chrono::milliseconds oauth_lease_duration{30'000};
   // The root key wrapped by a key in a PKCS#11 token (docs/operator.md#root-key-in-a-pkcs11-token);
   // off while pkcs11_module is empty. The PIN is read from pkcs11_pin_file or the environment
   // variable DRAGOPS_PKCS11_PIN, never from a flag.

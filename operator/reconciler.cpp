@@ -5,6 +5,7 @@
 #include "operator/reasons.hpp"
 #include "operator/sealing/open_inputs.hpp"
 #include "store/json_access.hpp"
+#include "store/manifest.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -113,11 +114,16 @@ kube::Result<std::optional<ExistingStore>> Reconciler::find_store(store::Kind ki
     return std::optional<ExistingStore>(std::move(broken));
   }
   ExistingStore existing{std::move(*parsed), {}, std::nullopt};
-  if (const auto* metadata = object_at(*object, "metadata"))
-    if (const auto* annotations = object_at(*metadata, "annotations"))
-      existing.token_field = string_at(*annotations, kTokenFieldAnnotation);
-  if (ring)
+  // What decides serving is read from the sealed manifest only; a store without one that opens
+  // (written by an older operator, or changed by someone without the key) is re-sealed.
+  existing.unauthenticated = true;
+  if (ring) {
+    if (auto manifest = store::authenticate(existing.store, *ring)) {
+      existing.token_field = manifest->token_field;
+      existing.unauthenticated = false;
+    }
     if (auto opened = store::open_items(existing.store, *ring)) existing.opened = std::move(*opened);
+  }
   return std::optional<ExistingStore>(std::move(existing));
 }
 

@@ -19,24 +19,6 @@ namespace {
 
 constexpr std::string_view kBearer = "Bearer ";
 
-std::string_view string_at(const json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->value().is_string()) return {};
-  return it->value().get_string();
-}
-
-const json::object* object_at(const json::object& object, std::string_view key) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->value().is_object()) return nullptr;
-  return &it->value().get_object();
-}
-
-std::string_view annotation(const json::object& store_object, std::string_view key) {
-  const json::object* metadata = object_at(store_object, "metadata");
-  const json::object* annotations = metadata ? object_at(*metadata, "annotations") : nullptr;
-  return annotations ? string_at(*annotations, key) : std::string_view();
-}
-
 bool is_dns1123_subdomain(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -145,19 +127,16 @@ bool parse_rfc3339(std::string_view text, Clock::time_point& out) {
   return true;
 }
 
-std::string token_field(const json::object& store_object) {
-  if (auto field = annotation(store_object, "dragops.io/token-field"); !field.empty()) return std::string(field);
-  if (annotation(store_object, "dragops.io/auth-type") == "oauth2") return "access_token";
-  const json::object* data = object_at(store_object, "data");
-  if (data == nullptr) return {};
+std::string token_field(const store::Manifest& manifest, const Envelopes& envelopes) {
   std::vector<std::string_view> fields;
-  for (const auto& kv : *data) {
-    std::string_view key = kv.key();
-    if (key.substr(0, 6) == "field.") fields.push_back(key.substr(6));
-  }
+  for (const auto& item : manifest.served)
+    if (envelopes.contains("field." + item)) fields.push_back(item);
+  auto present = [&](std::string_view item) { return std::find(fields.begin(), fields.end(), item) != fields.end(); };
+  if (!manifest.token_field.empty()) return present(manifest.token_field) ? manifest.token_field : std::string();
+  if (manifest.auth_type == "oauth2") return present("access_token") ? "access_token" : std::string();
   if (fields.size() == 1) return std::string(fields.front());
   for (std::string_view preferred : {"api_key", "api_token", "token", "access_token", "password", "secret"}) {
-    if (std::find(fields.begin(), fields.end(), preferred) != fields.end()) return std::string(preferred);
+    if (present(preferred)) return std::string(preferred);
   }
   return {};
 }

@@ -12,9 +12,13 @@
 
 #include "crypto/secret_bytes.hpp"
 #include "http/server_types.hpp"
+#include "store/manifest.hpp"
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string_view>
+#include <utility>
 
 namespace dragops::sidecar {
 
@@ -38,6 +42,19 @@ class ApiObserver {
   virtual void on_token_held(double /*seconds*/, bool /*replaced*/) {}
 };
 
+// A store object's sealed manifest, opened, and the owner it is bound to.
+struct Authenticated {
+  store::Owner owner;
+  store::Manifest manifest;
+};
+
+// Why a store's manifest was not accepted: code is the answer's error code ("manifest_invalid" or
+// "decrypt_failed"), reason goes to the log (never a value).
+struct Unauthenticated {
+  std::string_view code;
+  std::string reason;
+};
+
 class ApiHandler {
  public:
   // gates: per connection, lets a due OAuth refresh land before its token is served; without
@@ -51,6 +68,12 @@ class ApiHandler {
   http::Response handle(const http::Request& request, AuditRecord& record) const;
   http::Response connection(const std::string& name, bool token_only, AuditRecord& record) const;
   std::optional<StoreEntry> entry_to_serve(const std::string& name, Clock::time_point& now) const;
+  std::optional<std::pair<Clock::time_point, Clock::time_point>> oauth_schedule(const std::optional<StoreEntry>& entry,
+                                                                                const std::string& name) const;
+  boost::system::result<std::shared_ptr<const Authenticated>, Unauthenticated> authenticate(const StoreEntry& entry,
+                                                                     const std::shared_ptr<const crypto::Keyring>& ring,
+                                                                     Kind kind, const std::string& name) const;
+  bool rolled_back(Kind kind, const std::string& name, const Authenticated& authenticated) const;
   http::Response secret(const std::string& name, AuditRecord& record) const;
 
   const Config& config_;
@@ -59,6 +82,16 @@ class ApiHandler {
   std::function<Clock::time_point()> now_;
   ApiObserver& observer_;
   RefreshGates gates_;
+  // Per item: the manifest last opened (for the object and ring it was opened with), and the
+  // newest serial served with the owner UID it belongs to.
+  struct CachedManifest {
+    std::shared_ptr<const boost::json::object> object;
+    std::shared_ptr<const crypto::Keyring> keyring;
+    std::shared_ptr<const Authenticated> value;
+  };
+  mutable std::mutex manifests_mutex_;
+  mutable std::map<std::pair<Kind, std::string>, CachedManifest> manifests_;
+  mutable std::map<std::pair<Kind, std::string>, std::pair<std::string, std::uint64_t>> serials_;
 };
 
 // The error body: {"error":{"code":"...","message":"..."}} with Cache-Control: no-store.
@@ -66,9 +99,10 @@ http::Response error_response(int status, std::string_view code, std::string_vie
 
 // RFC 3339 ("2026-01-02T03:04:05Z", fractional seconds and offsets accepted).
 bool parse_rfc3339(std::string_view text, Clock::time_point& out);
-// Which field /token returns for a store object (docs/sidecar.md): the dragops.io/token-field
-// annotation, else access_token for oauth2, else the only field, else the first present of
-// api_key, api_token, token, access_token, password, secret. "" if none applies.
-std::string token_field(const boost::json::object& store_object);
+// Which field /token returns (docs/sidecar.md), among the items the sealed manifest serves and
+// the store holds: the manifest's tokenField, else access_token for oauth2, else the only served
+// field, else the first present of api_key, api_token, token, access_token, password, secret.
+// "" if none applies.
+std::string token_field(const store::Manifest& manifest, const Envelopes& envelopes);
 
 }  // namespace dragops::sidecar

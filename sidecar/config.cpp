@@ -81,6 +81,9 @@ boost::system::result<Config, std::string> config_from_env(const Getenv& getenv)
   if (auto v = text("DRAGOPS_STALE_AFTER"); !v.empty() && !parse_duration(v, config.stale_after)) {
     return fail(std::string("DRAGOPS_STALE_AFTER is not a duration like 300s"));
   }
+  if (auto v = text("DRAGOPS_REFRESH_MIN_SKEW"); !v.empty() && !parse_duration(v, config.refresh_min_skew)) {
+    return fail(std::string("DRAGOPS_REFRESH_MIN_SKEW is not a duration like 60s"));
+  }
   if (auto v = text("DRAGOPS_LOG_LEVEL"); !v.empty()) config.log_level = std::string(v);
   for (const auto& address : config.listen) {
     std::string host;

@@ -23,6 +23,9 @@ struct Config {
   std::vector<std::string> listen = {"127.0.0.1:8900", "[::1]:8900"};
   std::vector<std::string> health_listen = {"0.0.0.0:8901"};
   std::chrono::milliseconds stale_after{std::chrono::seconds(300)};
+  // The operator's --oauth-refresh-min-skew: with it the sidecar knows when the operator is late
+  // with a token's refresh (RefreshGate).
+  std::chrono::milliseconds refresh_min_skew{std::chrono::seconds(60)};
   std::string log_level = "info";
 };
 

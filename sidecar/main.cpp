@@ -7,11 +7,9 @@
 #include "metrics.hpp"
 #include "store_watcher.hpp"
 #include "token_file.hpp"
-#include "token_refresher.hpp"
 
 #include "common/log.hpp"
 #include "crypto/core_dumps.hpp"
-#include "http/client.hpp"
 #include "http/server.hpp"
 #include "kube/http_api.hpp"
 
@@ -71,26 +69,14 @@ int main() {
   crypto::SecretBytes token = generate_token();
   if (auto written = write_token_file(config->token_file, token); !written) return fail(written.error());
 
-  // Background OAuth refresh, one thread per connection (idle unless its store is oauth2 with a
-  // sealed client), and per connection a gate that holds a request for a token due for refresh
-  // until the refresh lands. DRAGOPS_OAUTH_REFRESH=false turns both off; DRAGOPS_REFRESH_MIN_SKEW
-  // (e.g. 60s) and DRAGOPS_OAUTH_CA_FILE (private providers) tune it.
-  const char* refresh_env = std::getenv("DRAGOPS_OAUTH_REFRESH");
-  const bool refresh = !(refresh_env && std::string_view(refresh_env) == "false") && !config->connections.empty();
-  RefresherOptions refresher_options;
-  if (const char* skew = std::getenv("DRAGOPS_REFRESH_MIN_SKEW"); refresh && skew) {
-    std::chrono::milliseconds parsed{};
-    if (!parse_duration(skew, parsed)) return fail("DRAGOPS_REFRESH_MIN_SKEW is not a duration");
-    refresher_options.min_skew = std::chrono::duration_cast<std::chrono::seconds>(parsed);
-  }
+  // Per oauth2 connection a gate that holds a request for a token the operator is late to
+  // refresh until the watch delivers the new one (at most 2 s per token set). The operator is
+  // the only refresher: the sidecar talks to no provider and writes nothing.
   RefreshGates gates;
-  if (refresh) {
-    for (const auto& name : config->connections)
-      gates.emplace(name, std::make_shared<RefreshGate>(RefreshGateOptions{refresher_options.min_skew}));
-    cache.set_listener([&gates](Kind kind, const std::string& name) {
-      if (auto it = gates.find(name); kind == Kind::connection && it != gates.end()) it->second->store_changed();
-    });
-  }
+  for (const auto& name : config->connections) gates.emplace(name, std::make_shared<RefreshGate>());
+  cache.set_listener([&gates](Kind kind, const std::string& name) {
+    if (auto it = gates.find(name); kind == Kind::connection && it != gates.end()) it->second->store_changed();
+  });
 
   auto now = [] { return Clock::now(); };
   ApiHandler api_handler(*config, cache, std::move(token), now, metrics, gates);
@@ -129,21 +115,6 @@ int main() {
   }
   for (auto& watcher : watchers) watcher->start();
 
-  std::vector<std::unique_ptr<TokenRefresher>> refreshers;
-  if (refresh) {
-    http::ClientOptions client_options;
-    if (const char* ca = std::getenv("DRAGOPS_OAUTH_CA_FILE")) client_options.tls.ca_file = ca;
-    client_options.max_response_bytes = 64 * 1024;
-    auto client = http::Client::create(client_options);
-    if (!client) return fail("oauth http client: " + client.error().message);
-    std::shared_ptr<http::Client> shared_client = std::move(*client);
-    for (const auto& name : config->connections) {
-      refreshers.push_back(std::make_unique<TokenRefresher>(**api, cache, shared_client, config->pod_namespace,
-                                                            config->pod_name, name, refresher_options, gates.at(name)));
-      refreshers.back()->start();
-    }
-  }
-
   auto ports = api_server->ports();
   auto health_ports = health_server.ports();
   log::info("serving", {{"namespace", boost::json::string_view(config->pod_namespace)},
@@ -158,7 +129,6 @@ int main() {
   log::info("stopping", {{"signal", signal}});
   api_server->stop();
   health_server.stop();
-  for (auto& refresher : refreshers) refresher->stop();
   for (auto& watcher : watchers) watcher->stop();
   keyring.stop();
   return 0;

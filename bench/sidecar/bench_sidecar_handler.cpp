@@ -6,6 +6,7 @@
 
 #include "crypto/base64.hpp"
 #include "crypto/envelope.hpp"
+#include "store/store_object.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -49,13 +50,18 @@ int main(int argc, char** argv) {
   cache.track(Kind::connection, "vt");
   auto keyring = std::make_shared<crypto::Keyring>(crypto::Keyring::generate());
   cache.set_keyring(keyring);
-  std::string key(1024, 'k');
-  auto sealed = crypto::seal(*keyring, {"bench", "Connection", "vt", "uid", "api_key"},
-                             std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
-  cache.set_present(Kind::connection, "vt",
-                    boost::json::object{{"metadata", {{"annotations", {{"dragops.io/uid", "uid"}}}}},
-                                        {"data", {{"field.api_key", crypto::base64_encode(sealed)}}}},
-                    Clock::now());
+  // As the operator writes it: the value and the sealed manifest (opened on every request too).
+  store::Store sealed;
+  sealed.owner = {store::Kind::connection, "bench", "vt", "uid"};
+  sealed.key_version = keyring->primary();
+  sealed.pack = "virustotal";
+  sealed.auth_type = "apiKey";
+  sealed.token_field = "api_key";
+  sealed.serial = 1;
+  store::Plaintexts values;
+  values.emplace("api_key", crypto::SecretBytes::from_string(std::string(1024, 'k')));
+  sealed.envelopes = store::seal_items(*keyring, sealed.owner, values);
+  cache.set_present(Kind::connection, "vt", store::build_store_object(sealed, *keyring), Clock::now());
   const std::string token(64, 't');
   http::Request request;
   request.method = "GET";

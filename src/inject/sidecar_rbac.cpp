@@ -1,14 +1,11 @@
 #include "inject/sidecar_rbac.hpp"
 
-#include "oauth/lease_lock.hpp"
 
 namespace dragops::inject {
 
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::string_view kConnectionStorePrefix = "dragops-conn-";
 
 json::object labels() {
   return {{"app.kubernetes.io/managed-by", "dragops-operator"}, {"app.kubernetes.io/component", kSidecarAccessComponent}};
@@ -20,35 +17,14 @@ std::string sidecar_role_name(std::string_view service_account) { return std::st
 
 json::object build_sidecar_role(std::string_view namespace_, std::string_view service_account, const std::set<std::string>& names) {
   json::array resource_names;
-  json::array connection_stores;
-  json::array refresh_leases;
-  for (const auto& name : names) {
-    resource_names.emplace_back(name);
-    if (name.starts_with(kConnectionStorePrefix)) {
-      connection_stores.emplace_back(name);
-      refresh_leases.emplace_back(oauth::refresh_lease_name(std::string_view(name).substr(kConnectionStorePrefix.size())));
-    }
-  }
-  // Reading: exactly the allowed stores. OAuth refresh (sidecar/refresher): write the new sealed
-  // token set back to a connection's store, under that connection's Lease. RBAC cannot limit
-  // `create` by name, so creating a Lease is granted without names; everything else is named.
+  for (const auto& name : names) resource_names.emplace_back(name);
+  // Reading exactly the allowed stores, and nothing else: the app container holds this
+  // ServiceAccount's token, so no write to a store and no Lease right (docs/security.md,
+  // finding 2); the operator alone refreshes OAuth tokens.
   json::array rules{{{"apiGroups", json::array{""}},
                      {"resources", json::array{"secrets"}},
                      {"verbs", json::array{"get", "list", "watch"}},
                      {"resourceNames", std::move(resource_names)}}};
-  if (!connection_stores.empty()) {
-    rules.push_back(json::object{{"apiGroups", json::array{""}},
-                                 {"resources", json::array{"secrets"}},
-                                 {"verbs", json::array{"update", "patch"}},
-                                 {"resourceNames", std::move(connection_stores)}});
-    rules.push_back(json::object{{"apiGroups", json::array{"coordination.k8s.io"}},
-                                 {"resources", json::array{"leases"}},
-                                 {"verbs", json::array{"get", "update"}},
-                                 {"resourceNames", std::move(refresh_leases)}});
-    rules.push_back(json::object{{"apiGroups", json::array{"coordination.k8s.io"}},
-                                 {"resources", json::array{"leases"}},
-                                 {"verbs", json::array{"create"}}});
-  }
   return {{"apiVersion", "rbac.authorization.k8s.io/v1"},
           {"kind", "Role"},
           {"metadata", {{"name", sidecar_role_name(service_account)}, {"namespace", namespace_}, {"labels", labels()}}},
@@ -70,7 +46,8 @@ std::set<std::string> granted_names(const json::object& role) {
   for (const auto& rule : rules->value().get_array()) {
     const auto* r = rule.if_object();
     if (!r || !r->contains("resourceNames") || !r->at("resourceNames").is_array()) continue;
-    // The read rule on secrets names every store; the refresh rules only repeat some of them.
+    // The read rule on secrets names every store (a Role an older operator wrote also had
+    // refresh rules that repeat some of them).
     if (r->at("resources") != json::array{"secrets"} || !r->contains("verbs") ||
         r->at("verbs") != json::array{"get", "list", "watch"}) {
       continue;

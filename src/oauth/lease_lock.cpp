@@ -35,6 +35,15 @@ kube::Result<bool> held(bool value) { return kube::Result<bool>(boost::system::i
 
 }  // namespace
 
+bool lease_still_held(std::optional<std::chrono::system_clock::time_point> renew_time, std::int64_t duration_seconds,
+                      std::chrono::system_clock::time_point now,
+                      const LeaseOptions& options) {
+  if (!renew_time || duration_seconds <= 0) return false;
+  if (*renew_time > now + options.max_clock_skew) return false;   // not a time any honest holder wrote
+  const auto duration = std::min<std::int64_t>(duration_seconds, options.max_trusted_duration.count());
+  return now < *renew_time + std::chrono::seconds(duration);
+}
+
 std::string refresh_lease_name(std::string_view connection) {
   std::string name = "dragops-refresh-";
   name += connection;
@@ -84,7 +93,7 @@ kube::Result<bool> LeaseLock::try_acquire() {
   const std::string holder = string_at(spec, "holderIdentity");
   const auto renew = parse_rfc3339(string_at(spec, "renewTime"));
   const std::int64_t duration = int_at(spec, "leaseDurationSeconds");
-  const bool expired = !renew || *renew + std::chrono::seconds(duration) <= clock_.now();
+  const bool expired = !lease_still_held(renew, duration, clock_.now(), options_);
   if (!holder.empty() && holder != options_.holder_identity && !expired) return held(false);
 
   const std::int64_t transitions = int_at(spec, "leaseTransitions") + (holder == options_.holder_identity ? 0 : 1);

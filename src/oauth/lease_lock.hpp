@@ -5,11 +5,18 @@
 // free to take over, so a holder that died cannot block refreshes for longer than the duration.
 // The holder must finish its critical section well within the duration (the coordinator's
 // provider call has a timeout far below it).
+//
+// What another holder wrote is trusted only within bounds (docs/oauth.md, "The Lease's
+// bound"): a leaseDurationSeconds above max_trusted_duration counts as max_trusted_duration, and
+// a renewTime more than max_clock_skew in the future makes the Lease free. So whoever can write
+// the Lease (a huge duration, a renewTime in the year 3000) stalls a refresh by at most
+// max_clock_skew + max_trusted_duration after its last write.
 
 #include "kube/api.hpp"
 #include "oauth/clock.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace dragops::oauth {
@@ -20,7 +27,14 @@ std::string refresh_lease_name(std::string_view connection);
 struct LeaseOptions {
   std::string holder_identity;  // unique per process: pod name + a random suffix
   std::chrono::seconds lease_duration{30};
+  std::chrono::seconds max_trusted_duration{30};   // the longest another holder's duration counts
+  std::chrono::seconds max_clock_skew{5};          // a renewTime further ahead is not trusted
 };
+
+// Whether a Lease held by someone else still counts as held at `now`, within the bounds above.
+bool lease_still_held(std::optional<std::chrono::system_clock::time_point> renew_time, std::int64_t duration_seconds,
+                      std::chrono::system_clock::time_point now,
+                      const LeaseOptions& options);
 
 class LeaseLock {
  public:

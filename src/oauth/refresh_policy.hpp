@@ -37,6 +37,11 @@ struct RefreshPolicy {
 
 Millis refresh_skew(const RefreshPolicy& policy, Millis lifetime);
 
+// The operator is the only refresher (docs/oauth.md): its skew is max(min_skew, 5% of the
+// lifetime), at most half the lifetime, minus up to 25% jitter. The sidecars compute the same
+// schedule with no jitter to know when a token is overdue (its latest refresh time has passed).
+inline constexpr double kOperatorSkewFraction = 0.05;
+
 // A refresh time before any token was issued: due whenever it is compared with the clock.
 inline constexpr SystemTime kDueAtOnce{};
 

@@ -1,7 +1,9 @@
 #include "oauth/sealed_token_store.hpp"
 
 #include "common/log.hpp"
+#include "oauth/time_format.hpp"
 #include "oauth/token_items.hpp"
+#include "store/manifest.hpp"
 
 namespace dragops::oauth {
 
@@ -37,6 +39,14 @@ boost::system::result<SealedTokenStore::Loaded, StoreError> SealedTokenStore::lo
   if (parsed->owner.uid != owner_.uid) return StoreError::not_found;
   auto keyring = keyring_();
   if (!keyring) return StoreError::unavailable;
+  // The expiry, token field and serial come from the sealed manifest, not from annotations. A
+  // store an older operator wrote has none: read it as it is (the reconciler re-seals it), and
+  // the write below adds one.
+  if (auto manifest = store::authenticate(*parsed, *keyring); !manifest && !parsed->manifest.empty()) {
+    log::warn("oauth token store manifest does not open", {{"store", boost::json::value(name)},
+                                                           {"reason", boost::json::value(manifest.error().message)}});
+    return StoreError::unavailable;
+  }
   auto items = store::open_items(*parsed, *keyring);
   if (!items) {
     log::warn("oauth token store does not open", {{"store", boost::json::value(name)},
@@ -65,7 +75,10 @@ boost::system::result<std::string, StoreError> SealedTokenStore::write(const Tok
   updated.envelopes = store::seal_items(*loaded->keyring, updated.owner, loaded->items);
   updated.key_version = loaded->keyring->primary();
   updated.expires_at = expires_at_annotation(tokens);
-  boost::json::object object = store::build_store_object(updated);
+  updated.obtained_at = tokens.obtained_at ? format_rfc3339(*tokens.obtained_at) : std::string();
+  if (updated.token_field.empty()) updated.token_field = std::string(kAccessTokenItem);
+  updated.serial = store::next_serial(updated.serial);
+  boost::json::object object = store::build_store_object(updated, *loaded->keyring);
   object["metadata"].as_object()["resourceVersion"] = std::string(expected_resource_version);
   auto written = api_.update(kube::gvr::secrets(), owner_.namespace_, object);
   if (!written) return from_status(written.error());

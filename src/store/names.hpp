@@ -25,6 +25,7 @@ inline constexpr std::string_view kKeyVersionAnnotation = "dragops.io/key-versio
 inline constexpr std::string_view kPackAnnotation = "dragops.io/pack";
 inline constexpr std::string_view kAuthTypeAnnotation = "dragops.io/auth-type";
 inline constexpr std::string_view kExpiresAtAnnotation = "dragops.io/expires-at";
+inline constexpr std::string_view kTokenFieldAnnotation = "dragops.io/token-field";   // informational
 inline constexpr std::string_view kGenerationAnnotation = "dragops.io/generation";
 inline constexpr std::string_view kRotateAnnotation = "dragops.io/rotate";
 inline constexpr std::string_view kRotatedAnnotation = "dragops.io/rotated";

@@ -1,6 +1,7 @@
 #include "store/store_object.hpp"
 
 #include "crypto/base64.hpp"
+#include "store/manifest.hpp"
 #include "store/json_access.hpp"
 
 #include <charconv>
@@ -34,7 +35,7 @@ Envelopes seal_items(const crypto::Keyring& keyring, const Owner& owner, const P
   return out;
 }
 
-json::object build_store_object(const Store& store) {
+json::object build_store_object(const Store& store, const crypto::Keyring& keyring) {
   json::object labels{{kManagedByLabel, kManagedByValue},
                       {kKindLabel, to_string(store.owner.kind)},
                       {kNameLabel, store.owner.name}};
@@ -44,6 +45,7 @@ json::object build_store_object(const Store& store) {
   if (!store.pack.empty()) annotations[kPackAnnotation] = store.pack;
   if (!store.auth_type.empty()) annotations[kAuthTypeAnnotation] = store.auth_type;
   if (!store.expires_at.empty()) annotations[kExpiresAtAnnotation] = store.expires_at;
+  if (!store.token_field.empty()) annotations[kTokenFieldAnnotation] = store.token_field;
 
   json::object owner_reference{{"apiVersion", kGroupVersion},
                                {"kind", to_string(store.owner.kind)},
@@ -55,6 +57,7 @@ json::object build_store_object(const Store& store) {
   const auto prefix = item_prefix(store.owner.kind);
   for (const auto& [item, envelope] : store.envelopes)
     data[std::string(prefix) + item] = crypto::base64_encode(envelope);
+  data[kManifestDataKey] = crypto::base64_encode(seal_manifest(keyring, store.owner, manifest_of(store)));
 
   return json::object{{"apiVersion", "v1"},
                       {"kind", "Secret"},
@@ -74,9 +77,11 @@ boost::system::result<Store, std::string> parse_store(const json::object& secret
     return Failure{"label " + std::string(kKindLabel) + " is not Connection or Secret"};
   store.owner.namespace_ = meta_string(secret, "namespace");
   store.owner.name = label(secret, kNameLabel);
-  store.owner.uid = annotation(secret, kUidAnnotation);
+  // Not the dragops.io/uid annotation (informational): the controller ownerReference, whose
+  // owner the garbage collector checks.
+  store.owner.uid = controller_uid(secret, store.owner.kind);
   if (store.owner.name.empty()) return Failure{"label " + std::string(kNameLabel) + " is missing"};
-  if (store.owner.uid.empty()) return Failure{"annotation " + std::string(kUidAnnotation) + " is missing"};
+  if (store.owner.uid.empty()) return Failure{"no controller ownerReference to a dragops.io " + std::string(to_string(store.owner.kind))};
   if (!parse_int(annotation(secret, kKeyVersionAnnotation), store.key_version))
     return Failure{"annotation " + std::string(kKeyVersionAnnotation) + " is not a version number"};
   if (auto generation = annotation(secret, kGenerationAnnotation); !generation.empty())
@@ -89,6 +94,13 @@ boost::system::result<Store, std::string> parse_store(const json::object& secret
   const auto prefix = item_prefix(store.owner.kind);
   if (const auto* data = object_at(secret, "data")) {
     for (const auto& [key, value] : *data) {
+      if (key == kManifestDataKey) {
+        const auto* text = value.if_string();
+        auto bytes = text ? crypto::base64_decode(*text) : std::nullopt;
+        if (!bytes) return Failure{"data key " + std::string(key) + " is not base64"};
+        store.manifest = std::move(*bytes);
+        continue;
+      }
       if (!key.starts_with(prefix)) continue;   // tolerate keys added by others
       const auto* text = value.if_string();
       auto bytes = text ? crypto::base64_decode(*text) : std::nullopt;
@@ -115,6 +127,7 @@ boost::system::result<OpenedConnection, OpenFailure> open_connection(const json:
   auto store = parse_store(secret);
   if (!store) return failed_connection("", store.error());
   if (store->owner.kind != Kind::connection) return failed_connection("", "not a Connection store");
+  if (auto manifest = authenticate(*store, keyring); !manifest) return {boost::system::in_place_error, manifest.error()};
   auto fields = open_items(*store, keyring);
   if (!fields) return {boost::system::in_place_error, fields.error()};
   return OpenedConnection{store->owner.name, store->pack, store->auth_type, std::move(*fields), store->expires_at};
@@ -128,8 +141,11 @@ boost::system::result<OpenedSecret, OpenFailure> open_secret(const json::object&
   auto store = parse_store(secret);
   if (!store) return fail("", store.error());
   if (store->owner.kind != Kind::secret) return fail("", "not a Secret store");
+  auto manifest = authenticate(*store, keyring);
+  if (!manifest) return fail(manifest.error().item, manifest.error().message);
   auto it = store->envelopes.find(environment);
-  if (it == store->envelopes.end()) return fail(std::string(environment), "no value for this environment");
+  if (it == store->envelopes.end() || !manifest->serves(environment))
+    return fail(std::string(environment), "no value for this environment");
   auto value = crypto::open(keyring, context_for(store->owner, environment), it->second);
   if (!value) return fail(std::string(environment), std::string(crypto::to_string(value.error())));
   return OpenedSecret{store->owner.name, std::string(environment), std::move(*value)};

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# End to end: background refresh in the sidecars against the real oidc-provider, which rotates
-# the refresh token on every use and revokes the whole grant if a consumed one is presented
-# again. Access tokens live TTL seconds (6); the sidecars' minimum skew is 2 s, the operator's 1 s.
+# End to end: background refresh by the operator (the only refresher; the sidecars only watch)
+# against the real oidc-provider, which rotates the refresh token on every use and revokes the
+# whole grant if a consumed one is presented again. Access tokens live TTL seconds (6); the
+# operator's minimum skew is 2 s, and the sidecars are told the same (DRAGOPS_REFRESH_MIN_SKEW),
+# so they hold a request for a token the operator is late with until the watch delivers the new one.
 # First a Connection bootstrapped from tokens obtained elsewhere (credentialsRef: access_token,
 # refresh_token, expires_at; lifetime unknown) while OAUTH_BOOT_SIDECARS sidecars (default 5)
 # read it for OAUTH_BOOT_LIFETIMES lifetimes (default 3): no answer but 200 once synced, and no
@@ -13,8 +15,15 @@
 # its expiry; no request fails; the provider saw no refresh-token reuse and no refresh error.
 # Then the provider is down for two lifetimes: 503 token_expired with Retry-After after expiry,
 # never an expired token, and recovery with the stored refresh token once it is back.
-# Then no pod for three lifetimes: the operator (smaller skew) refreshes ahead of expiry (not
-# late by whole seconds), the connection does not lapse, and a new pod serves an active token.
+# Then no pod for three lifetimes: the operator refreshes ahead of expiry (not late by whole
+# seconds), the connection does not lapse, and a new pod serves an active token.
+# Then the attacks of issue 12, finding 2, with the pod's own ServiceAccount token (what the app
+# container holds): it may read its stores and nothing more (kubectl auth can-i); patching
+# dragops.io/token-field or auth-type, replacing the store with an older copy, deleting it and
+# taking the refresh Lease are refused (403); the same patches made by an admin do not make the
+# sidecar serve the client secret or the refresh token; a Lease planted by an admin with a huge
+# duration, or a renewTime far in the future, delays the operator's refresh by at most the
+# Lease bound (--oauth-lease-duration, 3 s here).
 # Each sidecar belongs to a pod admitted by the operator's webhook and runs with a token for the
 # pod's ServiceAccount (least privilege).
 # Printed: refreshes per lifetime and per access token (target 1), the answers, the life left in
@@ -31,8 +40,9 @@ LIFETIMES=${OAUTH_REFRESH_LIFETIMES:-10}
 BOOT_SIDECARS=${OAUTH_BOOT_SIDECARS:-5}
 BOOT_LIFETIMES=${OAUTH_BOOT_LIFETIMES:-3}
 TTL=6
-SKEW_MS=2000            # the sidecars' DRAGOPS_REFRESH_MIN_SKEW (under half of TTL: the skew itself)
-OPERATOR_SKEW_MS=1000   # the operator's --oauth-refresh-min-skew
+SKEW_MS=2000            # the operator's --oauth-refresh-min-skew and the sidecars' DRAGOPS_REFRESH_MIN_SKEW
+OPERATOR_SKEW_MS=$SKEW_MS
+LEASE_S=3               # the operator's --oauth-lease-duration: the longest any Lease holder is trusted
 
 # before_expiry CONNECTION LOG...: how long before expiry each refresh of CONNECTION that those
 # processes (sidecars, operator) sent went out (before_expiry_ms), one a line.
@@ -49,10 +59,11 @@ provider_start "$TTL"
 start_apiserver
 ensure_namespace team-a
 oauth_objects team-a github
-oauth_operator op1 --oauth-refresh-min-skew 1s   # below the sidecars' 2s: they refresh while they run
+oauth_operator op1 --oauth-refresh-min-skew 2s --oauth-lease-duration "${LEASE_S}s"
 authorize team-a github
 kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.data}' | grep -q 'field.oauth_client_secret' ||
   fail "the store holds no sealed client for the refresher"
+kubectl get secret dragops-conn-github -n team-a -o json >"$WORK/store-authorized.json"   # for the rollback attempt
 
 declare -A EXPIRES   # token -> exp (unix seconds) from introspection
 SERVED=()            # access tokens the sidecars of the authorized Connection served
@@ -65,7 +76,8 @@ stat() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" <<<"$1"; }
 # refresher to look replaces it at once (docs/oauth.md). The sidecars are reading before the
 # Connection exists, as the pods of a workflow would. While the provider is up every answer must
 # be 200 (no 503 token_expired in the round trip of a refresh), and no served token may have less
-# than the sidecars' skew left: neither the bootstrapped one nor any later one.
+# than the skew left: neither the bootstrapped one nor any later one (the operator replaces the
+# bootstrapped token at once; a sidecar holds a request for it until the new one arrives).
 BOOT_PORTS=()
 BOOT_TOKEN_FILES=()
 BOOT_PIDS=()
@@ -147,7 +159,7 @@ holds() { # RESULT: the sidecars' dragops_sidecar_token_holds_total{result=RESUL
 echo "bootstrap: $boot_requests requests to $BOOT_SIDECARS sidecars over $BOOT_LIFETIMES lifetimes, all 200 once synced;" \
   "least life left in a served token $boot_min_left ms (skew $SKEW_MS ms); the bootstrapped token served" \
   "$boot_bootstrapped times, least left ${boot_bootstrapped_min_left:-n/a} ms;" \
-  "refreshes (sidecars and operator) sent $(before_expiry boot "$WORK"/sidecar-boot-*/sidecar.log "$WORK/op1.log" | spread)" \
+  "refreshes (by the operator) sent $(before_expiry boot "$WORK"/sidecar-boot-*/sidecar.log "$WORK/op1.log" | spread)" \
   "before expiry;" \
   "requests held for a due refresh: $(holds replaced) got the new token, $(holds kept) the old one"
 [ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse after the bootstrap"
@@ -160,9 +172,6 @@ kubectl delete conn boot -n team-a >/dev/null
 boot_store_gone() { ! kubectl get secret dragops-conn-boot -n team-a >/dev/null 2>&1; }
 wait_until 30 boot_store_gone || fail "the bootstrapped Connection's store outlived it"
 
-# operator_refreshes_of CONNECTION: how many refreshes of it the operator has logged so far.
-operator_refreshes_of() { grep '"oauth tokens refreshed by the operator"' "$WORK/op1.log" | grep -c "\"name\":\"$1\"" || true; }
-operator_refreshed_before_sidecars=$(operator_refreshes_of github)   # it had no pods until now
 
 PORTS=()
 TOKEN_FILES=()
@@ -215,9 +224,9 @@ awk -v r="$refreshes" -v t="${#SERVED[@]}" 'BEGIN { printf "refreshes per access
 # than served tokens would mean tokens refreshed twice (two pods racing).
 [ "$refreshes" -le "${#SERVED[@]}" ] || fail "more refreshes ($refreshes) than access tokens served (${#SERVED[@]})"
 [ "${#SERVED[@]}" -ge $((LIFETIMES - 1)) ] || fail "the served token did not move with the refreshes"
-# The sidecars run with their ServiceAccount's token: the refreshes must be theirs (the Role the
-# webhook wrote lets them take the Lease and write the store), not the operator's fallback.
-grep -q '"tokens refreshed"' "$WORK"/sidecar-*/sidecar.log || fail "no sidecar refreshed (its Role is not enough?)"
+# The operator alone refreshes: no sidecar talks to the provider or writes (its Role is read-only).
+grep -q '"oauth tokens refreshed by the operator"' "$WORK/op1.log" || fail "the operator did not refresh"
+if grep -l '"tokens refreshed"' "$WORK"/sidecar-*/sidecar.log; then fail "a sidecar refreshed"; fi
 if grep -h 'is forbidden' "$WORK"/sidecar-*/sidecar.log; then fail "a sidecar was refused by RBAC"; fi
 
 # --- the provider down for two lifetimes -----------------------------------------------------
@@ -225,7 +234,23 @@ if grep -h 'is forbidden' "$WORK"/sidecar-*/sidecar.log; then fail "a sidecar wa
 # one; once the provider is back, refresh resumes with the stored refresh token (nothing lost,
 # no reuse).
 curl -sf -X POST "$ISSUER/__control/down" >/dev/null || fail "provider control"
-down_until=$(($(date +%s) + 2 * TTL))
+down_at=$(date +%s)
+down_until=$((down_at + 2 * TTL))
+# unseen_before_down I TOKEN: a token the client had not seen yet may appear in the first moments
+# of the outage (the operator's refresh was already answered when the provider went down); it
+# must have been issued before that (the sidecar's JSON form: obtained_at), and its expiry is
+# the one the sidecar reports.
+unseen_before_down() {
+  local answer obtained expires
+  curl -sf -o "$WORK/unseen" -H "Authorization: Bearer $(cat "${TOKEN_FILES[$1]}")" \
+    "http://127.0.0.1:${PORTS[$1]}/v1/connections/github" || return 1
+  [ "$(jq -r '.fields.access_token' "$WORK/unseen")" = "$2" ] || return 1
+  obtained=$(date -d "$(jq -r '.fields.obtained_at' "$WORK/unseen")" +%s) || return 1
+  expires=$(date -d "$(jq -r '.expiresAt' "$WORK/unseen")" +%s) || return 1
+  [ "$obtained" -le "$down_at" ] || return 1
+  EXPIRES[$2]=$expires
+  SERVED+=("$2")
+}
 expired_answers=0
 while [ "$(date +%s)" -lt "$down_until" ]; do
   for i in "${!PORTS[@]}"; do
@@ -235,7 +260,8 @@ while [ "$(date +%s)" -lt "$down_until" ]; do
     case $code in
       200)
         token=$(cat "$WORK/served")
-        [ -n "${EXPIRES[$token]:-}" ] || fail "a token nobody saw appeared while the provider was down"
+        [ -n "${EXPIRES[$token]:-}" ] || unseen_before_down "$i" "$token" ||
+          fail "a token issued after the provider went down appeared while it was down"
         [ "$asked_ms" -lt $((EXPIRES[$token] * 1000)) ] || fail "sidecar $((i + 1)) served an expired token while the provider was down" ;;
       503)
         grep -q token_expired "$WORK/served" || fail "503 without token_expired: $(head -c 200 "$WORK/served")"
@@ -280,8 +306,6 @@ echo "outage visible as Refreshed=False RefreshFailed (Event), Refreshed=True ag
 [ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused after the outage (refresh token lost?)"
 
 # --- no pod reads the connection: the operator keeps it from lapsing ------------------------
-[ "$(operator_refreshes_of github)" = "$operator_refreshed_before_sidecars" ] ||
-  echo "note: the operator refreshed while sidecars ran (its skew is smaller; a sidecar was late, or its backoff after the outage ended first)"
 for pid in "${SIDECAR_PIDS[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
 before=$(stat "$(curl -sf "$ISSUER/__control/stats")" refresh_ok)
 idle_until=$(($(date +%s) + 3 * TTL))
@@ -304,9 +328,113 @@ expires=$(kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.metada
 [ "$(date -d "$expires" +%s)" -gt "$(date +%s)" ] || fail "the connection lapsed without pods ($expires)"
 sidecar_run team-a app-late github DRAGOPS_REFRESH_MIN_SKEW=2s
 wait_until 10 all_fresh_one "$SC_PORT" "$SC_DIR/token/token" || fail "a new pod did not get an active token"
+echo "an idle sidecar (no refresher thread, no OAuth client): VmRSS $(sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$SC_PID/status")"
 [ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse while the operator refreshed"
 [ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused while the operator refreshed"
 echo "no pods for three lifetimes: the operator refreshed $operator_refreshes times; a new pod serves an active token"
+
+# --- issue 12, finding 2: the app container's credentials -------------------------------------
+# The app container holds the pod's ServiceAccount token (here: the sidecar's kubeconfig, a
+# TokenRequest token of team-a/default), not the key volume.
+SA_KUBECONFIG=$SC_DIR/kubeconfig
+attacks_started_ms=$(now_ms)
+as_pod() { kubectl --kubeconfig "$SA_KUBECONFIG" -n team-a "$@"; }
+can_i() { as_pod auth can-i "$@" 2>/dev/null || true; }
+for verb in get list watch; do
+  [ "$(can_i "$verb" secrets/dragops-conn-github)" = yes ] || fail "the pod's ServiceAccount may not $verb its store"
+done
+for verb in update patch delete; do
+  [ "$(can_i "$verb" secrets/dragops-conn-github)" = no ] || fail "the pod's ServiceAccount may $verb its store"
+done
+for verb in get create update patch delete; do
+  [ "$(can_i "$verb" leases.coordination.k8s.io/dragops-refresh-github)" = no ] ||
+    fail "the pod's ServiceAccount may $verb the refresh Lease"
+done
+[ "$(can_i create leases.coordination.k8s.io)" = no ] || fail "the pod's ServiceAccount may create Leases"
+# refused CMD...: run as the pod; it must fail with 403 Forbidden.
+refused() {
+  if as_pod "$@" >"$WORK/attack.out" 2>&1; then fail "the pod's ServiceAccount could: $*"; fi
+  grep -qi forbidden "$WORK/attack.out" || fail "not refused as forbidden ($*): $(head -c 300 "$WORK/attack.out")"
+}
+refused patch secret dragops-conn-github --type merge -p '{"metadata":{"annotations":{"dragops.io/token-field":"oauth_client_secret"}}}'
+refused patch secret dragops-conn-github --type merge -p '{"metadata":{"annotations":{"dragops.io/auth-type":"fields"}}}'
+# An older copy of the store (its tokens were consumed long ago), at the current resourceVersion.
+jq --arg rv "$(kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.metadata.resourceVersion}')" \
+  '.metadata.resourceVersion = $rv | del(.metadata.managedFields)' "$WORK/store-authorized.json" >"$WORK/store-old.json"
+refused replace -f "$WORK/store-old.json"
+refused delete secret dragops-conn-github
+printf 'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: dragops-refresh-github}\nspec: {holderIdentity: app, leaseDurationSeconds: 1000000}\n' >"$WORK/lease-app.yaml"
+refused create -f "$WORK/lease-app.yaml"
+echo "the pod's ServiceAccount: get/list/watch its store; update, patch, delete, replace with an older copy and every Lease verb refused (403)"
+
+# The same patches by an admin: the sidecar trusts only the sealed manifest. The operator's next
+# refresh writes the store afresh (without the admin's annotations), so the patch goes in right
+# after a refresh, and the sidecar is asked for 1.5 s while the patched object stands (the watch
+# delivers a change in well under that); an attempt the refresher overwrote is repeated.
+ask_late() { curl -s -o "$WORK/served" -w '%{http_code}' -H "Authorization: Bearer $(cat "$SC_DIR/token/token")" \
+  "http://127.0.0.1:$SC_PORT/v1/connections/github$1"; }
+store_annotation() { kubectl get secret dragops-conn-github -n team-a -o jsonpath="{.metadata.annotations.dragops\\.io/$1}"; }
+store_rv() { kubectl get secret dragops-conn-github -n team-a -o jsonpath='{.metadata.resourceVersion}'; }
+admin_patch_attempt() {
+  local before rv until code
+  before=$(store_annotation expires-at)
+  refreshed_since() { [ "$(store_annotation expires-at)" != "$before" ]; }
+  wait_until $((TTL + 2)) refreshed_since || fail "no refresh to patch after"
+  kubectl -n team-a annotate --overwrite secret dragops-conn-github dragops.io/token-field=oauth_client_secret \
+    dragops.io/auth-type=fields >/dev/null || fail "the admin's patch failed"
+  rv=$(store_rv)
+  until=$(($(now_ms) + 1500))
+  while [ "$(now_ms)" -lt "$until" ]; do
+    code=$(ask_late /token)
+    [ "$code" = 200 ] || fail "/token answered $code after the admin's patch"
+    token=$(cat "$WORK/served")
+    [ "$token" != "$CLIENT_SECRET" ] || fail "the sidecar served the client secret after an admin patched token-field"
+    code=$(ask_late "")
+    [ "$code" = 200 ] || fail "the JSON form answered $code after the admin's patch"
+    fields=$(jq -r '.fields | keys | join(",")' "$WORK/served")
+    jq -e '.authType == "oauth2"' "$WORK/served" >/dev/null || fail "the answer's authType follows the annotation"
+    if grep -qF "$CLIENT_SECRET" "$WORK/served" || grep -Eq 'refresh_token|oauth_' <<<"$fields"; then
+      fail "the JSON form serves more than the manifest allows: $fields"
+    fi
+  done
+  [ "$(store_rv)" = "$rv" ]   # the patched object stood for the whole window
+}
+patched=0
+for attempt in 1 2 3; do
+  if admin_patch_attempt; then patched=1; break; fi
+done
+[ "$patched" = 1 ] || fail "the refresher overwrote the admin's patch three times within 1.5 s"
+answer=$(curl -sf -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$token" "$ISSUER/token/introspection") ||
+  fail "introspection failed"
+grep -q '"active":true' <<<"$answer" || fail "after the admin's patch /token is not an active access token"
+SERVED+=("$token")
+echo "an admin's patch (token-field: oauth_client_secret, auth-type: fields), asked for 1.5 s: /token serves the access token; fields $fields"
+
+# A Lease squatted by someone who may write it is trusted for at most the bound.
+squat() { # RENEW_TIME: hold the refresh Lease for 1000000 s from RENEW_TIME
+  printf 'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: dragops-refresh-github, namespace: team-a}\nspec: {holderIdentity: squatter, leaseDurationSeconds: 1000000, renewTime: "%s"}\n' "$1" >"$WORK/lease-squat.yaml"
+  plant() { kubectl -n team-a delete lease dragops-refresh-github --ignore-not-found && kubectl create -f "$WORK/lease-squat.yaml"; }
+  # The operator may take the Lease between the delete and the create: plant again.
+  wait_until 5 plant || fail "cannot plant the Lease"
+}
+for renew in now future; do
+  before=$(store_annotation expires-at)
+  when=$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)
+  [ "$renew" = now ] || when=2999-01-01T00:00:00.000000Z
+  squat "$when"
+  planted_ms=$(now_ms)
+  moved() { [ "$(store_annotation expires-at)" != "$before" ]; }
+  # The next refresh is due within a lifetime; the squatter delays it by at most LEASE_S (plus
+  # the operator's Lease poll and back-off, about a second). Without the bound: never.
+  wait_until $((TTL + LEASE_S + 3)) moved || fail "a Lease squatted with renewTime $when stalled the operator's refresh"
+  echo "Lease squatted (leaseDurationSeconds 1000000, renewTime $renew): the operator refreshed" \
+    "$(($(now_ms) - planted_ms)) ms after it was planted (lifetime $((TTL * 1000)) ms, bound $((LEASE_S * 1000)) ms)"
+done
+stats=$(curl -sf "$ISSUER/__control/stats")
+[ "$(stat "$stats" reuse_detected)" = 0 ] || fail "refresh token reuse during the attacks"
+[ "$(stat "$stats" refresh_error)" = 0 ] || fail "a refresh was refused during the attacks"
+wait_until 10 all_fresh_one "$SC_PORT" "$SC_DIR/token/token" || fail "the pod does not serve an active token after the attacks"
+echo "the attacks took $(($(now_ms) - attacks_started_ms)) ms"
 
 for log in "$WORK"/sidecar-*/sidecar.log "$WORK/op1.log"; do
   for token in "${SERVED[@]}" "${BOOT_SERVED[@]}"; do

@@ -19,15 +19,14 @@ TEST(BuildSidecarRole, GrantsReadsOfExactlyTheStoreNames) {
   EXPECT_EQ(binding.at("roleRef").at("name"), "dragops-sidecar-runner");
 }
 
-TEST(BuildSidecarRole, LetsTheSidecarRefreshOnlyItsOwnConnectionsUnderTheirLeases) {
+TEST(BuildSidecarRole, GrantsOnlyReadsOnStoresAndNothingOnLeases) {
+  // The app container holds this ServiceAccount's token: it must not be able to write a store
+  // or a refresh Lease (docs/security.md, finding 2). The operator alone refreshes.
   auto role = build_sidecar_role("team-a", "runner", {"dragops-conn-github", "dragops-secret-db"});
   const auto& rules = role.at("rules").as_array();
-  ASSERT_EQ(rules.size(), 4u);
-  EXPECT_EQ(rules.at(1).at("verbs"), (boost::json::array{"update", "patch"}));
-  EXPECT_EQ(rules.at(1).at("resourceNames"), (boost::json::array{"dragops-conn-github"}));
-  EXPECT_EQ(rules.at(2).at("apiGroups"), (boost::json::array{"coordination.k8s.io"}));
-  EXPECT_EQ(rules.at(2).at("resourceNames"), (boost::json::array{"dragops-refresh-github"}));
-  EXPECT_EQ(rules.at(3).at("verbs"), (boost::json::array{"create"}));
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules.at(0).at("apiGroups"), (boost::json::array{""}));
+  EXPECT_EQ(rules.at(0).at("verbs"), (boost::json::array{"get", "list", "watch"}));
   EXPECT_EQ(granted_names(role), (std::set<std::string>{"dragops-conn-github", "dragops-secret-db"}));
 }
 

@@ -92,3 +92,63 @@ TEST(LeaseLock, ReportsAnUnreachableApiAsAnError) {
 
 }  // namespace
 }  // namespace dragops::oauth
+
+namespace dragops::oauth {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeApi;
+using testing::FakeClock;
+
+// A Lease as someone with write rights on it left it (an attacker, a broken client).
+void plant_lease(FakeApi& api, std::string_view renew_time, std::int64_t duration_seconds) {
+  boost::json::object lease{{"apiVersion", "coordination.k8s.io/v1"},
+                            {"kind", "Lease"},
+                            {"metadata", boost::json::object{{"name", "dragops-refresh-github"}, {"namespace", "team-a"}}},
+                            {"spec", boost::json::object{{"holderIdentity", "squatter"},
+                                                         {"leaseDurationSeconds", duration_seconds},
+                                                         {"renewTime", renew_time}}}};
+  ASSERT_TRUE(api.create(kube::gvr::leases(), "team-a", lease));
+}
+
+TEST(LeaseStillHeld, TrustsAnotherHoldersDurationOnlyUpToTheBound) {
+  const LeaseOptions options{"me", 30s, 30s, 5s};
+  const auto renewed = std::chrono::system_clock::from_time_t(1'800'000'000);
+  EXPECT_TRUE(lease_still_held(renewed, 10, renewed + 9s, options));
+  EXPECT_FALSE(lease_still_held(renewed, 10, renewed + 10s, options));
+  EXPECT_TRUE(lease_still_held(renewed, 1'000'000'000, renewed + 29s, options));
+  EXPECT_FALSE(lease_still_held(renewed, 1'000'000'000, renewed + 30s, options));
+  EXPECT_FALSE(lease_still_held(std::nullopt, 30, renewed, options));
+  EXPECT_FALSE(lease_still_held(renewed, 0, renewed, options));
+}
+
+TEST(LeaseStillHeld, DoesNotTrustARenewTimeInTheFutureBeyondTheClockSkew) {
+  const LeaseOptions options{"me", 30s, 30s, 5s};
+  const auto now = std::chrono::system_clock::from_time_t(1'800'000'000);
+  EXPECT_TRUE(lease_still_held(now + 4s, 30, now, options));   // a holder whose clock is a bit ahead
+  EXPECT_FALSE(lease_still_held(now + 6s, 30, now, options));
+  EXPECT_FALSE(lease_still_held(now + std::chrono::hours(24 * 365 * 100), 30, now, options));
+}
+
+TEST(LeaseLock, TakesOverALeasePlantedWithAHugeDurationAfterTheBound) {
+  FakeApi api;
+  FakeClock clock;
+  plant_lease(api, format_micro_time(clock.now()), 1'000'000'000);
+  LeaseLock lock(api, clock, "team-a", "dragops-refresh-github", {"operator", 30s, 30s, 5s});
+  EXPECT_FALSE(*lock.try_acquire());
+  clock.advance(29s);
+  EXPECT_FALSE(*lock.try_acquire());
+  clock.advance(1s);
+  EXPECT_TRUE(*lock.try_acquire());
+}
+
+TEST(LeaseLock, TakesOverALeasePlantedWithARenewTimeFarInTheFutureAtOnce) {
+  FakeApi api;
+  FakeClock clock;
+  plant_lease(api, "2999-01-01T00:00:00.000000Z", 30);
+  LeaseLock lock(api, clock, "team-a", "dragops-refresh-github", {"operator", 30s, 30s, 5s});
+  EXPECT_TRUE(*lock.try_acquire());
+}
+
+}  // namespace
+}  // namespace dragops::oauth

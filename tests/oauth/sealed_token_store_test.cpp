@@ -33,8 +33,17 @@ struct Rig {
     create_items(items, expires_at_annotation(initial), owner);
   }
   void create_items(const TokenItems& items, const std::string& expires_at, store::Owner owner = kOwner) {
-    store::Store s{owner, keyring->primary(), "github", "oauth2", expires_at, 3, store::seal_items(*keyring, owner, items)};
-    ASSERT_TRUE(api.create(kube::gvr::secrets(), owner.namespace_, store::build_store_object(s)));
+    store::Store s;
+    s.owner = owner;
+    s.key_version = keyring->primary();
+    s.pack = "github";
+    s.auth_type = "oauth2";
+    s.expires_at = expires_at;
+    s.token_field = "access_token";
+    s.serial = 5;
+    s.generation = 3;
+    s.envelopes = store::seal_items(*keyring, owner, items);
+    ASSERT_TRUE(api.create(kube::gvr::secrets(), owner.namespace_, store::build_store_object(s, *keyring)));
   }
   boost::json::object raw() {
     auto object = api.get(kube::gvr::secrets(), "team-a", "dragops-conn-github");

@@ -103,13 +103,20 @@ TEST(DecideTokenField, AddsTheAnnotationToAStoreSealedWithoutIt) {
   EXPECT_TRUE(d.to_seal.empty());   // envelopes carried over, only metadata changes
 }
 
-TEST(DecideOAuth, AStoreRewrittenByARefresherWithoutTheTokenFieldIsNotRewritten) {
+TEST(DecideOAuth, AStoreWithoutASealedManifestIsResealedOnTheNextReconcile) {
+  // Migration (docs/security.md, finding 2): a store an older operator wrote has no manifest, or
+  // one that does not open; the next pass writes it again with one, carrying the envelopes over.
   World world;
   ConnectionObservation o = oauth_connection("github-tokens");
   o.secrets.emplace("github-tokens", data({{"access_token", kCanary}}));
   world.apply(o, decide_connection(o));
-  o.store->token_field.clear();   // SealedTokenStore::write rebuilds the object without it
   EXPECT_EQ(decide_connection(o).store_action, StoreAction::keep);
+  o.store->unauthenticated = true;
+  auto d = decide_connection(o);
+  EXPECT_EQ(d.store_action, StoreAction::write);
+  EXPECT_TRUE(d.to_seal.empty());
+  EXPECT_EQ(d.token_field, "access_token");
+  EXPECT_EQ(d.previous_serial, 0u);
 }
 
 TEST(DecideOAuth, ComesBackForTheRefresherAtTheMillisecondItAsked) {

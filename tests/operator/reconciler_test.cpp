@@ -2,6 +2,7 @@
 
 #include "fake_api.hpp"
 #include "operator/own_writes.hpp"
+#include "store/manifest.hpp"
 #include "store/store_object.hpp"
 
 #include <gtest/gtest.h>
@@ -78,6 +79,27 @@ TEST_F(ReconcilerFixture, SealsAndThenWritesNothing) {
   EXPECT_EQ(first.kind, Outcome::Kind::done);
   EXPECT_TRUE(api.contains(kube::gvr::secrets(), "team-a", "dragops-conn-svc"));
   EXPECT_EQ(metrics.store_writes(), 1.0);
+  const int writes = api.writes;
+  EXPECT_EQ(reconciler.reconcile_connection("team-a", "svc").kind, Outcome::Kind::done);
+  EXPECT_EQ(api.writes, writes);
+}
+
+TEST_F(ReconcilerFixture, ResealsAStoreAnOlderOperatorWroteWithoutAManifest) {
+  // Migration (docs/security.md, finding 2): the next reconcile adds the sealed manifest.
+  reconciler.reconcile_connection("team-a", "svc");
+  auto old = *api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc");
+  old["data"].as_object().erase("manifest");
+  old["metadata"].as_object()["annotations"].as_object()["dragops.io/token-field"] = "api_key";
+  ASSERT_TRUE(api.update(kube::gvr::secrets(), "team-a", old, ""));
+  EXPECT_EQ(reconciler.reconcile_connection("team-a", "svc").kind, Outcome::Kind::done);
+  auto resealed = store::parse_store(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc"));
+  ASSERT_TRUE(resealed);
+  auto ring = keys.ring("team-a");
+  ASSERT_TRUE(ring);
+  auto manifest = store::authenticate(*resealed, **ring);
+  ASSERT_TRUE(manifest) << manifest.error().message;
+  EXPECT_EQ(manifest->token_field, "api_key");
+  EXPECT_EQ(manifest->served, std::vector<std::string>{"api_key"});
   const int writes = api.writes;
   EXPECT_EQ(reconciler.reconcile_connection("team-a", "svc").kind, Outcome::Kind::done);
   EXPECT_EQ(api.writes, writes);

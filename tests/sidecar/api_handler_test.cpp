@@ -1,5 +1,7 @@
 #include "api_handler.hpp"
 #include "metrics.hpp"
+#include "sealed_store.hpp"
+#include "wait_for.hpp"
 
 #include "crypto/base64.hpp"
 #include "crypto/envelope.hpp"
@@ -52,16 +54,7 @@ class ApiHandlerTest : public ::testing::Test {
 
   json::object store(Kind kind, const std::string& name, const std::vector<std::pair<std::string, std::string>>& items,
                      json::object annotations = {}) {
-    annotations["dragops.io/uid"] = "uid-" + name;
-    json::object data;
-    for (const auto& [item, value] : items) {
-      crypto::Context context{"team-a", std::string(to_string(kind)), name, "uid-" + name, item};
-      auto sealed = crypto::seal(*keyring_, context,
-                                 std::span(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
-      data[(kind == Kind::connection ? "field." : "env.") + item] = crypto::base64_encode(sealed);
-    }
-    return json::object{{"metadata", json::object{{"name", store_name(kind, name)}, {"annotations", annotations}}},
-                        {"data", data}};
+    return testing::sealed_store(*keyring_, kind, name, items, annotations);
   }
 
   void load_everything() {
@@ -94,9 +87,10 @@ class ApiHandlerTest : public ::testing::Test {
   }
 
   // An oauth2 store for "github" whose access token expires at `expires_at`.
-  json::object github_store(const std::string& access, const std::string& expires_at) {
-    return store(Kind::connection, "github", {{"access_token", access}, {"refresh_token", "ghr_never"}},
-                 {{"dragops.io/pack", "github"}, {"dragops.io/auth-type", "oauth2"}, {"dragops.io/expires-at", expires_at}});
+  json::object github_store(const std::string& access, const std::string& expires_at, std::uint64_t serial = 1) {
+    return testing::sealed_store(*keyring_, Kind::connection, "github", {{"access_token", access}, {"refresh_token", "ghr_never"}},
+                                 {{"dragops.io/pack", "github"}, {"dragops.io/auth-type", "oauth2"}, {"dragops.io/expires-at", expires_at}},
+                                 serial);
   }
 
   static http::Request token_request(const std::string& connection) {
@@ -116,6 +110,7 @@ class ApiHandlerTest : public ::testing::Test {
   StoreCache cache_;
   std::shared_ptr<crypto::Keyring> keyring_;
   Clock::time_point now_;
+  const std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   RecordingObserver observer_;
   std::unique_ptr<ApiHandler> handler_;
 };
@@ -158,22 +153,18 @@ TEST_F(ApiHandlerTest, TokenRouteReturnsTheOAuthAccessTokenAndTheJsonHidesTheRef
   EXPECT_FALSE(body.at("fields").as_object().contains("refresh_token"));
 }
 
-TEST_F(ApiHandlerTest, HoldsAnOAuthTokenDueForRefreshUntilTheRefreshedOneIsCached) {
-  // now_ is 2027-01-15T08:00:00Z; the cached token has 1 s left and was due here 1.4 s ago.
+TEST_F(ApiHandlerTest, HoldsAnOverdueOAuthTokenUntilTheWatchDeliversTheRefreshedOne) {
+  // now_ is 2027-01-15T08:00:00Z; the cached token has 1 s left: the operator (minimum skew 60 s)
+  // is late with its refresh.
   cache_.set_present(Kind::connection, "github", github_store("gho_old", "2027-01-15T08:00:01Z"), now_);
-  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2), std::chrono::seconds(2)});
+  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2)});
   cache_.set_listener([&](Kind, const std::string&) { gate->store_changed(); });
-  gate->set_active(true);
-  gate->attempt_started(now_ - std::chrono::seconds(5));
-  gate->attempt_finished(now_ + std::chrono::seconds(1), now_ - std::chrono::milliseconds(1400), false, now_);
   ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken), [this] { return now_; }, observer_,
                      {{"github", gate}});
-  // The refresher, woken by the held request, refreshes; the watch delivers the new store.
-  std::jthread refresher([&] {
-    if (!gate->sleep_until(std::stop_token{}, std::chrono::steady_clock::now() + std::chrono::seconds(10))) return;
-    gate->attempt_started(now_);
-    gate->attempt_finished(now_ + std::chrono::seconds(6), now_ + std::chrono::seconds(4), false, now_);
-    cache_.set_present(Kind::connection, "github", github_store("gho_new", "2027-01-15T08:00:06Z"), now_);
+  // The operator's refresh lands while the request is held: the watch delivers the new store.
+  std::jthread watch([&] {
+    if (!dragops::testing::wait_for([&] { return gate->waiting() > 0; })) return;
+    cache_.set_present(Kind::connection, "github", github_store("gho_new", "2027-01-15T08:05:00Z", 2), now_);
   });
   const auto response = handler(token_request("github"));
   ASSERT_EQ(response.status, 200) << response.body;
@@ -181,30 +172,124 @@ TEST_F(ApiHandlerTest, HoldsAnOAuthTokenDueForRefreshUntilTheRefreshedOneIsCache
   EXPECT_EQ(observer_.holds, std::vector<bool>{true});
 }
 
-TEST_F(ApiHandlerTest, ServesTheStillValidOAuthTokenWhenTheRefreshDoesNotLandWithinTheHold) {
+TEST_F(ApiHandlerTest, ServesTheStillValidOAuthTokenWhenNoRefreshLandsWithinTheHoldAndHoldsItOnlyOnce) {
   cache_.set_present(Kind::connection, "github", github_store("gho_old", "2027-01-15T08:00:01Z"), now_);
-  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2), std::chrono::milliseconds(50)});
-  gate->set_active(true);
-  gate->attempt_started(now_ - std::chrono::seconds(5));
-  gate->attempt_finished(now_ + std::chrono::seconds(1), now_ - std::chrono::milliseconds(1400), false, now_);
-  ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken), [this] { return now_; }, observer_,
-                     {{"github", gate}});
+  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::milliseconds(50)});
+  ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken),
+                     [this] { return now_ + std::chrono::duration_cast<Clock::duration>(std::chrono::steady_clock::now() - began_); },
+                     observer_, {{"github", gate}});
   const auto response = handler(token_request("github"));
   ASSERT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(response.body, "gho_old");
   EXPECT_EQ(observer_.holds, std::vector<bool>{false});
+  // The same token set is not held again: an operator that is down costs one hold per token.
+  EXPECT_EQ(handler(token_request("github")).body, "gho_old");
+  EXPECT_EQ(observer_.holds.size(), 1u);
 }
 
-TEST_F(ApiHandlerTest, NeverHoldsAnOAuthTokenThatIsNotDueHere) {
-  cache_.set_present(Kind::connection, "github", github_store("gho_old", "2027-01-15T08:00:10Z"), now_);
-  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2), std::chrono::seconds(2)});
-  gate->set_active(true);
-  gate->attempt_started(now_);
-  gate->attempt_finished(now_ + std::chrono::seconds(10), now_ + std::chrono::seconds(7), false, now_);
+TEST_F(ApiHandlerTest, NeverHoldsAnOAuthTokenTheOperatorIsNotLateWith) {
+  // Issued 10 min ago, expires in 10 min: the operator refreshes 60 s (its minimum skew) before.
+  auto store = testing::sealed_store(*keyring_, Kind::connection, "github",
+                                     {{"access_token", "gho_old"}, {"refresh_token", "ghr_never"}},
+                                     {{"dragops.io/pack", "github"}, {"dragops.io/auth-type", "oauth2"},
+                                      {"dragops.io/expires-at", "2027-01-15T08:10:00Z"}},
+                                     1, {}, "2027-01-15T07:50:00Z");
+  cache_.set_present(Kind::connection, "github", store, now_);
+  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::seconds(2)});
   ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken), [this] { return now_; }, observer_,
                      {{"github", gate}});
   EXPECT_EQ(handler(token_request("github")).body, "gho_old");
   EXPECT_TRUE(observer_.holds.empty());
+}
+
+TEST_F(ApiHandlerTest, AnExpiredOAuthTokenIsNeverServedEvenAfterTheHold) {
+  cache_.set_present(Kind::connection, "github", github_store("gho_old", "2027-01-15T07:59:59Z"), now_);
+  auto gate = std::make_shared<RefreshGate>(RefreshGateOptions{std::chrono::milliseconds(20)});
+  ApiHandler handler(config_, cache_, crypto::SecretBytes::from_string(kToken),
+                     [this] { return now_ + std::chrono::duration_cast<Clock::duration>(std::chrono::steady_clock::now() - began_); },
+                     observer_, {{"github", gate}});
+  const auto response = handler(token_request("github"));
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(error_code_of(response), "token_expired");
+  EXPECT_EQ(observer_.holds, std::vector<bool>{false});
+}
+
+// --- What decides serving is authenticated (docs/security.md, finding 2) -----------------------
+
+json::object with_annotations(json::object object, const json::object& annotations) {
+  auto& out = object["metadata"].as_object()["annotations"].as_object();
+  for (const auto& [key, value] : annotations) out[key] = value;
+  return object;
+}
+
+TEST_F(ApiHandlerTest, PatchedAnnotationsDoNotMakeTheSidecarServeTheClientSecretOrTheRefreshToken) {
+  auto store = testing::sealed_store(*keyring_, Kind::connection, "github",
+                                     {{"access_token", "gho_abc"}, {"refresh_token", std::string(kCanary) + "-rt"},
+                                      {"oauth_client_id", "dragops"}, {"oauth_client_secret", std::string(kCanary) + "-cs"}},
+                                     {{"dragops.io/pack", "github"}, {"dragops.io/auth-type", "oauth2"},
+                                      {"dragops.io/token-field", "access_token"},
+                                      {"dragops.io/expires-at", "2030-01-01T00:00:00Z"}});
+  for (const auto& patch : {json::object{{"dragops.io/token-field", "oauth_client_secret"}},
+                            json::object{{"dragops.io/token-field", "refresh_token"}},
+                            json::object{{"dragops.io/auth-type", "fields"}, {"dragops.io/token-field", ""}},
+                            json::object{{"dragops.io/auth-type", "fields"}, {"dragops.io/token-field", "oauth_client_secret"}},
+                            json::object{{"dragops.io/expires-at", "2099-01-01T00:00:00Z"}},
+                            json::object{{"dragops.io/uid", "someone-else"}}}) {
+    cache_.set_present(Kind::connection, "github", with_annotations(store, patch), now_);
+    const auto token = get("/v1/connections/github/token");
+    EXPECT_EQ(token.status, 200) << json::serialize(patch);
+    EXPECT_EQ(token.body, "gho_abc") << json::serialize(patch);
+    const auto all = get("/v1/connections/github");
+    ASSERT_EQ(all.status, 200) << json::serialize(patch);
+    EXPECT_EQ(all.body.find(kCanary), std::string::npos) << json::serialize(patch) << " " << all.body;
+    auto body = json::parse(all.body).as_object();
+    EXPECT_EQ(body.at("authType"), "oauth2");
+    EXPECT_EQ(body.at("expiresAt"), "2030-01-01T00:00:00Z");
+  }
+}
+
+TEST_F(ApiHandlerTest, AStoreWithoutASealedManifestIsNotServed) {
+  load_everything();
+  auto store = *cache_.find(Kind::connection, "vt")->object;
+  store["data"].as_object().erase("manifest");
+  cache_.set_present(Kind::connection, "vt", store, now_);
+  const auto response = get("/v1/connections/vt/token");
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(error_code_of(response), "manifest_invalid");
+}
+
+TEST_F(ApiHandlerTest, AManifestCopiedFromAnotherStoreDoesNotOpen) {
+  load_everything();
+  auto vt = *cache_.find(Kind::connection, "vt")->object;
+  const auto jira = *cache_.find(Kind::connection, "jira")->object;
+  vt["data"].as_object()["manifest"] = jira.at("data").at("manifest");
+  cache_.set_present(Kind::connection, "vt", vt, now_);
+  EXPECT_EQ(error_code_of(get("/v1/connections/vt")), "decrypt_failed");
+}
+
+TEST_F(ApiHandlerTest, TheOwnerUidComesFromTheControllerOwnerReferenceNotTheAnnotation) {
+  load_everything();
+  auto vt = *cache_.find(Kind::connection, "vt")->object;
+  vt["metadata"].as_object()["ownerReferences"].as_array()[0].as_object()["uid"] = "uid-other";
+  vt["metadata"].as_object()["annotations"].as_object()["dragops.io/uid"] = "uid-other";
+  cache_.set_present(Kind::connection, "vt", vt, now_);
+  EXPECT_EQ(get("/v1/connections/vt/token").status, 503);
+}
+
+TEST_F(ApiHandlerTest, RefusesAStoreOlderThanOneItServed) {
+  cache_.set_present(Kind::secret, "db-password",
+                     testing::sealed_store(*keyring_, Kind::secret, "db-password", {{"production", "new-pw"}}, {}, 7), now_);
+  EXPECT_EQ(get("/v1/secrets/db-password").status, 200);
+  cache_.set_present(Kind::secret, "db-password",
+                     testing::sealed_store(*keyring_, Kind::secret, "db-password", {{"production", "old-pw"}}, {}, 6), now_);
+  const auto rolled_back = get("/v1/secrets/db-password");
+  EXPECT_EQ(rolled_back.status, 503);
+  EXPECT_EQ(error_code_of(rolled_back), "rolled_back");
+  // A new owner (the Secret deleted and created again) starts its own serials.
+  cache_.set_present(Kind::secret, "db-password",
+                     testing::sealed_store(*keyring_, Kind::secret, "db-password", {{"production", "pw-2"}}, {}, 1, "uid-new"),
+                     now_);
+  EXPECT_EQ(get("/v1/secrets/db-password").status, 200);
 }
 
 TEST_F(ApiHandlerTest, EscapesValuesIntoValidJson) {
@@ -386,12 +471,7 @@ TEST(AuditLog, WritesOneLinePerRequestWithoutTheValueOrTheToken) {
   cache.track(Kind::connection, "vt");
   auto keyring = std::make_shared<crypto::Keyring>(crypto::Keyring::generate());
   cache.set_keyring(keyring);
-  const std::string canary(kCanary);
-  auto sealed = crypto::seal(*keyring, {"team-a", "Connection", "vt", "uid-vt", "api_key"},
-                             std::span(reinterpret_cast<const std::uint8_t*>(canary.data()), canary.size()));
-  cache.set_present(Kind::connection, "vt",
-                    json::object{{"metadata", {{"annotations", {{"dragops.io/uid", "uid-vt"}}}}},
-                                 {"data", {{"field.api_key", crypto::base64_encode(sealed)}}}},
+  cache.set_present(Kind::connection, "vt", testing::sealed_store(*keyring, Kind::connection, "vt", {{"api_key", std::string(kCanary)}}),
                     Clock::now());
   SidecarMetrics metrics;
   ApiHandler handler(config, cache, crypto::SecretBytes::from_string(kToken), [] { return Clock::now(); }, metrics);

@@ -1,7 +1,9 @@
-// The sealed OAuth client (oauth_* items, sealed next to the tokens for the sidecar's refresher)
-// and the refresh token are never served; /token serves the access token.
+// The sealed OAuth client (oauth_* items, sealed next to the tokens for the operator's refresher)
+// and the refresh token are never served (the sealed manifest leaves them out); /token serves
+// the access token.
 #include "api_handler.hpp"
 #include "metrics.hpp"
+#include "sealed_store.hpp"
 
 #include "crypto/base64.hpp"
 #include "crypto/envelope.hpp"
@@ -33,24 +35,17 @@ TEST(OAuthItems, TheSealedClientAndTheRefreshTokenAreNeverServed) {
   cache.track(Kind::connection, "github");
   cache.set_keyring(keyring);
   const auto now = Clock::from_time_t(1'800'000'000);
-  json::object data;
-  for (const auto& [item, value] : std::vector<std::pair<std::string, std::string_view>>{
-           {"access_token", "gho_abc"},
-           {"refresh_token", "ghr_never"},
-           {"oauth_client_id", "dragops"},
-           {"oauth_client_secret", kClientSecret},
-           {"oauth_token_url", "https://idp.example/token"},
-           {"oauth_client_auth", "client_secret_basic"}}) {
-    crypto::Context context{"team-a", "Connection", "github", "uid-github", item};
-    auto sealed = crypto::seal(*keyring, context, std::span(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
-    data["field." + item] = crypto::base64_encode(sealed);
-  }
-  json::object annotations{{"dragops.io/uid", "uid-github"}, {"dragops.io/pack", "github"},
-                           {"dragops.io/auth-type", "oauth2"}, {"dragops.io/token-field", "access_token"},
-                           {"dragops.io/expires-at", "2030-01-01T00:00:00Z"}};
   cache.set_present(Kind::connection, "github",
-                    json::object{{"metadata", json::object{{"name", "dragops-conn-github"}, {"annotations", annotations}}},
-                                 {"data", data}},
+                    testing::sealed_store(*keyring, Kind::connection, "github",
+                                          {{"access_token", "gho_abc"},
+                                           {"refresh_token", "ghr_never"},
+                                           {"oauth_client_id", "dragops"},
+                                           {"oauth_client_secret", std::string(kClientSecret)},
+                                           {"oauth_token_url", "https://idp.example/token"},
+                                           {"oauth_client_auth", "client_secret_basic"}},
+                                          {{"dragops.io/pack", "github"}, {"dragops.io/auth-type", "oauth2"},
+                                           {"dragops.io/token-field", "access_token"},
+                                           {"dragops.io/expires-at", "2030-01-01T00:00:00Z"}}),
                     now);
   NullObserver observer;
   ApiHandler handler(config, cache, crypto::SecretBytes::from_string(kToken), [now] { return now; }, observer);

@@ -31,7 +31,7 @@ Store jira_store(const crypto::Keyring& ring) {
 
 TEST(BuildStoreObject, FollowsTheNamingContract) {
   const auto ring = crypto::Keyring::generate();
-  const auto object = build_store_object(jira_store(ring));
+  const auto object = build_store_object(jira_store(ring), ring);
   const auto& metadata = object.at("metadata").as_object();
   EXPECT_EQ(metadata.at("name").as_string(), "dragops-conn-jira");
   EXPECT_EQ(metadata.at("namespace").as_string(), "team-a");
@@ -53,13 +53,14 @@ TEST(BuildStoreObject, FollowsTheNamingContract) {
   EXPECT_TRUE(owner.at("controller").as_bool());
   EXPECT_TRUE(owner.at("blockOwnerDeletion").as_bool());
   const auto& data = object.at("data").as_object();
-  EXPECT_EQ(data.size(), 3u);
+  EXPECT_EQ(data.size(), 4u);   // three fields and the sealed manifest
+  EXPECT_TRUE(data.contains("manifest"));
   EXPECT_TRUE(data.contains("field.api_token"));
 }
 
 TEST(BuildStoreObject, NeverContainsThePlaintext) {
   const auto ring = crypto::Keyring::generate();
-  const auto text = json::serialize(build_store_object(jira_store(ring)));
+  const auto text = json::serialize(build_store_object(jira_store(ring), ring));
   EXPECT_EQ(text.find(kCanary), std::string::npos);
   const auto encoded_canary = crypto::base64_encode(
       std::span(reinterpret_cast<const std::uint8_t*>(kCanary), std::char_traits<char>::length(kCanary)));
@@ -68,7 +69,7 @@ TEST(BuildStoreObject, NeverContainsThePlaintext) {
 
 TEST(OpenConnection, OpensABuiltStoreToExactlyTheSealedFields) {
   const auto ring = crypto::Keyring::generate();
-  auto opened = open_connection(build_store_object(jira_store(ring)), ring);
+  auto opened = open_connection(build_store_object(jira_store(ring), ring), ring);
   ASSERT_TRUE(opened.has_value()) << opened.error().message;
   EXPECT_EQ(opened->name, "jira");
   EXPECT_EQ(opened->pack, "jira");
@@ -81,7 +82,7 @@ TEST(OpenConnection, OpensABuiltStoreToExactlyTheSealedFields) {
 TEST(OpenConnection, FailsWithAnotherNamespacesRing) {
   const auto ring = crypto::Keyring::generate();
   const auto other = crypto::Keyring::generate();
-  auto opened = open_connection(build_store_object(jira_store(ring)), other);
+  auto opened = open_connection(build_store_object(jira_store(ring), ring), other);
   ASSERT_FALSE(opened.has_value());
   EXPECT_FALSE(opened.error().item.empty());
   EXPECT_EQ(opened.error().message.find(kCanary), std::string::npos);
@@ -95,7 +96,7 @@ TEST(OpenConnection, RefusesAnEnvelopeCopiedFromAnotherStore) {
   attacker.owner.uid = "uid-2";
   attacker.envelopes = seal_items(ring, attacker.owner, values({{"api_token", "x"}}));
   attacker.envelopes["api_token"] = victim.envelopes.at("api_token");   // same namespace, same ring
-  auto opened = open_connection(build_store_object(attacker), ring);
+  auto opened = open_connection(build_store_object(attacker, ring), ring);
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(opened.error().item, "api_token");
   EXPECT_EQ(opened.error().message, "authentication failed");
@@ -105,14 +106,17 @@ TEST(OpenConnection, RefusesAnEnvelopeMovedToAnotherField) {
   const auto ring = crypto::Keyring::generate();
   auto store = jira_store(ring);
   store.envelopes["email"] = store.envelopes.at("api_token");
-  EXPECT_FALSE(open_connection(build_store_object(store), ring).has_value());
+  EXPECT_FALSE(open_connection(build_store_object(store, ring), ring).has_value());
 }
 
 TEST(OpenConnection, RefusesAStoreOfARecreatedObjectWithTheSameName) {
   const auto ring = crypto::Keyring::generate();
   auto store = jira_store(ring);
-  auto object = build_store_object(store);
+  auto object = build_store_object(store, ring);
+  // The UID is the controller ownerReference's (the annotation is informational).
   object["metadata"].as_object()["annotations"].as_object()["dragops.io/uid"] = "uid-recreated";
+  EXPECT_TRUE(open_connection(object, ring).has_value());
+  object["metadata"].as_object()["ownerReferences"].as_array()[0].as_object()["uid"] = "uid-recreated";
   EXPECT_FALSE(open_connection(object, ring).has_value());
 }
 
@@ -120,7 +124,7 @@ TEST(ParseStore, RoundTripsABuiltStore) {
   const auto ring = crypto::Keyring::generate();
   auto store = jira_store(ring);
   store.expires_at = "2026-01-01T00:00:00Z";
-  auto parsed = parse_store(build_store_object(store));
+  auto parsed = parse_store(build_store_object(store, ring));
   ASSERT_TRUE(parsed.has_value()) << parsed.error();
   EXPECT_EQ(parsed->owner, store.owner);
   EXPECT_EQ(parsed->key_version, store.key_version);
@@ -131,13 +135,13 @@ TEST(ParseStore, RoundTripsABuiltStore) {
 
 TEST(ParseStore, NamesWhatIsWrong) {
   const auto ring = crypto::Keyring::generate();
-  auto object = build_store_object(jira_store(ring));
+  auto object = build_store_object(jira_store(ring), ring);
   object["data"].as_object()["field.email"] = "not base64!";
   auto parsed = parse_store(object);
   ASSERT_FALSE(parsed.has_value());
   EXPECT_EQ(parsed.error(), "data key field.email is not base64");
 
-  auto untyped = build_store_object(jira_store(ring));
+  auto untyped = build_store_object(jira_store(ring), ring);
   untyped["type"] = "Opaque";
   EXPECT_FALSE(parse_store(untyped).has_value());
 }
@@ -148,7 +152,7 @@ TEST(OpenSecret, OpensOneEnvironmentAndRefusesAnother) {
   store.owner = {Kind::secret, "team-a", "db-password", "uid-9"};
   store.key_version = ring.primary();
   store.envelopes = seal_items(ring, store.owner, values({{"development", "dev-pw"}, {"production", kCanary}}));
-  const auto object = build_store_object(store);
+  const auto object = build_store_object(store, ring);
   EXPECT_EQ(object.at("metadata").at("name").as_string(), "dragops-secret-db-password");
   EXPECT_TRUE(object.at("data").as_object().contains("env.production"));
 
@@ -169,7 +173,7 @@ TEST(OpenSecret, RefusesAnEnvironmentSwap) {
   store.key_version = ring.primary();
   store.envelopes = seal_items(ring, store.owner, values({{"development", "dev"}, {"production", "prod"}}));
   std::swap(store.envelopes["development"], store.envelopes["production"]);
-  EXPECT_FALSE(open_secret(build_store_object(store), ring, "development").has_value());
+  EXPECT_FALSE(open_secret(build_store_object(store, ring), ring, "development").has_value());
 }
 
 TEST(OpenItems, OpensAfterRotationWhileTheOldVersionIsKept) {

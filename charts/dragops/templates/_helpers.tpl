@@ -89,8 +89,7 @@ namespaces) or by one Role per watched namespace. */}}
   resources: [roles, rolebindings]
   verbs: [get, list, create, update, patch, delete]
 # OAuth refresh: one Lease per connection (dragops-refresh-<name>) in the connection's namespace,
-# taken by the operator for connections no pod refreshes, and granted to sidecars by the Role
-# above (which the operator may only grant if it holds the same rights).
+# taken by the operator, the only refresher, between its replicas. Sidecars get no Lease rights.
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   verbs: [get, create, update]

@@ -62,6 +62,26 @@ TEST(RoleWriter, RepairsARoleSomeoneWidenedByHand) {
   EXPECT_EQ(granted(api, "team-a", "dragops-sidecar-runner"), (std::set<std::string>{"dragops-conn-github"}));
 }
 
+TEST(RoleWriter, RewritesARoleAnOlderOperatorGaveWriteRules) {
+  // Before issue 12's finding 2 the Role also let the pod write its connection stores and Leases.
+  op::testing::FakeApi api;
+  auto old_role = inject::build_sidecar_role("team-a", "runner", {"dragops-conn-github"});
+  old_role["rules"].as_array().push_back(boost::json::object{{"apiGroups", boost::json::array{""}},
+                                                             {"resources", boost::json::array{"secrets"}},
+                                                             {"verbs", boost::json::array{"update", "patch"}},
+                                                             {"resourceNames", boost::json::array{"dragops-conn-github"}}});
+  old_role["rules"].as_array().push_back(boost::json::object{{"apiGroups", boost::json::array{"coordination.k8s.io"}},
+                                                             {"resources", boost::json::array{"leases"}},
+                                                             {"verbs", boost::json::array{"create"}}});
+  ASSERT_TRUE(api.create(kRoles, "team-a", old_role));
+  RoleWriter writer(api);
+  ASSERT_TRUE(writer.reconcile("team-a", "runner", {"dragops-conn-github"}));
+  auto role = api.get(kRoles, "team-a", "dragops-sidecar-runner");
+  ASSERT_TRUE(role);
+  ASSERT_EQ(role->at("rules").as_array().size(), 1u);
+  EXPECT_EQ(role->at("rules").at(0).at("verbs"), (boost::json::array{"get", "list", "watch"}));
+}
+
 TEST(RoleWriter, LeavesARoleOfTheSameNameThatItDidNotWriteAlone) {
   op::testing::FakeApi api;
   boost::json::object foreign{{"apiVersion", "rbac.authorization.k8s.io/v1"},
