@@ -100,7 +100,7 @@ int run(const op::Options& options) {
                                                       : op::handle_metrics(metrics, r);
       },
       "metrics");
-  auto webhook = op::start_webhook(options, api);
+  auto webhook = op::start_webhook(options, api, *config);
 
   // Ready when the caches are synced and (if enabled) the webhook serves: a standby is ready too,
   // so that it takes webhook traffic and can take over at once.

@@ -67,6 +67,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"webhook-cert-secret", text(&Options::webhook_cert_secret)},
       {"webhook-cert-mode", text(&Options::webhook_cert_mode)},
       {"webhook-cert-dir", text(&Options::webhook_cert_dir)},
+      {"resource-webhook-config", text(&Options::resource_webhook_config)},
       {"sidecar-image", text(&Options::sidecar_image)},
       {"sidecar-cpu-request", text(&Options::sidecar_cpu_request)},
       {"sidecar-memory-request", text(&Options::sidecar_memory_request)},
@@ -203,6 +204,8 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --webhook-service, --webhook-config, --webhook-cert-secret, --webhook-cert-mode,
   --webhook-cert-dir, --sidecar-image, --sidecar-cpu-request, --sidecar-memory-request,
   --sidecar-memory-limit       webhook and injection settings (docs/operator.md)
+  --resource-webhook-config N  the Mutating- and ValidatingWebhookConfiguration of the Connection and
+                               Secret admission (owner, reference checks), "" disables [dragops-resources]
   --oauth-callback-addr ADDR   OAuth redirect listener, "" disables [:8443]
   --oauth-external-url URL     public URL of that listener (redirect_uri; a bare origin gets
                                /oauth/callback appended); "" : no authorization URLs [""]

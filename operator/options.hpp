@@ -35,6 +35,9 @@ struct Options {
   std::string webhook_cert_secret = "dragops-webhook-cert";
   std::string webhook_cert_mode = "operator";
   std::string webhook_cert_dir = "/etc/dragops/webhook-certs";
+  // The Mutating- and ValidatingWebhookConfiguration (one name, both kinds) of the Connection and
+  // Secret admission (operator/admission/); "" : not served, no caBundle patched.
+  std::string resource_webhook_config = "dragops-resources";
   std::string sidecar_image = "dragops/dragops-sidecar:0.1.0";
   std::string sidecar_cpu_request = "10m";
   std::string sidecar_memory_request = "16Mi";
