@@ -85,7 +85,8 @@ int run(const op::Options& options) {
                             {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000),
                              oauth_flow ? oauth_flow->authorizer.get() : nullptr,
                              oauth_flow ? oauth_flow->revoker.get() : nullptr,
-                             oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys, options.namespace_},
+                             oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys, options.namespace_,
+                             {options.allow_insecure_loopback_endpoints}},
                             wall);
 
   std::stop_source stop;

@@ -92,6 +92,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"pkcs11-key-label", text(&Options::pkcs11_key_label)},
       {"pkcs11-pin-file", text(&Options::pkcs11_pin_file)},
       {"pkcs11-create-key", boolean(&Options::pkcs11_create_key)},
+      {"allow-insecure-loopback-endpoints", boolean(&Options::allow_insecure_loopback_endpoints)},
       {"oauth-revoke-attempts",
        [](Options& o, const std::string& v) {
          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.oauth_revoke_attempts);
@@ -164,7 +165,7 @@ boost::system::result<Options, std::string> parse_options(const std::vector<std:
     }
     auto it = setters().find(flag);
     if (it == setters().end()) return fail("unknown flag --" + flag);
-    if (!has_value && flag != "leader-elect" && flag != "pkcs11-create-key") {
+    if (!has_value && flag != "leader-elect" && flag != "pkcs11-create-key" && flag != "allow-insecure-loopback-endpoints") {
       if (i + 1 >= args.size()) return fail("--" + flag + " needs a value");
       value = args[++i];
     }
@@ -219,6 +220,9 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --pkcs11-key-label LABEL     the AES key on the token that wraps the root key
   --pkcs11-pin-file PATH       file holding the user PIN (or env DRAGOPS_PKCS11_PIN; never a flag)
   --pkcs11-create-key BOOL     generate the AES key on the token if absent [false]
+  --allow-insecure-loopback-endpoints
+                               accept http:// IntegrationPack endpoints on loopback hosts (tests only;
+                               every other endpoint must be https) [false]
 )";
 }
 

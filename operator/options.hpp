@@ -60,6 +60,9 @@ struct Options {
   std::string pkcs11_key_label;
   std::string pkcs11_pin_file;
   bool pkcs11_create_key = false;
+  // IntegrationPack endpoints must be https; with this, http:// to a loopback host is accepted
+  // too (the tests' providers). Off by default.
+  bool allow_insecure_loopback_endpoints = false;
 };
 
 using Getenv = std::function<const char*(const char*)>;
