@@ -93,13 +93,33 @@ Parsed parse_resource_request(std::string_view body) {
   return out;
 }
 
+namespace {
+
+// What a reference reads: a Secret's name, and for a secretKeyRef the key too (another key of a
+// Secret someone else was allowed to name is another read).
+std::vector<std::pair<std::string, std::string>> reads_of(const json::object& object, store::Kind kind) {
+  std::vector<std::pair<std::string, std::string>> reads;
+  if (kind == store::Kind::connection) {
+    for (auto& name : referenced_secrets(object, kind)) reads.emplace_back(std::move(name), "");
+  } else {
+    for (const auto& [environment, ref] : parse_secret_spec(object).environments)
+      if (!ref.name.empty()) reads.emplace_back(ref.name, ref.key);
+  }
+  return reads;
+}
+
+}  // namespace
+
 std::vector<std::string> new_references(const ResourceRequest& request) {
   if (!request.kind) return {};
-  auto names = referenced_secrets(request.object, *request.kind);
+  auto reads = reads_of(request.object, *request.kind);
   if (request.operation == "UPDATE" && request.old_object) {
-    const auto before = referenced_secrets(*request.old_object, *request.kind);
-    std::erase_if(names, [&](const std::string& name) { return std::find(before.begin(), before.end(), name) != before.end(); });
+    const auto before = reads_of(*request.old_object, *request.kind);
+    std::erase_if(reads, [&](const auto& read) { return std::find(before.begin(), before.end(), read) != before.end(); });
   }
+  std::vector<std::string> names;
+  for (auto& [name, key] : reads)
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
   return names;
 }
 

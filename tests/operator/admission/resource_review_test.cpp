@@ -107,6 +107,13 @@ TEST(ResourceAdmission, UpdateChecksOnlyReferencesTheOldObjectDidNotHave) {
   EXPECT_TRUE(new_references(unchanged).empty());
 }
 
+TEST(ResourceAdmission, AnotherKeyOfAReferencedSecretIsANewReference) {
+  auto old_secret = dragops_secret({{"dev", "db"}});
+  auto new_secret = old_secret;
+  new_secret["spec"].as_object()["environments"].as_object()["dev"].as_object()["secretKeyRef"].as_object()["key"] = "admin";
+  EXPECT_EQ(new_references(parsed(review("Secret", "UPDATE", new_secret, old_secret))), std::vector<std::string>{"db"});
+}
+
 TEST(ResourceAdmission, OtherKindsAndSubresourcesAreNotExamined) {
   auto body = review("Connection", "UPDATE", connection("x"), connection("y"));
   body["request"].as_object()["subResource"] = "status";
