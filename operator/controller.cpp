@@ -77,7 +77,7 @@ Controller::Controller(kube::Api& api, KeyManager& keys, EventSink& events, Metr
       metrics_(metrics),
       options_(std::move(options)),
       reconciler_(api, *this, keys, events, metrics, std::move(clock), &own_writes_, options_.authorizer,
-                  options_.revoker, options_.refresher, options_.sealing_keys),
+                  options_.revoker, options_.refresher, options_.sealing_keys, options_.endpoint_policy),
       sidecar_roles_(api) {
   if (options_.watch_namespaces.empty()) build_informers("");
   for (const auto& ns : options_.watch_namespaces) build_informers(ns);

@@ -46,6 +46,7 @@ struct ControllerOptions {
   sealing::SealingKeyManager* sealing_keys = nullptr;   // opens sealed input; nullptr: refused
   // Its own namespace (--namespace): like kube-system, never given sidecar Roles.
   std::string operator_namespace = "dragops-system";
+  packs::EndpointPolicy endpoint_policy;       // --allow-insecure-loopback-endpoints
 };
 
 class Controller final : public Lookup {

@@ -4,6 +4,7 @@
 #include "oauth/time_format.hpp"
 #include "oauth/token_items.hpp"
 #include "operator/reasons.hpp"
+#include "packs/endpoints.hpp"
 #include "operator/sealing/sealed_rules.hpp"
 
 #include <algorithm>
@@ -138,6 +139,16 @@ Verdict oauth_values(const ConnectionObservation& o, const packs::Pack& pack) {
     return verdict;
   }
   if (store_has_tokens) {
+    // Tokens go only to the origin that issued them: a pack edited to point elsewhere is not
+    // used for them (the sealed oauth_token_url stays) until the person authorizes again.
+    if (auto changed = token_endpoint_change(*existing->opened, pack)) {
+      Verdict moved = problem(reason::kTokenEndpointChanged, *changed);
+      moved.pack = pack.name;
+      moved.auth_type = verdict.auth_type;
+      moved.authorization_url = o.authorization.url;
+      moved.requeue_after = o.authorization.renew_after;
+      return moved;
+    }
     verdict.values = *existing->opened;
     // A rotated client secret (or a new pack tokenURL) reaches the refreshers with the tokens;
     // without a complete client Secret the sealed client is kept.
@@ -434,6 +445,18 @@ Decision decide_connection(const ConnectionObservation& observed) {
 Decision decide_secret(const SecretObservation& observed) {
   Verdict verdict = observed.resource.deleting || observed.resource.revoked ? Verdict{} : secret_values(observed);
   return decide_values(observed.resource, observed.store, observed.keys, std::move(verdict), "environments", observed.now);
+}
+
+std::optional<std::string> token_endpoint_change(const store::Plaintexts& opened, const packs::Pack& pack) {
+  if (!pack.oauth) return std::nullopt;
+  auto sealed = opened.find("oauth_token_url");
+  if (sealed == opened.end()) return std::nullopt;   // no endpoint bound yet: the first one binds
+  const auto issued_by = packs::origin_of(sealed->second.view());
+  const auto now = packs::origin_of(pack.oauth->token_url);
+  if (issued_by == now) return std::nullopt;
+  return "IntegrationPack " + quoted(pack.name) + " now names the token endpoint origin " + quoted(now) +
+         ", not " + quoted(issued_by) + " that issued this connection's tokens; they are not sent there. " +
+         "Authorize again (status.authorizationURL) to use the new endpoint";
 }
 
 PackDecision decide_pack(const Status& current, std::int64_t generation, const std::string& parse_problem,

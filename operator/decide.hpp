@@ -10,6 +10,11 @@ namespace dragops::op {
 Decision decide_connection(const ConnectionObservation& observed);
 Decision decide_secret(const SecretObservation& observed);
 
+// oauth2 (issue 12, finding 6): the tokens in opened were issued by the token endpoint sealed
+// with them (item oauth_token_url); when the pack's tokenURL names another origin, why they may
+// not be used with it (the Connection is authorized again first), else nullopt.
+std::optional<std::string> token_endpoint_change(const store::Plaintexts& opened, const packs::Pack& pack);
+
 // IntegrationPack status: Ready=True (Valid) or False (InvalidPack, message = parse error).
 struct PackDecision {
   std::optional<Status> status;

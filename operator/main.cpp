@@ -85,7 +85,8 @@ int run(const op::Options& options) {
                             {options.watch_namespaces, options.workers, std::chrono::milliseconds(1000),
                              oauth_flow ? oauth_flow->authorizer.get() : nullptr,
                              oauth_flow ? oauth_flow->revoker.get() : nullptr,
-                             oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys, options.namespace_},
+                             oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys, options.namespace_,
+                             {options.allow_insecure_loopback_endpoints}},
                             wall);
 
   std::stop_source stop;
@@ -100,7 +101,7 @@ int run(const op::Options& options) {
                                                       : op::handle_metrics(metrics, r);
       },
       "metrics");
-  auto webhook = op::start_webhook(options, api);
+  auto webhook = op::start_webhook(options, api, *config);
 
   // Ready when the caches are synced and (if enabled) the webhook serves: a standby is ready too,
   // so that it takes webhook traffic and can take over at once.

@@ -3,11 +3,44 @@
 #include "common/log.hpp"
 #include "http/client.hpp"
 #include "oauth/http_client_transport.hpp"
+#include "packs/endpoints.hpp"
 
 #include <thread>
 
 namespace dragops::op {
 namespace json = boost::json;
+
+namespace {
+
+// A provider whose endpoint may not receive credentials (packs/endpoints.hpp): every call fails
+// before anything is sent.
+class RefusedEndpoint final : public oauth::OAuthProvider {
+ public:
+  explicit RefusedEndpoint(std::string why) : why_(std::move(why)) {}
+  boost::system::result<oauth::TokenSet, oauth::OAuthError> exchange_code(std::string_view, std::string_view,
+                                                                          const crypto::SecretBytes&) override {
+    return error();
+  }
+  boost::system::result<oauth::TokenSet, oauth::OAuthError> refresh(const crypto::SecretBytes&) override { return error(); }
+  boost::system::result<void, oauth::OAuthError> revoke(const crypto::SecretBytes&, std::string_view) override {
+    return error();
+  }
+  boost::system::result<oauth::Introspection, oauth::OAuthError> introspect(const crypto::SecretBytes&,
+                                                                            std::string_view) override {
+    return error();
+  }
+
+ private:
+  oauth::OAuthError error() const {
+    oauth::OAuthError refused;
+    refused.kind = oauth::ErrorKind::not_supported;
+    refused.description = why_;
+    return refused;
+  }
+  std::string why_;
+};
+
+}  // namespace
 
 std::unique_ptr<OAuthFlow> start_oauth(const Options& options, kube::Api& api, KeyManager& keys, EventSink& events,
                                        WallClock clock) {
@@ -40,8 +73,20 @@ std::unique_ptr<OAuthFlow> start_oauth(const Options& options, kube::Api& api, K
                                                   OAuthSettings{redirect_uri_from_external_url(options.oauth_external_url)},
                                                   clock);
   const auto timeout = options.oauth_provider_timeout;
-  ProviderFactory providers = [shared_client, timeout](oauth::ProviderEndpoints endpoints, oauth::ClientCredentials credentials) {
+  const packs::EndpointPolicy policy{options.allow_insecure_loopback_endpoints};
+  ProviderFactory providers = [shared_client, timeout, policy](oauth::ProviderEndpoints endpoints,
+                                                               oauth::ClientCredentials credentials) {
     static oauth::SystemClock system_clock;
+    // At use, whatever was validated or sealed before: no credential goes to an endpoint that
+    // is not https (or loopback http with the test flag).
+    for (const std::string* url : {&endpoints.token_url, &endpoints.revocation_url}) {
+      if (url->empty()) continue;
+      if (auto problem = packs::endpoint_problem(*url, policy)) {
+        log::warn("oauth endpoint refused", {{"origin", json::value(packs::origin_of(*url))}, {"problem", json::value(*problem)}});
+        return std::unique_ptr<oauth::OAuthProvider>(
+            std::make_unique<RefusedEndpoint>("the endpoint " + packs::origin_of(*url) + " " + *problem));
+      }
+    }
     return std::unique_ptr<oauth::OAuthProvider>(std::make_unique<oauth::HttpProvider>(
         std::move(endpoints), std::move(credentials), oauth::make_http_transport(shared_client, timeout), system_clock));
   };

@@ -67,6 +67,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"webhook-cert-secret", text(&Options::webhook_cert_secret)},
       {"webhook-cert-mode", text(&Options::webhook_cert_mode)},
       {"webhook-cert-dir", text(&Options::webhook_cert_dir)},
+      {"resource-webhook-config", text(&Options::resource_webhook_config)},
       {"sidecar-image", text(&Options::sidecar_image)},
       {"sidecar-cpu-request", text(&Options::sidecar_cpu_request)},
       {"sidecar-memory-request", text(&Options::sidecar_memory_request)},
@@ -92,6 +93,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"pkcs11-pin-file", text(&Options::pkcs11_pin_file)},
       {"pkcs11-create-key", boolean(&Options::pkcs11_create_key)},
       {"oauth-lease-duration", duration(&Options::oauth_lease_duration)},
+      {"allow-insecure-loopback-endpoints", boolean(&Options::allow_insecure_loopback_endpoints)},
       {"oauth-revoke-attempts",
        [](Options& o, const std::string& v) {
          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.oauth_revoke_attempts);
@@ -164,7 +166,7 @@ boost::system::result<Options, std::string> parse_options(const std::vector<std:
     }
     auto it = setters().find(flag);
     if (it == setters().end()) return fail("unknown flag --" + flag);
-    if (!has_value && flag != "leader-elect" && flag != "pkcs11-create-key") {
+    if (!has_value && flag != "leader-elect" && flag != "pkcs11-create-key" && flag != "allow-insecure-loopback-endpoints") {
       if (i + 1 >= args.size()) return fail("--" + flag + " needs a value");
       value = args[++i];
     }
@@ -204,6 +206,8 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --webhook-service, --webhook-config, --webhook-cert-secret, --webhook-cert-mode,
   --webhook-cert-dir, --sidecar-image, --sidecar-cpu-request, --sidecar-memory-request,
   --sidecar-memory-limit       webhook and injection settings (docs/operator.md)
+  --resource-webhook-config N  the Mutating- and ValidatingWebhookConfiguration of the Connection and
+                               Secret admission (owner, reference checks), "" disables [dragops-resources]
   --oauth-callback-addr ADDR   OAuth redirect listener, "" disables [:8443]
   --oauth-external-url URL     public URL of that listener (redirect_uri; a bare origin gets
                                /oauth/callback appended); "" : no authorization URLs [""]
@@ -218,6 +222,9 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --pkcs11-key-label LABEL     the AES key on the token that wraps the root key
   --pkcs11-pin-file PATH       file holding the user PIN (or env DRAGOPS_PKCS11_PIN; never a flag)
   --pkcs11-create-key BOOL     generate the AES key on the token if absent [false]
+  --allow-insecure-loopback-endpoints
+                               accept http:// IntegrationPack endpoints on loopback hosts (tests only;
+                               every other endpoint must be https) [false]
 )";
 }
 

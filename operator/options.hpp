@@ -35,6 +35,9 @@ struct Options {
   std::string webhook_cert_secret = "dragops-webhook-cert";
   std::string webhook_cert_mode = "operator";
   std::string webhook_cert_dir = "/etc/dragops/webhook-certs";
+  // The Mutating- and ValidatingWebhookConfiguration (one name, both kinds) of the Connection and
+  // Secret admission (operator/admission/); "" : not served, no caBundle patched.
+  std::string resource_webhook_config = "dragops-resources";
   std::string sidecar_image = "dragops/dragops-sidecar:0.1.0";
   std::string sidecar_cpu_request = "10m";
   std::string sidecar_memory_request = "16Mi";
@@ -59,6 +62,9 @@ struct Options {
   std::string pkcs11_key_label;
   std::string pkcs11_pin_file;
   bool pkcs11_create_key = false;
+  // IntegrationPack endpoints must be https; with this, http:// to a loopback host is accepted
+  // too (the tests' providers). Off by default.
+  bool allow_insecure_loopback_endpoints = false;
 };
 
 using Getenv = std::function<const char*(const char*)>;

@@ -26,6 +26,9 @@ inline constexpr std::string_view kSealedValueInvalid = "SealedValueInvalid";
 // oauth2: the person denied consent; the callback failed (state, provider error or timeout).
 inline constexpr std::string_view kAuthorizationDenied = "AuthorizationDenied";
 inline constexpr std::string_view kAuthorizationFailed = "AuthorizationFailed";
+// oauth2: the pack's tokenURL now names another origin than the one the stored tokens were
+// issued by; they are not sent there, the Connection must be authorized again.
+inline constexpr std::string_view kTokenEndpointChanged = "TokenEndpointChanged";
 // IntegrationPack conditions.
 inline constexpr std::string_view kValid = "Valid";
 inline constexpr std::string_view kInvalidPack = "InvalidPack";

@@ -50,14 +50,17 @@ bool needs_authorization(const ConnectionObservation& o) {
   if (o.pack.pack->auth_type != packs::AuthType::oauth2 || !o.spec.credentials_ref.empty() ||
       !o.spec.sealed_credentials.empty())
     return false;
-  return !(o.store && o.store->opened && o.store->opened->contains("access_token"));
+  if (!(o.store && o.store->opened && o.store->opened->contains("access_token"))) return true;
+  // The pack's token endpoint moved to another origin: only a new authorization helps.
+  return token_endpoint_change(*o.store->opened, *o.pack.pack).has_value();
 }
 
 }  // namespace
 
 Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
                        WallClock clock, OwnWrites* own_writes, const Authorizer* authorizer, Revoker* revoker,
-                       OperatorRefresher* refresher, const sealing::SealingKeySource* sealing_keys)
+                       OperatorRefresher* refresher, const sealing::SealingKeySource* sealing_keys,
+                       packs::EndpointPolicy endpoint_policy)
     : api_(api),
       lookup_(lookup),
       keys_(keys),
@@ -68,7 +71,8 @@ Reconciler::Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, E
       revoker_(revoker),
       refresher_(refresher),
       sealing_keys_(sealing_keys),
-      events_(events) {}
+      events_(events),
+      endpoint_policy_(endpoint_policy) {}
 
 PackLookup Reconciler::find_pack(const std::string& pack_name) const {
   PackLookup out;
@@ -83,6 +87,8 @@ PackLookup Reconciler::find_pack(const std::string& pack_name) const {
   }
   auto pack = packs::parse_pack(*object);
   if (!pack) out.problem = "IntegrationPack \"" + pack_name + "\" is invalid: " + pack.error();
+  else if (auto endpoint = packs::endpoints_problem(*pack, endpoint_policy_))
+    out.problem = "IntegrationPack \"" + pack_name + "\" is invalid: " + *endpoint;
   else out.pack = std::move(*pack);
   return out;
 }
@@ -233,6 +239,9 @@ void Reconciler::tend_tokens(ConnectionObservation& o) {
   }
   if (!o.pack.pack || o.pack.pack->auth_type != packs::AuthType::oauth2 || !o.store || !o.store->opened) return;
   if (!o.store->opened->contains("access_token")) return;
+  // Tokens whose issuing endpoint the pack no longer names are not refreshed (decide reports
+  // TokenEndpointChanged) until the Connection is authorized again.
+  if (token_endpoint_change(*o.store->opened, *o.pack.pack)) return;
   o.refresh = refresher_->tend(o.resource.owner, *o.store->opened);
 }
 
@@ -272,8 +281,10 @@ Outcome Reconciler::reconcile_pack(const std::string& name) {
   if (const auto* metadata = object_at(*object, "metadata"))
     if (auto it = metadata->find("generation"); it != metadata->end() && it->value().is_int64())
       generation = it->value().get_int64();
-  auto pack_decision = decide_pack(parse_status(*object), generation, pack ? std::string() : pack.error(),
-                                   format_time(clock_()));
+  std::string problem = pack ? std::string() : pack.error();
+  if (pack)
+    if (auto endpoint = packs::endpoints_problem(*pack, endpoint_policy_)) problem = *endpoint;
+  auto pack_decision = decide_pack(parse_status(*object), generation, problem, format_time(clock_()));
   Decision decision;
   decision.status = std::move(pack_decision.status);
   decision.events = std::move(pack_decision.events);

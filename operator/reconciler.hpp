@@ -14,6 +14,7 @@
 #include "operator/oauth_revoker.hpp"
 #include "operator/observation.hpp"
 #include "operator/sealing/sealing_key_manager.hpp"
+#include "packs/endpoints.hpp"
 
 #include <chrono>
 #include <optional>
@@ -32,7 +33,7 @@ class Reconciler {
   Reconciler(kube::Api& api, const Lookup& lookup, KeyManager& keys, EventSink& events, Metrics& metrics,
              WallClock clock, OwnWrites* own_writes = nullptr, const Authorizer* authorizer = nullptr,
              Revoker* revoker = nullptr, OperatorRefresher* refresher = nullptr,
-             const sealing::SealingKeySource* sealing_keys = nullptr);
+             const sealing::SealingKeySource* sealing_keys = nullptr, packs::EndpointPolicy endpoint_policy = {});
 
   Outcome reconcile_connection(const std::string& ns, const std::string& name);
   Outcome reconcile_secret(const std::string& ns, const std::string& name);
@@ -61,6 +62,7 @@ class Reconciler {
   OperatorRefresher* refresher_;   // nullptr: the operator does not refresh
   const sealing::SealingKeySource* sealing_keys_;   // nullptr: sealed input is refused
   EventSink& events_;
+  packs::EndpointPolicy endpoint_policy_;
 };
 
 }  // namespace dragops::op

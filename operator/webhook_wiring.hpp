@@ -5,6 +5,7 @@
 // stops the webhook when destroyed.
 
 #include "kube/api.hpp"
+#include "kube/config.hpp"
 #include "operator/options.hpp"
 
 #include <memory>
@@ -17,7 +18,9 @@ class BackgroundService {
   virtual bool ready() const = 0;
 };
 
-// nullptr when --webhook-addr is empty or the webhook is not built in.
-std::unique_ptr<BackgroundService> start_webhook(const Options& options, kube::Api& api);
+// nullptr when --webhook-addr is empty or the webhook is not built in. config makes the
+// Connection/Secret admission's own client (SubjectAccessReviews with a short timeout, so that
+// they end well inside the webhook's timeout).
+std::unique_ptr<BackgroundService> start_webhook(const Options& options, kube::Api& api, const kube::Config& config);
 
 }  // namespace dragops::op

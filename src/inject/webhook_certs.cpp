@@ -154,10 +154,19 @@ Result<WebhookCertificates> CertificateManager::ensure() {
 }
 
 Result<void> CertificateManager::patch_ca_bundle(std::string_view ca_bundle_pem) {
-  auto config = api_.get(kube::gvr::mutating_webhooks(), "", settings_.webhook_config);
+  // The injector's last: once it carries the caBundle, every configuration does (scripts and
+  // readiness checks look at that one).
+  for (const auto& config : settings_.extra_configs)
+    if (auto patched = patch_ca_bundle_of(config, ca_bundle_pem); !patched) return patched;
+  return patch_ca_bundle_of({kube::gvr::mutating_webhooks(), settings_.webhook_config}, ca_bundle_pem);
+}
+
+Result<void> CertificateManager::patch_ca_bundle_of(const WebhookConfigRef& ref, std::string_view ca_bundle_pem) {
+  const std::string kind = ref.gvr.resource == "validatingwebhookconfigurations" ? "ValidatingWebhookConfiguration"
+                                                                                 : "MutatingWebhookConfiguration";
+  auto config = api_.get(ref.gvr, "", ref.name);
   if (!config) {
-    return Result<void>(boost::system::in_place_error,
-                        "cannot read MutatingWebhookConfiguration " + settings_.webhook_config + ": " + config.error().message);
+    return Result<void>(boost::system::in_place_error, "cannot read " + kind + " " + ref.name + ": " + config.error().message);
   }
   const std::string bundle = b64(ca_bundle_pem);
   json::array ops;
@@ -178,13 +187,12 @@ Result<void> CertificateManager::patch_ca_bundle(std::string_view ca_bundle_pem)
     }
   }
   if (ops.empty()) return {};
-  auto patched = api_.patch(kube::gvr::mutating_webhooks(), "", settings_.webhook_config, kube::PatchType::json,
-                            json::serialize(ops));
+  auto patched = api_.patch(ref.gvr, "", ref.name, kube::PatchType::json, json::serialize(ops));
   if (!patched) {
-    return Result<void>(boost::system::in_place_error, "cannot patch the caBundle of " + settings_.webhook_config + ": " +
+    return Result<void>(boost::system::in_place_error, "cannot patch the caBundle of " + kind + " " + ref.name + ": " +
                                                            patched.error().message);
   }
-  log::info("webhook caBundle patched", {{"configuration", json::string_view(settings_.webhook_config)},
+  log::info("webhook caBundle patched", {{"configuration", json::string_view(ref.name)}, {"kind", json::string_view(kind)},
                                          {"webhooks", static_cast<std::int64_t>(ops.size())}});
   return {};
 }

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace dragops::inject {
 
@@ -37,12 +38,19 @@ boost::json::object build_certificate_secret(std::string_view namespace_, std::s
                                              const WebhookCertificates& certificates);
 boost::system::result<WebhookCertificates, std::string> parse_certificate_secret(const boost::json::object& secret);
 
+// A webhook configuration whose caBundle the operator keeps current.
+struct WebhookConfigRef {
+  kube::Gvr gvr;   // mutatingwebhookconfigurations or validatingwebhookconfigurations
+  std::string name;
+};
+
 struct CertificateSettings {
   std::string namespace_;
   std::string secret_name;
   std::string service;
   std::string webhook_config;
   std::chrono::seconds serving_lifetime{std::chrono::hours(24 * 365)};
+  std::vector<WebhookConfigRef> extra_configs;   // patched like webhook_config
 };
 
 class CertificateManager {
@@ -52,11 +60,13 @@ class CertificateManager {
 
   // Reads, creates or renews the shared Secret; returns what every replica must serve.
   boost::system::result<WebhookCertificates, std::string> ensure();
-  // Sets caBundle on every webhook of the configuration that does not carry it yet.
+  // Sets caBundle on every webhook of the configurations that does not carry it yet.
   // NotFound (chart not installed yet) is an error the caller retries.
   boost::system::result<void, std::string> patch_ca_bundle(std::string_view ca_bundle_pem);
 
  private:
+  boost::system::result<void, std::string> patch_ca_bundle_of(const WebhookConfigRef& config, std::string_view ca_bundle_pem);
+
   boost::system::result<WebhookCertificates, std::string> issue(const WebhookCertificates* previous);
 
   kube::Api& api_;

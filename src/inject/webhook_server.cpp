@@ -51,7 +51,8 @@ struct WebhookServer::Impl {
         options(std::move(o)),
         certificates(api, CertificateSettings{options.namespace_, options.cert_secret, options.service,
                                               options.webhook_config,
-                                              std::chrono::duration_cast<std::chrono::seconds>(options.certificate_lifetime)}) {}
+                                              std::chrono::duration_cast<std::chrono::seconds>(options.certificate_lifetime),
+                                              options.extra_configs}) {}
 
   http::Response handle(const http::Request& request) {
     std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
@@ -60,6 +61,8 @@ struct WebhookServer::Impl {
       ok.body = "ok\n";
       return ok;
     }
+    for (const auto& [route, handler] : options.routes)
+      if (path == route) return handler(request);
     if (path != "/mutate-pods") return json_error(404, "not_found", "the webhook serves POST /mutate-pods");
     if (request.method != "POST") return json_error(405, "method_not_allowed", "POST an AdmissionReview");
     auto outcome = review_admission(request.body, options.inject);
@@ -138,7 +141,8 @@ boost::system::result<void, std::string> WebhookServer::start() {
   server_options.max_body_bytes = kMaxAdmissionReviewBytes;
   server_options.max_connections = kMaxWebhookConnections;
   server_options.max_header_bytes = 16 * 1024;
-  server_options.threads = 2;
+  // Four: a Connection's access review waits on the API server for up to the webhook timeout.
+  server_options.threads = 4;
   server_options.tls = *pem;
   impl_->serving_pem = pem->certificate_chain;
   impl_->server = std::make_unique<http::Server>(server_options, [impl = impl_.get()](const http::Request& r) { return impl->handle(r); });

@@ -9,7 +9,9 @@
 //   if (auto started = webhook.start(); !started) { log::error(...); return 1; }
 //   ... webhook.stop();
 
+#include "http/server_types.hpp"
 #include "inject/options.hpp"
+#include "inject/webhook_certs.hpp"
 #include "kube/api.hpp"
 
 #include <boost/system/result.hpp>
@@ -17,8 +19,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dragops::inject {
 
@@ -46,6 +51,11 @@ struct WebhookOptions {
   InjectOptions inject;
   std::chrono::hours certificate_lifetime{24 * 365};
   std::chrono::seconds certificate_check_interval{300};   // renew check / external file reload
+  // More POST paths served beside /mutate-pods (the operator's Connection/Secret admission,
+  // operator/admission/), and the webhook configurations whose caBundle follows the certificate
+  // like --webhook-config's.
+  std::vector<std::pair<std::string, std::function<http::Response(const http::Request&)>>> routes;
+  std::vector<WebhookConfigRef> extra_configs;
 };
 
 class WebhookServer {

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
     server_options.credentials = credentials;
     server_options.bookmark_interval_seconds = flags.bookmark_interval;
     Server server(handler, store, server_options);
+    admission.serve_while_waiting(&server.io_context());
     std::string url = "https://" + host + ":" + std::to_string(server.port());
     write_kubeconfig(flags.dir, url, credentials.ca_pem, token);
     write_file_atomically(std::filesystem::path(flags.dir) / "port", std::to_string(server.port()) + "\n", false);

@@ -293,6 +293,8 @@ Server::~Server() = default;
 
 unsigned short Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
+net::io_context& Server::io_context() { return impl_->ioc; }
+
 void Server::run(const std::function<void()>& on_signal) {
   net::signal_set signals(impl_->ioc, SIGTERM, SIGINT);
   signals.async_wait([&](beast::error_code ec, int) {

@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace dragops::apiserver {
 
 struct ServerOptions {
@@ -29,6 +33,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   unsigned short port() const;
+  // The one io_context every request runs on (webhook calls wait on it: webhook.hpp).
+  boost::asio::io_context& io_context();
   // Runs until SIGTERM/SIGINT; `on_signal` runs first (the state is saved there).
   void run(const std::function<void()>& on_signal);
 

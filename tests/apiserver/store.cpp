@@ -367,6 +367,11 @@ Result<json::object> Store::update(const ResourceType& type, const std::string& 
     AdmissionRequest request{&type, "UPDATE", options.status ? "status" : "", type.namespaced ? ns : "", name, &old,
                              options.dry_run, options.user};
     if (auto r = admission_->validate(request, next); !r) return r.error();
+    // Other requests are served while a webhook is called (webhook.hpp): one that wrote this
+    // object meanwhile wins, as kube's optimistic concurrency decides.
+    if (find(type.collection_key(), type.namespaced ? ns : "", name) != existing)
+      return errors::conflict(type.resource, type.group, name,
+                              "the object has been modified; please apply your changes to the latest version and try again");
   }
   if (bumps_generation(type, next, old)) {
     auto& next_meta = ensure_object(next, "metadata");

@@ -248,10 +248,15 @@ bool parse_steps(std::string expr, std::vector<Step>& steps) {
   while (i < expr.size()) {
     if (expr[i] == '.') {
       ++i;
-      std::size_t start = i;
-      while (i < expr.size() && expr[i] != '.' && expr[i] != '[') ++i;
-      if (i == start) return false;
-      steps.push_back({Step::Kind::field, expr.substr(start, i - start)});
+      // A backslash escapes the next character, as in client-go's JSONPath: a key with dots
+      // (`.metadata.annotations.dragops\.io/owner`, `.data.tls\.crt`).
+      std::string name;
+      while (i < expr.size() && expr[i] != '.' && expr[i] != '[') {
+        if (expr[i] == '\\' && i + 1 < expr.size()) ++i;
+        name += expr[i++];
+      }
+      if (name.empty()) return false;
+      steps.push_back({Step::Kind::field, std::move(name)});
     } else if (expr[i] == '[') {
       auto close = expr.find(']', i);
       if (expr.compare(i, 3, "[?(") == 0) close = expr.find(")]", i) + 1;

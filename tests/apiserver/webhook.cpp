@@ -26,11 +26,35 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 
+namespace {
+
+// One call's state, on the heap: on the server's io_context the call may give up at its deadline
+// while an operation is still pending; its handler then finds the state alive and changes
+// nothing anyone reads.
+struct HttpsCall {
+  HttpsCall(net::io_context& ioc, ssl::context&& tls) : ctx(std::move(tls)), stream(ioc, ctx) {}
+  ssl::context ctx;
+  beast::ssl_stream<beast::tcp_stream> stream;
+  http::request<http::string_body> req;
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  HttpsCallResult result;
+  bool done = false;
+
+  void fail(const std::string& what, beast::error_code e) {
+    result.error = what + ": " + e.message();
+    done = true;
+  }
+};
+
+}  // namespace
+
 HttpsCallResult https_post(const std::string& host, unsigned short port, const std::string& target,
                            const std::string& server_name, const std::string& ca_pem, const std::string& body,
-                           std::chrono::milliseconds timeout) {
+                           std::chrono::milliseconds timeout, net::io_context* shared) {
   HttpsCallResult result;
-  net::io_context ioc;
+  net::io_context own;
+  net::io_context& ioc = shared != nullptr ? *shared : own;
   ssl::context ctx(ssl::context::tls_client);
   boost::system::error_code ec;
   if (!ca_pem.empty()) ctx.add_certificate_authority(net::buffer(ca_pem), ec);
@@ -40,25 +64,18 @@ HttpsCallResult https_post(const std::string& host, unsigned short port, const s
     return result;
   }
   ctx.set_verify_mode(ssl::verify_peer);
-  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-  stream.set_verify_callback(ssl::host_name_verification(server_name));
-  if (!SSL_set_tlsext_host_name(stream.native_handle(), server_name.c_str())) {
+  auto call = std::make_shared<HttpsCall>(ioc, std::move(ctx));
+  call->stream.set_verify_callback(ssl::host_name_verification(server_name));
+  if (!SSL_set_tlsext_host_name(call->stream.native_handle(), server_name.c_str())) {
     result.error = "cannot set SNI";
     return result;
   }
-  auto req = std::make_shared<http::request<http::string_body>>(http::verb::post, target, 11);
-  req->set(http::field::host, server_name);
-  req->set(http::field::content_type, "application/json");
-  req->set(http::field::accept, "application/json");
-  req->body() = body;
-  req->prepare_payload();
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  bool done = false;
-  auto fail = [&](const std::string& what, beast::error_code e) {
-    result.error = what + ": " + e.message();
-    done = true;
-  };
+  call->req = http::request<http::string_body>(http::verb::post, target, 11);
+  call->req.set(http::field::host, server_name);
+  call->req.set(http::field::content_type, "application/json");
+  call->req.set(http::field::accept, "application/json");
+  call->req.body() = body;
+  call->req.prepare_payload();
   tcp::endpoint endpoint;
   auto address = net::ip::make_address(host, ec);
   if (ec) {
@@ -72,27 +89,43 @@ HttpsCallResult https_post(const std::string& host, unsigned short port, const s
   } else {
     endpoint = tcp::endpoint(address, port);
   }
-  beast::get_lowest_layer(stream).async_connect(endpoint, [&](beast::error_code e) {
-    if (e) return fail("dial tcp " + host + ":" + std::to_string(port), e);
-    stream.async_handshake(ssl::stream_base::client, [&](beast::error_code e2) {
-      if (e2) return fail("tls: handshake", e2);
-      http::async_write(stream, *req, [&](beast::error_code e3, std::size_t) {
-        if (e3) return fail("write", e3);
-        http::async_read(stream, buffer, res, [&](beast::error_code e4, std::size_t) {
-          if (e4) return fail("read", e4);
-          result.status = static_cast<int>(res.result_int());
-          result.body = res.body();
-          done = true;
+  const std::string dialled = "dial tcp " + host + ":" + std::to_string(port);
+  beast::get_lowest_layer(call->stream).async_connect(endpoint, [call, dialled](beast::error_code e) {
+    if (e) return call->fail(dialled, e);
+    call->stream.async_handshake(ssl::stream_base::client, [call](beast::error_code e2) {
+      if (e2) return call->fail("tls: handshake", e2);
+      http::async_write(call->stream, call->req, [call](beast::error_code e3, std::size_t) {
+        if (e3) return call->fail("write", e3);
+        http::async_read(call->stream, call->buffer, call->res, [call](beast::error_code e4, std::size_t) {
+          if (e4) return call->fail("read", e4);
+          call->result.status = static_cast<int>(call->res.result_int());
+          call->result.body = call->res.body();
+          call->done = true;
         });
       });
     });
   });
-  ioc.run_for(timeout);
-  if (!done) {
+  if (shared == nullptr) {
+    ioc.run_for(timeout);
+  } else {
+    // On the server's io_context: every handler that is ready runs here, this call's and those
+    // of the server's other connections (a webhook may call back into this server), until this
+    // call is done or its deadline passes.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!call->done && !ioc.stopped() && std::chrono::steady_clock::now() < deadline) ioc.run_one_until(deadline);
+  }
+  if (!call->done) {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(call->stream).socket().close(ignored);   // a pending handler finishes on its own
+    if (shared == nullptr) {   // ... before our own io_context goes away
+      ioc.restart();
+      ioc.run_for(std::chrono::seconds(1));
+    }
     result.status = 0;
     result.error = "context deadline exceeded";
+    return result;
   }
-  return result;
+  return call->result;
 }
 
 namespace {
@@ -296,7 +329,7 @@ Result<json::object> WebhookAdmission::call(const AdmissionRequest& request, jso
         std::string call_target = target + (target.find('?') == std::string::npos ? "?" : "&") + "timeout=" +
                                   std::to_string(timeout_seconds) + "s";
         auto answer = https_post(host, port, call_target, server_name, ca_pem, to_json(review),
-                                 std::chrono::seconds(timeout_seconds));
+                                 std::chrono::seconds(timeout_seconds), io_);
         if (answer.status == 0) {
           if (auto e = handle_failure(call_failed(name, "failed to call webhook: Post \"" + url_text + "?timeout=" +
                                                             std::to_string(timeout_seconds) + "s\": " + answer.error)))

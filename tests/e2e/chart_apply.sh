@@ -133,6 +133,11 @@ for values in "$chart"/ci/*-values.yaml; do
   expect_field deployment/dragops-operator "$kNamespace" '{.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem}' true
   expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].sideEffects}' None
   expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].clientConfig.service.name}' dragops-webhook
+  # The Connection/Secret admission: our own kinds, fail closed, no side effects.
+  for kind in mutatingwebhookconfiguration validatingwebhookconfiguration; do
+    expect_field "$kind/dragops-resources" "" '{.webhooks[0].failurePolicy}' Fail
+    expect_field "$kind/dragops-resources" "" '{.webhooks[0].sideEffects}' None
+  done
   args=$(k get deployment/dragops-operator -n "$kNamespace" -o 'jsonpath={.spec.template.spec.containers[0].args}')
   case $set_name in
     default)

@@ -74,9 +74,24 @@ k -n "$kNamespace" get deployment dragops-operator -o jsonpath='{.spec.template.
 [ "$(h history dragops -o json | grep -o '"revision":[0-9]*' | tail -1)" = '"revision":2' ] || fail "no revision 2 after the upgrade"
 echo "ok   upgraded to revision 2; webhook timeout changed, caBundle kept"
 
+echo "--- with no operator replica answering, Connections cannot be created (failurePolicy Fail)"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n' | k apply -f - >/dev/null
+connection='apiVersion: dragops.io/v1alpha1\nkind: Connection\nmetadata: {name: jira, namespace: team-a}\nspec: {pack: jira, credentialsRef: {name: jira-credentials}}\n'
+# No kubelet runs the operator here: the resource admission webhooks cannot be called.
+if out=$(printf "$connection" | k apply -f - 2>&1); then
+  fail "a Connection was admitted while no operator serves the resource webhooks"
+else
+  grep -q 'failed calling webhook "owner.resources.dragops.io"' <<<"$out" ||
+    fail "the refusal does not name the owner webhook: $out"
+fi
+echo "ok   a Connection is refused while the operator is down: $(head -1 <<<"$out" | cut -c1-120)"
+# For the uninstall check below: what a cluster admin can do during an outage.
+for kind in mutatingwebhookconfiguration validatingwebhookconfiguration; do
+  k patch "$kind" dragops-resources --type json -p '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}]' >/dev/null
+done
+
 echo "--- helm uninstall keeps the CRDs and the custom resources"
-printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n---\napiVersion: dragops.io/v1alpha1\nkind: Connection\nmetadata: {name: jira, namespace: team-a}\nspec: {pack: jira, credentialsRef: {name: jira-credentials}}\n' |
-  k apply -f - >/dev/null
+printf "$connection" | k apply -f - >/dev/null
 [ "$(k -n "$kNamespace" get secrets -l owner=helm,name=dragops -o name | wc -l)" -eq 2 ] ||
   fail "helm does not keep one release Secret per revision"
 h uninstall dragops >/dev/null || fail "helm uninstall failed"
@@ -87,6 +102,8 @@ for kind in deployment/dragops-operator service/dragops-webhook serviceaccount/d
   k -n "$kNamespace" get "$kind" >/dev/null 2>&1 && fail "$kind is still there after helm uninstall"
 done
 k get mutatingwebhookconfiguration dragops-sidecar-injector >/dev/null 2>&1 && fail "the webhook configuration is still there"
+k get mutatingwebhookconfiguration dragops-resources >/dev/null 2>&1 && fail "the resource webhook configuration is still there"
+k get validatingwebhookconfiguration dragops-resources >/dev/null 2>&1 && fail "the validating resource webhook configuration is still there"
 k get clusterrole dragops-operator >/dev/null 2>&1 && fail "the ClusterRole is still there"
 [ "$(k get integrationpacks -o name | wc -l)" -eq 0 ] || fail "the built-in packs are still there"
 for f in "$repo"/crds/*.yaml; do

@@ -7,7 +7,11 @@
 #     issuer than the pack's (RFC 9207): HTML 400, nothing stored, Ready=False with a reason;
 #   - the allowed flow: Ready=True with status.expiresAt, a sealed store with token-field
 #     access_token, a sidecar serving an access token that the provider's introspection says is
-#     active; a replay of that link leaves the Connection Ready.
+#     active; a replay of that link leaves the Connection Ready;
+#   - pack endpoints (issue 12, finding 6): an http:// tokenURL makes the pack InvalidPack; a
+#     tokenURL moved from one provider to another at another origin is not used (Ready=False
+#     TokenEndpointChanged, that provider receives nothing) until the Connection is authorized
+#     again, after which the new provider issues and refreshes the tokens.
 # No token or client secret value is printed; the logs are checked for them.
 # ctest-timeout: 300
 set -euo pipefail
@@ -247,8 +251,85 @@ curl -sf -X POST "$ISSUER/__control/up" >/dev/null || fail "provider control"
 wait_until 10 has_event migrated RevocationFailed || fail "no RevocationFailed Event"
 echo "provider down at deletion: given up after 2 attempts in $(($(now_ms) - started)) ms, Event, Connection gone"
 
+# --- pack endpoints (issue 12, finding 6) ---------------------------------------------------
+# https only: http:// to a non-loopback host is refused even with --allow-insecure-loopback-endpoints.
+kubectl apply -f - >/dev/null <<'EOF'
+apiVersion: dragops.io/v1alpha1
+kind: IntegrationPack
+metadata: {name: plain-http}
+spec: {authType: oauth2, oauth: {authorizeURL: "https://idp.example/auth", tokenURL: "http://idp.example/token"}}
+EOF
+pack_invalid() { [ "$(kubectl get ipack plain-http -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}')" = InvalidPack ]; }
+wait_until 20 pack_invalid || fail "an http:// tokenURL is not refused"
+kubectl get ipack plain-http -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}' | grep -q 'spec.oauth.tokenURL: must use https' ||
+  fail "the pack's message does not name the http:// tokenURL"
+echo "an http:// tokenURL: the pack is Ready=False InvalidPack, spec.oauth.tokenURL: must use https"
+
+# Two more providers (the same client registration) at two origins, with 4 s access tokens so
+# that the operator refreshes every 2 s: a pack moved from the first to the second would be used
+# at once. The Connection "moved" is authorized at the first; the pack then names the second.
+provider_at() { # provider_at NAME: starts a provider; prints its issuer
+  node "$ROOT/tests/oauth/provider/server.mjs" --port 0 --access-token-ttl 4 --client-id "$CLIENT_ID" \
+    --client-secret "$CLIENT_SECRET" --redirect-uri "$CALLBACK" >"$WORK/$1.out" 2>"$WORK/$1.log" &
+  PIDS+=($!)
+  wait_until 30 grep -q '^READY' "$WORK/$1.out" || fail "provider $1 did not start"
+  sed -n 's/^READY port=[0-9]* issuer=//p' "$WORK/$1.out"
+}
+pack_at() { # pack_at ISSUER: the pack "mover" names that provider's endpoints
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: dragops.io/v1alpha1
+kind: IntegrationPack
+metadata: {name: mover}
+spec:
+  authType: oauth2
+  oauth:
+    issuer: $1
+    authorizeURL: $1/auth
+    tokenURL: $1/token
+    revokeURL: $1/token/revocation
+    defaultScopes: [openid, offline_access]
+    extraAuthorizeParams: {prompt: consent}
+EOF
+}
+stats_of() { curl -sf "$1/__control/stats"; }
+refreshed_at() { [ "$(stats_of "$1" | jq .refresh_ok)" -gt 0 ]; }
+ISSUER_A=$(provider_at provider-a)
+ISSUER_B=$(provider_at provider-b)
+kill "$OP_PID"
+wait "$OP_PID" 2>/dev/null || true
+start_op op3
+pack_at "$ISSUER_A"
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: dragops.io/v1alpha1
+kind: Connection
+metadata: {name: moved, namespace: team-a}
+spec:
+  pack: mover
+  oauth: {clientRef: {name: idp-client}}
+EOF
+authorize team-a moved
+wait_until 20 refreshed_at "$ISSUER_A" || fail "the operator does not refresh at the first provider: $(stats_of "$ISSUER_A")"
+pack_at "$ISSUER_B"
+wait_until 20 reason_is moved TokenEndpointChanged || fail "Ready reason after the tokenURL moved: $(condition conn/moved team-a Ready reason)"
+condition conn/moved team-a Ready message | grep -q 'Authorize again' || fail "the message does not say to authorize again"
+wait_until 20 has_auth_url moved || fail "no authorization URL after the tokenURL moved"
+[[ $(auth_url moved) == "$ISSUER_B/auth?"* ]] || fail "the new authorization URL is not the new provider's"
+# Two refresh periods: time for the operator to use the new endpoint if it were going to.
+settle_until=$(($(now_ms) + 4000)); while [ "$(now_ms)" -lt "$settle_until" ]; do sleep 0.2; done
+[ "$(stats_of "$ISSUER_B" | jq '.refresh_ok + .refresh_error + .code_ok + .code_error')" = 0 ] ||
+  fail "the second provider received a token request before re-authorization: $(stats_of "$ISSUER_B")"
+! grep -q '^oauth-provider: grant' "$WORK/provider-b.log" ||
+  fail "the second provider logged token-endpoint traffic: $(grep '^oauth-provider: grant' "$WORK/provider-b.log" | head -3)"
+echo "tokenURL moved to another origin: Ready=False TokenEndpointChanged, a new authorization URL, 0 requests to the new endpoint"
+authorize team-a moved
+[ "$(stats_of "$ISSUER_B" | jq .code_ok)" = 1 ] || fail "re-authorization did not exchange the code at the new provider: $(stats_of "$ISSUER_B")"
+wait_until 20 refreshed_at "$ISSUER_B" || fail "after re-authorization the new endpoint is not used for refresh: $(stats_of "$ISSUER_B")"
+kill "$OP_PID"
+wait "$OP_PID" 2>/dev/null || true
+echo "after authorizing again: Ready=True, the new provider issued and refreshes the tokens"
+
 # --- nothing leaked -------------------------------------------------------------------------
-for log in "$WORK"/op1.log "$WORK"/op2.log "$WORK/sidecar.log" "$WORK/provider.log"; do
+for log in "$WORK"/op1.log "$WORK"/op2.log "$WORK"/op3.log "$WORK/sidecar.log" "$WORK/provider.log" "$WORK/provider-a.log" "$WORK/provider-b.log"; do
   if grep -qF -e "$CLIENT_SECRET" -e "$ACCESS_TOKEN" -e "$MIGRATED_ACCESS" -e "$MIGRATED_REFRESH" "$log"; then fail "a secret value appears in $(basename "$log")"; fi
 done
 no_rbac_denials

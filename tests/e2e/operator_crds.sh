@@ -15,7 +15,7 @@ grep -q 'Jira Cloud *fields' <<<"$table" || fail "IntegrationPack printer values
 printf 'apiVersion: dragops.io/v1alpha1\nkind: Connection\nmetadata: {name: ok, namespace: team-a}\nspec: {pack: jira, credentialsRef: {name: creds}}\n' |
   kubectl apply -f - >/dev/null || fail "a valid Connection is refused"
 table=$(kubectl get conn ok -n team-a)
-grep -q 'READY *PACK *TYPE *EXPIRES *AGE' <<<"$table" || fail "Connection printer columns"
+grep -q 'READY *PACK *TYPE *OWNER *EXPIRES *AGE' <<<"$table" || fail "Connection printer columns"
 # The server publishes new CRDs' OpenAPI shortly after they are established: wait for it.
 explains() { local text; text=$(kubectl explain "$1" 2>/dev/null) && grep -q "$2" <<<"$text"; }
 wait_until 10 explains conn.spec.credentialsRef 'one key per pack field' || fail "kubectl explain conn.spec.credentialsRef"

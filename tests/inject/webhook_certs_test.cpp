@@ -16,7 +16,7 @@ using Clock = std::chrono::system_clock;
 using namespace std::chrono_literals;
 
 CertificateSettings settings() {
-  return {"dragops-system", "dragops-webhook-cert", "dragops-webhook", "dragops-sidecar-injector", std::chrono::hours(24 * 90)};
+  return {"dragops-system", "dragops-webhook-cert", "dragops-webhook", "dragops-sidecar-injector", std::chrono::hours(24 * 90), {}};
 }
 
 std::string decoded(const json::object& secret, std::string_view key) {

@@ -236,6 +236,42 @@ TEST(DecideOAuth, ResealsARotatedClientSecretNextToTheTokensItKeeps) {
   EXPECT_EQ(decide_connection(o).store_action, StoreAction::keep);
 }
 
+TEST(DecideOAuth, DoesNotSendTokensToATokenEndpointOfAnotherOrigin) {
+  World world;
+  ConnectionObservation o = oauth_connection("github-tokens");
+  o.secrets.emplace("github-tokens", data({{"access_token", kCanary}, {"refresh_token", "refresh-CANARY"}}));
+  o.secrets.emplace("github-client", data({{"client_id", "app"}, {"client_secret", "secret-CANARY"}}));
+  world.apply(o, decide_connection(o));
+  const auto ready_now = [&] { return *o.resource.status.condition(condition::kReady); };
+  ASSERT_EQ(o.store->opened->at("oauth_token_url").view(), "https://idp.example/token");
+  // Same origin, another path: allowed, and the new URL is sealed next to the tokens.
+  o.pack.pack->oauth->token_url = "https://IDP.example:443/oauth/token";
+  EXPECT_FALSE(token_endpoint_change(*o.store->opened, *o.pack.pack));
+  auto same = decide_connection(o);
+  ASSERT_TRUE(same.to_seal.contains("oauth_token_url"));
+  world.apply(o, same);
+  EXPECT_EQ(ready_now().status, "True");
+  // Another origin: not used; the sealed endpoint stays, Ready=False says to authorize again.
+  o.pack.pack->oauth->token_url = "https://attacker.example/token";
+  o.authorization.url = kUrl;
+  auto moved = decide_connection(o);
+  EXPECT_EQ(moved.store_action, StoreAction::keep);
+  ASSERT_TRUE(moved.status);
+  EXPECT_EQ(moved.status->authorization_url, kUrl);
+  world.apply(o, moved);
+  EXPECT_EQ(ready_now().status, "False");
+  EXPECT_EQ(ready_now().reason, reason::kTokenEndpointChanged);
+  EXPECT_NE(ready_now().message.find("https://attacker.example"), std::string::npos) << ready_now().message;
+  EXPECT_NE(ready_now().message.find("Authorize again"), std::string::npos);
+  EXPECT_EQ(ready_now().message.find("CANARY"), std::string::npos);
+  EXPECT_EQ(o.store->opened->at("oauth_token_url").view(), "https://IDP.example:443/oauth/token");
+  // After authorizing again the callback seals tokens with the new endpoint: served again.
+  o.store->opened->insert_or_assign("oauth_token_url", crypto::SecretBytes::from_string("https://attacker.example/token"));
+  o.store->store.envelopes = store::seal_items(world.ring, o.store->store.owner, *o.store->opened);
+  world.apply(o, decide_connection(o));
+  EXPECT_EQ(ready_now().status, "True");
+}
+
 TEST(DecideOAuth, AwaitsAuthorizationWithTheUrl) {
   ConnectionObservation o = oauth_connection();
   o.authorization.url = kUrl;

@@ -7,6 +7,8 @@ once per cluster.
 {{- define "dragops.webhookServiceName" -}}dragops-webhook{{- end }}
 {{- define "dragops.metricsServiceName" -}}dragops-metrics{{- end }}
 {{- define "dragops.webhookConfigName" -}}dragops-sidecar-injector{{- end }}
+{{- /* The Connection/Secret admission: a Mutating- and a ValidatingWebhookConfiguration of this name. */}}
+{{- define "dragops.resourceWebhookConfigName" -}}dragops-resources{{- end }}
 {{- define "dragops.webhookCertSecret" -}}dragops-webhook-cert{{- end }}
 {{- define "dragops.webhookCertDir" -}}/etc/dragops/webhook-certs{{- end }}
 {{- define "dragops.issuerName" -}}dragops-selfsigned{{- end }}

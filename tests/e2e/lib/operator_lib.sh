@@ -74,7 +74,7 @@ start_operator() {
   local name=$1
   shift
   "$OPERATOR" --kubeconfig "${OPERATOR_KUBECONFIG:-$KUBECONFIG}" --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "" \
-    --lease-duration 3s --renew-deadline 2s --retry-period 500ms --identity "$name" "$@" \
+    --lease-duration 3s --renew-deadline 2s --retry-period 500ms --identity "$name" --allow-insecure-loopback-endpoints "$@" \
     >"$WORK/$name.out" 2>"$WORK/$name.log" &
   OP_PID=$!
   PIDS+=($OP_PID)

@@ -32,7 +32,7 @@ operator_start() {
   fi
   "$DRAGOPS_OPERATOR_BINARY" --kubeconfig "$operator_kubeconfig" --namespace dragops-system --leader-elect=false \
     --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 --webhook-addr "$WEBHOOK_ADDR" \
-    --key-rotation-interval 0 --key-propagation-delay 0 "${watch[@]}" "${OPERATOR_ARGS[@]}" >>"$APISERVER_DIR/operator.log" 2>&1 &
+    --key-rotation-interval 0 --key-propagation-delay 0 --allow-insecure-loopback-endpoints "${watch[@]}" "${OPERATOR_ARGS[@]}" >>"$APISERVER_DIR/operator.log" 2>&1 &
   OPERATOR_PID=$!
   wait_until 30 webhook_serving
 }

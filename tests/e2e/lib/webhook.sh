@@ -1,6 +1,8 @@
 # The sidecar injector registered as the chart does (sourced): Service dragops-webhook (443) in
 # dragops-system and the MutatingWebhookConfiguration dragops-sidecar-injector for pod creation
-# (and pods/ephemeralcontainers), called only for pods annotated dragops.io/inject: "true".
+# (and pods/ephemeralcontainers), called only for pods annotated dragops.io/inject: "true"; and
+# the Connection/Secret admission (owner annotation, reference checks): the Mutating- and
+# ValidatingWebhookConfiguration dragops-resources (charts/dragops/templates/resourcewebhooks.yaml).
 # The API server calls a service webhook at the Service's ClusterIP and port, as kube-apiserver
 # does without kube-proxy's help: both test API servers allocate ClusterIPs from a loopback range
 # (127.R.0.0/16), so the operator listens on <ClusterIP>:443 itself.
@@ -38,6 +40,33 @@ webhooks:
   - name: dragops-inject-annotation
     expression: "has(object.metadata.annotations) && 'dragops.io/inject' in object.metadata.annotations && object.metadata.annotations['dragops.io/inject'] == 'true'"
 EOF2
+  local kind name path
+  for kind in MutatingWebhookConfiguration ValidatingWebhookConfiguration; do
+    if [ "$kind" = MutatingWebhookConfiguration ]; then name=owner path=/mutate-resources
+    else name=references path=/validate-resources; fi
+    cat <<EOF2 | kubectl apply -f - >/dev/null || return 1
+apiVersion: admissionregistration.k8s.io/v1
+kind: $kind
+metadata: {name: dragops-resources}
+webhooks:
+- name: $name.resources.dragops.io
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  failurePolicy: Fail
+  timeoutSeconds: 10
+  clientConfig:
+    service: {name: dragops-webhook, namespace: dragops-system, path: $path, port: 443}
+  rules:
+  - {apiGroups: [dragops.io], apiVersions: [v1alpha1], operations: [CREATE, UPDATE], resources: [connections, secrets]}
+EOF2
+  done
+}
+
+# webhook_unregister_resources: removes the Connection/Secret admission (for scripts that create
+# Connections while no operator serves the webhook).
+webhook_unregister_resources() {
+  kubectl delete mutatingwebhookconfiguration dragops-resources --ignore-not-found >/dev/null &&
+    kubectl delete validatingwebhookconfiguration dragops-resources --ignore-not-found >/dev/null
 }
 
 # webhook_service_addr NAMESPACE SERVICE: where the API server will call the Service's webhook,
@@ -50,9 +79,13 @@ webhook_service_addr() {
   echo "$ip:${WEBHOOK_SERVICE_PORT:-443}"
 }
 
-# webhook_serving: true once the operator patched the caBundle and WEBHOOK_ADDR accepts connections.
+# webhook_serving: true once the operator patched every caBundle and WEBHOOK_ADDR accepts connections.
 webhook_serving() {
   [ -n "$(kubectl get mutatingwebhookconfiguration dragops-sidecar-injector \
     -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
+    [ -n "$(kubectl get mutatingwebhookconfiguration dragops-resources \
+      -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
+    [ -n "$(kubectl get validatingwebhookconfiguration dragops-resources \
+      -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
     (exec 3<>"/dev/tcp/${WEBHOOK_ADDR%:*}/${WEBHOOK_ADDR##*:}") 2>/dev/null
 }
