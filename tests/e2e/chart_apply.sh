@@ -130,7 +130,7 @@ dashboard_checks() {
     grep -Eq '(^|[ .])secrets([ .]|$)|dragops\.io' <<<"$rights" &&
       fail "the dashboard's ServiceAccount has rights on secrets or dragops.io in $ns: $(grep -E 'secrets|dragops\.io' <<<"$rights")"
     [ "$rights" = "$baseline" ] ||
-      { fail "the dashboard's ServiceAccount may more in $ns than one bound to nothing:"; diff <(echo "$baseline") <(echo "$rights") || true; }
+      { fail "the dashboard's ServiceAccount may do more in $ns than one bound to nothing:"; diff <(echo "$baseline") <(echo "$rights") || true; }
   done
   [ "$failures" -eq 0 ] && echo "ok   $set_name: the dashboard's ServiceAccount may do no more than one bound to nothing ($kNamespace, team-a)"
   return 0
