@@ -53,7 +53,7 @@ kube:
 	  echo "kube: $$(ls $$bin | tr '\n' ' ')in $$bin ($$(( $$(date +%s) - start )) s)" && \
 	  $$bin/kubectl version --client | head -1
 
-# The two OCI image archives, $(BUILD)/images/dragops-{operator,sidecar}.tar, built without a
+# The three OCI image archives, $(BUILD)/images/dragops-{operator,sidecar,dashboard}.tar, built without a
 # Docker daemon from this build's binaries (docker/images.sh: umoci, GNU tar; docs/install.md#images).
 images: build
 	@start=$$(date +%s); cmake --build $(BUILD) --target images && echo "images: built in $$(( $$(date +%s) - start )) s"

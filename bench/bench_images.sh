@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The two images' sizes next to each other and to their targets (issue 15): compressed (what a
+# The three images' sizes next to each other and to their targets (issue 15): compressed (what a
 # registry stores and a node pulls: the gzip layer, the config and the manifest) and uncompressed
 # (the layer tar a node unpacks), and what is in them: the binary, its shared libraries, the rest.
 # Reads the archives `make images` built. Usage: bench_images.sh [BUILD_DIR]
 set -euo pipefail
 build=${1:-build}
 images="$build/images"
-declare -A target=([operator]=25 [sidecar]=15)   # MB (10^6 bytes), compressed
-for c in operator sidecar; do
+declare -A target=([operator]=25 [sidecar]=15 [dashboard]=15)   # MB (10^6 bytes), compressed
+for c in operator sidecar dashboard; do
   [ -f "$images/dragops-$c.tar" ] || { echo "bench_images: $images/dragops-$c.tar not built (make images)"; exit 1; }
 done
 work=$(mktemp -d)
@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e6 }'; }
 printf '%-18s %11s %11s %8s %12s %10s %10s %10s  %s\n' image compressed uncompr. target "of target" binary libraries other digest
-for c in operator sidecar; do
+for c in operator sidecar dashboard; do
   mkdir -p "$work/$c"
   tar -xf "$images/dragops-$c.tar" -C "$work/$c"
   blob() { echo "$work/$c/blobs/${1/://}"; }

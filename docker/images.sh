@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one recipe of the two images, dragops-operator and dragops-sidecar.
+# The one recipe of the three images, dragops-operator, dragops-sidecar and dragops-dashboard.
 #
 #   docker/images.sh dockerfile COMPONENT     prints docker/Dockerfile.COMPONENT (generated here)
 #   docker/images.sh check                    fails if a docker/Dockerfile.* differs from the recipe
@@ -29,14 +29,24 @@ description() {
   case $1 in
     operator) echo "The dragops operator: reconciles Connections, Secrets and IntegrationPacks, serves the sidecar-injecting webhook." ;;
     sidecar) echo "The dragops sidecar: serves a pod's allowed credentials on loopback, decrypted per request." ;;
-    *) echo "unknown component '$1' (operator or sidecar)" >&2; return 2 ;;
+    dashboard) echo "The dragops dashboard: the web UI for Connections and Secrets, acting as the signed-in user." ;;
+    *) echo "unknown component '$1' (operator, sidecar or dashboard)" >&2; return 2 ;;
   esac
 }
-# Ports: the operator's metrics, health, webhook and OAuth callback; the sidecar's API and health.
+# Ports: the operator's metrics, health, webhook and OAuth callback; the sidecar's API and health;
+# the dashboard's page and API (/healthz too).
 ports() {
   case $1 in
     operator) echo "8080 8081 9443 8443" ;;
     sidecar) echo "8900 8901" ;;
+    dashboard) echo "8080" ;;
+  esac
+}
+# Build-stage packages beyond the common ones: the dashboard's UI is bundled by esbuild from npm
+# (dashboard/ui/build.sh, the versions pinned in its package-lock.json).
+extra_build_packages() {
+  case $1 in
+    dashboard) echo " nodejs npm" ;;
   esac
 }
 USER_ID=65532:65532
@@ -62,7 +72,7 @@ RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
       build-essential cmake ninja-build pkg-config ca-certificates \\
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \\
-      libssl-dev libyaml-cpp-dev prometheus-cpp-dev libgtest-dev libgmock-dev libp11-kit-dev \\
+      libssl-dev libyaml-cpp-dev prometheus-cpp-dev libgtest-dev libgmock-dev libp11-kit-dev$(extra_build_packages "$c") \\
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -90,7 +100,7 @@ EOF
 
 check() {
   local failures=0 c
-  for c in operator sidecar; do
+  for c in operator sidecar dashboard; do
     if ! diff -u "$repo/docker/Dockerfile.$c" <(dockerfile "$c"); then
       echo "docker/Dockerfile.$c differs from the recipe: run docker/images.sh dockerfile $c >docker/Dockerfile.$c" >&2
       failures=$((failures + 1))

@@ -114,6 +114,8 @@ Registry::Registry() {
   add(std::move(events));
   add(builtin("apps", "v1", "deployments", "Deployment", true, {"deploy"}, {"all"}, true, G::spec));
   add(builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, {"pdb"}, {}, true, G::spec));
+  // The chart's optional dashboard Ingress (tests/e2e/chart_apply.sh applies it).
+  add(builtin("networking.k8s.io", "v1", "ingresses", "Ingress", true, {"ing"}, {}, true, G::spec));
   add(builtin("coordination.k8s.io", "v1", "leases", "Lease", true));
   add(builtin("rbac.authorization.k8s.io", "v1", "roles", "Role", true));
   add(builtin("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true));
@@ -136,7 +138,7 @@ Registry::Registry() {
   review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false);
   review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false);
   review("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", false);
-  builtin_group_order_ = {"", "apps", "policy", "coordination.k8s.io", "rbac.authorization.k8s.io",
+  builtin_group_order_ = {"", "apps", "policy", "networking.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io",
                           "admissionregistration.k8s.io", "apiextensions.k8s.io", "authentication.k8s.io",
                           "authorization.k8s.io"};
 }

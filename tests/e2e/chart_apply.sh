@@ -2,7 +2,10 @@
 # Every value set in charts/dragops/ci/ rendered with `helm template` and applied with the real
 # kubectl to the local API server (tests/apiserver), the way `helm template | kubectl apply`
 # installs the chart on a cluster: accepted, stored as rendered, not changed by a second apply,
-# removable. The server knows nothing of cert-manager or the Prometheus Operator, so minimal CRDs
+# removable. The dashboard's ServiceAccount, as the API server's authorizer sees it
+# (`kubectl auth can-i --list` as that ServiceAccount with its groups), may do exactly what a
+# ServiceAccount bound to nothing may: nothing on Secrets or dragops resources, in any namespace.
+# The server knows nothing of cert-manager or the Prometheus Operator, so minimal CRDs
 # for their kinds are registered first, as a cluster running those operators has them.
 #
 # Needs DRAGOPS_APISERVER_BINARY (tests/e2e/CMakeLists.txt sets it).
@@ -102,6 +105,37 @@ expect_field() {
   [ "$got" = "$4" ] || fail "$1 $3 is '$got', expected '$4'"
 }
 
+# The dashboard as stored, and what its ServiceAccount may do. `can-i --list` as the ServiceAccount
+# with the groups its token would carry is compared with the same question for a ServiceAccount
+# nothing names (its rights come from those groups alone): equal, and free of secrets and dragops.io.
+can_list() {   # can_list SA NAMESPACE
+  k auth can-i --list -n "$2" --as "system:serviceaccount:$kNamespace:$1" \
+    --as-group system:authenticated --as-group system:serviceaccounts --as-group "system:serviceaccounts:$kNamespace" 2>&1
+}
+dashboard_checks() {
+  local d=deployment/dragops-dashboard ns rights baseline
+  expect_field serviceaccount/dragops-dashboard "$kNamespace" '{.automountServiceAccountToken}' false
+  expect_field $d "$kNamespace" '{.spec.template.spec.serviceAccountName}' dragops-dashboard
+  expect_field $d "$kNamespace" '{.spec.template.spec.automountServiceAccountToken}' false
+  expect_field $d "$kNamespace" '{.spec.template.spec.securityContext.runAsNonRoot}' true
+  expect_field $d "$kNamespace" '{.spec.template.spec.securityContext.runAsUser}' 65532
+  expect_field $d "$kNamespace" '{.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem}' true
+  expect_field $d "$kNamespace" '{.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation}' false
+  expect_field $d "$kNamespace" '{.spec.template.spec.containers[0].securityContext.capabilities.drop}' '["ALL"]'
+  expect_field service/dragops-dashboard "$kNamespace" '{.spec.selector.app\.kubernetes\.io/component}' dashboard
+  for ns in "$kNamespace" team-a; do
+    rights=$(can_list dragops-dashboard "$ns")
+    baseline=$(can_list dragops-nobody "$ns")
+    grep -q 'selfsubjectaccessreviews' <<<"$rights" || { fail "can-i --list as the dashboard in $ns gave no rules: $rights"; continue; }
+    grep -Eq '(^|[ .])secrets([ .]|$)|dragops\.io' <<<"$rights" &&
+      fail "the dashboard's ServiceAccount has rights on secrets or dragops.io in $ns: $(grep -E 'secrets|dragops\.io' <<<"$rights")"
+    [ "$rights" = "$baseline" ] ||
+      { fail "the dashboard's ServiceAccount may do more in $ns than one bound to nothing:"; diff <(echo "$baseline") <(echo "$rights") || true; }
+  done
+  [ "$failures" -eq 0 ] && echo "ok   $set_name: the dashboard's ServiceAccount may do no more than one bound to nothing ($kNamespace, team-a)"
+  return 0
+}
+
 for values in "$chart"/ci/*-values.yaml; do
   set_name=$(basename "$values" -values.yaml)
   echo "--- value set $set_name"
@@ -147,7 +181,17 @@ for values in "$chart"/ci/*-values.yaml; do
       expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" '{.webhooks[0].failurePolicy}' Fail
       grep -q -- '--webhook-cert-mode=operator' <<<"$args" || fail "default: not in operator certificate mode: $args"
       [ "$(k get integrationpacks -o name | wc -l)" -eq "$(ls "$repo"/packs/*.yaml | wc -l)" ] || fail "default: not one IntegrationPack per packs/ file"
-      expect_field integrationpack/jira "" '{.spec.authType}' fields ;;
+      expect_field integrationpack/jira "" '{.spec.authType}' fields
+      dashboard_checks ;;
+    dashboard)
+      expect_field ingress/dragops-dashboard "$kNamespace" '{.spec.rules[0].host}' dragops.example.com
+      expect_field ingress/dragops-dashboard "$kNamespace" '{.spec.rules[0].http.paths[0].backend.service.name}' dragops-dashboard
+      grep -q -- '--oauth-external-url=https://dragops.example.com' <<<"$args" ||
+        fail "dashboard: the operator's --oauth-external-url is not the dashboard's URL: $args"
+      dargs=$(k get deployment/dragops-dashboard -n "$kNamespace" -o 'jsonpath={.spec.template.spec.containers[0].args}')
+      grep -qF "\"--oauth-callback-url\",\"http://dragops-oauth.$kNamespace.svc/oauth/callback\"" <<<"$dargs" ||
+        fail "dashboard: no --oauth-callback-url to the dragops-oauth Service: $dargs"
+      dashboard_checks ;;
     cert-manager)
       expect_field mutatingwebhookconfiguration/dragops-sidecar-injector "" \
         '{.metadata.annotations.cert-manager\.io/inject-ca-from}' "$kNamespace/dragops-webhook-cert"

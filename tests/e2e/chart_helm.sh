@@ -36,6 +36,7 @@ grep -q '^STATUS: deployed$' <<<"$out" || fail "helm install did not report STAT
 grep -qF 'kubectl -n dragops-system rollout status deployment/dragops-operator' <<<"$out" || fail "NOTES lack the rollout step"
 grep -qF 'kubectl -n team-a get connections' <<<"$out" || fail "NOTES lack the status step"
 grep -qF 'dragops.io/connections: "jira"' <<<"$out" || fail "NOTES lack the pod annotations"
+grep -qF 'port-forward service/dragops-dashboard 8080:80' <<<"$out" || fail "NOTES lack the dashboard's port-forward"
 for f in "$repo"/crds/*.yaml; do
   crd=$(awk '/^metadata:/ { m = 1; next } m && /^  name:/ { print $2; exit }' "$f")
   k get crd "$crd" >/dev/null 2>&1 || fail "helm install did not create the CRD $crd from crds/"

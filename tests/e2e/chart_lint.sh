@@ -110,7 +110,36 @@ for scope in auto cluster; do
 done
 webhook --set-json 'webhook.objectSelector={"matchLabels":{"dragops.io/inject":"true"}}' |
   grep -q 'dragops.io/inject: "true"' || fail "webhook.objectSelector.matchLabels does not render"
+guard() {   # guard <message> <helm arguments...>: the chart refuses to render, saying so
+  local want=$1 out; shift
+  if out=$(quiet_helm template dragops "$chart" "$@" 2>&1); then fail "rendered: $*"
+  else grep -qF -- "$want" <<<"$out" || fail "$*: unclear message: $out"; fi
+}
+guard 'dashboard.oauthCallback needs dashboard.externalURL' --set dashboard.oauthCallback=true
+guard 'set oauth.externalURL or dashboard.oauthCallback, not both' --set dashboard.oauthCallback=true \
+  --set dashboard.externalURL=https://d.example.com --set oauth.externalURL=https://o.example.com
+guard 'dashboard.ingress.enabled needs dashboard.ingress.host' --set dashboard.ingress.enabled=true
+# Off by default: the operator's callback URL is oauth.externalURL, untouched by the dashboard.
+quiet_helm template dragops "$chart" --set dashboard.externalURL=https://d.example.com --set oauth.externalURL=https://o.example.com |
+  grep -qx -- ' *- --oauth-external-url=https://o.example.com' || fail "dashboard.externalURL alone changed --oauth-external-url"
+quiet_helm template dragops "$chart" --set dashboard.externalURL=https://d.example.com | grep -q -- '--oauth-callback-url' &&
+  fail "the dashboard forwards OAuth callbacks without dashboard.oauthCallback"
+if quiet_helm template dragops "$chart" --set dashboard.enabled=false | grep -q 'dragops-dashboard'; then
+  fail "dashboard.enabled=false still renders dashboard objects"
+fi
+quiet_helm template dragops "$chart" | grep -q '^kind: Ingress$' && fail "an Ingress by default"
 echo "ok   guards"
+
+echo "--- the dashboard's ServiceAccount is bound to nothing, in every value set"
+for values in "$chart"/ci/*-values.yaml; do
+  quiet_helm template dragops "$chart" --namespace dragops-system -f "$values" >"$work/rendered.yaml"
+  grep -q '^kind: Deployment$' "$work/rendered.yaml" || { fail "$(basename "$values"): nothing rendered"; continue; }
+  # Every binding's subjects: none may name dragops-dashboard.
+  if awk '/^kind: (Cluster)?RoleBinding$/ { b = 1 } /^---/ { b = 0 } b' "$work/rendered.yaml" | grep -q 'dragops-dashboard'; then
+    fail "$(basename "$values"): a (Cluster)RoleBinding names the dashboard's ServiceAccount"
+  fi
+done
+echo "ok   no binding names dragops-dashboard"
 
 [ "$failures" -eq 0 ] || { echo "chart_lint: $failures failure(s)"; exit 1; }
 echo "chart_lint: all checks passed"

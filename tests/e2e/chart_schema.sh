@@ -48,6 +48,11 @@ rejects "- metrics.serviceMonitor.interval: Does not match pattern" --set metric
 rejects "- keyRotationInterval: Must validate one and only one schema (oneOf)" --set keyRotationInterval=7
 rejects "- watchNamespaces.0: Does not match pattern" --set 'watchNamespaces={Team_A}'
 rejects "- webhook.certManager.issuerRef.kind: webhook.certManager.issuerRef.kind must be one of the following" --set webhook.certManager.issuerRef.kind=Vault
+rejects "- dashboard.externalURL: Does not match pattern" --set dashboard.externalURL=https://d.example.com/dashboard
+rejects "- dashboard.externalURL: Does not match pattern" --set dashboard.externalURL=http://d.example.com
+rejects "- dashboard.sessionIdle: Must be greater than or equal to 1" --set dashboard.sessionIdle=0
+rejects "- dashboard: Additional property replicaCount is not allowed" --set dashboard.replicaCount=2
+rejects "- dashboard.ingress.host: Does not match pattern" --set dashboard.ingress.host=https://d.example.com
 
 echo "--- good values are accepted"
 for values in "$chart"/ci/*-values.yaml; do

@@ -15,6 +15,9 @@
 #   443, so the test's Service maps 9443 to 9443 where a cluster's kube-proxy maps 443 to it); the
 #   sidecar's container, started with the environment and volumes the webhook wrote into the pod,
 #   serves the Connection to curl. No canary in any container log.
+#   The dashboard's container, as the chart runs it (its args, its kubeconfig ConfigMap naming
+#   the API server, the CA where the kube-root-ca.crt volume puts it, no service-account token),
+#   serves its page, /healthz, and a sign-in with a user's token checked by the API server.
 # ctest-backends: real
 # ctest-timeout: 300
 # ctest-unsanitized
@@ -30,7 +33,7 @@ IMAGES=$BUILD/images
 for tool in umoci skopeo runc jq; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (make deps installs it)"; exit 1; }
 done
-for c in operator sidecar; do
+for c in operator sidecar dashboard; do
   [ -f "$IMAGES/dragops-$c.tar" ] || { echo "FAIL: $IMAGES/dragops-$c.tar is missing: run make images"; exit 1; }
 done
 
@@ -61,10 +64,13 @@ helm=$("$SOURCE/tests/tools/fetch-tools.sh" helm | awk '$1 == "helm" { print $2 
 rendered=$("$helm" template dragops "$SOURCE/charts/dragops" --namespace dragops-system --show-only templates/deployment.yaml 2>/dev/null)
 chart_operator=$(sed -n 's/^ *image: "\(.*\)"$/\1/p' <<<"$rendered" | head -1)
 chart_sidecar=$(sed -n 's/^ *- --sidecar-image=\(.*\)$/\1/p' <<<"$rendered" | head -1)
-declare -A chart_image=([operator]=$chart_operator [sidecar]=$chart_sidecar)
+chart_dashboard=$("$helm" template dragops "$SOURCE/charts/dragops" --namespace dragops-system --show-only templates/dashboard.yaml 2>/dev/null |
+  sed -n 's/^ *image: "\(.*\)"$/\1/p' | head -1)
+declare -A chart_image=([operator]=$chart_operator [sidecar]=$chart_sidecar [dashboard]=$chart_dashboard)
+declare -A binary_of=([operator]=$DRAGOPS_OPERATOR_BINARY [sidecar]=$DRAGOPS_SIDECAR_BINARY [dashboard]=${DRAGOPS_DASHBOARD_BINARY:?})
 version=$(sed -n 's/^project(dragops_connections VERSION \([0-9.]*\).*/\1/p' "$SOURCE/CMakeLists.txt")
 
-for c in operator sidecar; do
+for c in operator sidecar dashboard; do
   archive=$IMAGES/dragops-$c.tar
   ref=$(tar -xOf "$archive" index.json | jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]')
   check_ref="docker.io/${chart_image[$c]}"
@@ -108,13 +114,13 @@ for c in operator sidecar; do
   shells=$(cd "$rootfs" && find . \( -name sh -o -name bash -o -name dash -o -name busybox -o -name apt -o -name apt-get -o -name dpkg \))
   [ -z "$shells" ] && ok "$c: no shell and no package manager" || bad "$c: a shell or package manager in the image" "$shells"
   stripped=$WORK/$c.stripped
-  strip --strip-all --remove-section=.note.gnu.build-id -o "$stripped" "$( [ $c = operator ] && echo "$DRAGOPS_OPERATOR_BINARY" || echo "$DRAGOPS_SIDECAR_BINARY")"
+  strip --strip-all --remove-section=.note.gnu.build-id -o "$stripped" "${binary_of[$c]}"
   cmp -s "$stripped" "$rootfs/usr/local/bin/dragops-$c" && ok "$c: the image holds this build's binary" ||
     bad "$c: the image holds this build's binary" "the archive is stale: run make images"
 done
 # Reproducible: a second build from the same binaries and commit gives the same digests.
-for c in operator sidecar; do
-  binary=$( [ $c = operator ] && echo "$DRAGOPS_OPERATOR_BINARY" || echo "$DRAGOPS_SIDECAR_BINARY")
+for c in operator sidecar dashboard; do
+  binary=${binary_of[$c]}
   if "$SOURCE/docker/images.sh" build "$c" "$binary" "$WORK/rebuild" >"$WORK/rebuild-$c.log" 2>&1; then
     [ "$(cat "$WORK/rebuild/dragops-$c.digest")" = "$(cat "$IMAGES/dragops-$c.digest")" ] &&
       ok "$c: a second build has the same digest" ||
@@ -288,6 +294,46 @@ else
 fi
 answer=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SIDECAR_PORT/v1/connections/virustotal")
 [ "$answer" = 401 ] && ok "without the token: 401" || bad "without the token: 401" "got $answer"
+
+# The dashboard's container as the chart runs it: its args (the listen address moved to a free
+# loopback port), its kubeconfig ConfigMap (apiServerURL set to this control plane), the CA at the
+# kube-root-ca.crt volume's path, and no service-account volume at all.
+DASHBOARD_DIR=$WORK/dashboard-volumes
+DASHBOARD_PORT=$(free_port)
+mkdir -p "$DASHBOARD_DIR/kubeconfig" "$DASHBOARD_DIR/ca"
+"$helm" template dragops "$SOURCE/charts/dragops" --namespace dragops-system --show-only templates/dashboard.yaml \
+  --set dashboard.apiServerURL="$CLUSTER_URL" 2>/dev/null | kubectl apply -f - >/dev/null || bad "the chart's dashboard objects apply"
+kubectl -n dragops-system get configmap dragops-dashboard-kubeconfig -o jsonpath='{.data.kubeconfig}' >"$DASHBOARD_DIR/kubeconfig/kubeconfig"
+printf '%s\n' "$ca_pem" >"$DASHBOARD_DIR/ca/ca.crt"
+chmod 0644 "$DASHBOARD_DIR"/*/*
+dashboard_pod=$(kubectl -n dragops-system get deployment dragops-dashboard -o json)
+[ "$(jq -r .spec.template.spec.automountServiceAccountToken <<<"$dashboard_pod")" = false ] ||
+  bad "the chart's dashboard pod mounts no service-account token"
+dashboard_args=$(jq -c --arg l "127.0.0.1:$DASHBOARD_PORT" '.spec.template.spec.containers[0].args as $a
+  | [range(0; $a | length) | if . > 0 and $a[. - 1] == "--listen" then $l else $a[.] end]' <<<"$dashboard_pod")
+container_start "dragops-dashboard-$$" dashboard "$WORK/dashboard.log" \
+  "[$(bind_ro "$DASHBOARD_DIR/kubeconfig" /etc/dragops-dashboard/kubeconfig), $(bind_ro "$DASHBOARD_DIR/ca" /etc/dragops-dashboard/ca)]" \
+  "$(kube_env)" "$dashboard_args" || bad "the dashboard's container starts"
+if container_ready "dragops-dashboard-$$" "http://127.0.0.1:$DASHBOARD_PORT/healthz" 30; then
+  ok "the dashboard's container is ready (/healthz)"
+else
+  bad "the dashboard's container is ready" "$(tail -20 "$WORK/dashboard.log")"
+fi
+read -r uid root_options <<<"$(container_process "dragops-dashboard-$$")"
+[ "$uid" = 65532 ] && [[ ",$root_options," == *,ro,* ]] && ok "the dashboard runs as uid 65532 on a read-only root" ||
+  bad "the dashboard runs as uid 65532 on a read-only root" "uid $uid, / mounted $root_options"
+page=$(curl -sS "http://127.0.0.1:$DASHBOARD_PORT/")
+grep -q 'app.js' <<<"$page" && ok "the dashboard serves its page" || bad "the dashboard serves its page" "$(head -c 300 <<<"$page")"
+# A sign-in: the dashboard asks the API server (through the chart's kubeconfig and CA) who the
+# token is. A user's token, as a person would paste one.
+kubectl -n team-a create serviceaccount dashboard-user >/dev/null 2>&1 || true
+user_token=$(kubectl -n team-a create token dashboard-user --duration 10m)
+answer=$(curl -sS -w ' %{http_code}' -H "Origin: http://127.0.0.1:$DASHBOARD_PORT" -H 'Content-Type: application/json' \
+  --data "$(jq -nc --arg t "$user_token" '{token: $t}')" "http://127.0.0.1:$DASHBOARD_PORT/api/session")
+[ "${answer##* }" = 200 ] && grep -qF 'system:serviceaccount:team-a:dashboard-user' <<<"$answer" &&
+  ok "a sign-in through the dashboard's container reaches the API server as the user" ||
+  bad "a sign-in through the dashboard's container" "status ${answer##* }"
+grep -qF "$user_token" "$WORK/dashboard.log" && bad "the user's token is in the dashboard's log"
 
 # No canary in any container log.
 if grep -qF "$CANARY" "$WORK/operator.log" "$WORK/sidecar.log"; then

@@ -96,3 +96,28 @@ namespaces) or by one Role per watched namespace. */}}
   resources: [leases]
   verbs: [get, create, update]
 {{- end }}
+
+{{/* The dashboard (templates/dashboard.yaml). */}}
+{{- define "dragops.dashboardName" -}}dragops-dashboard{{- end }}
+
+{{- define "dragops.dashboardSelectorLabels" -}}
+app.kubernetes.io/name: dragops
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: dashboard
+{{- end }}
+
+{{- define "dragops.dashboardImage" -}}
+{{- printf "%s:%s" .Values.dashboard.image.repository (default .Chart.AppVersion .Values.dashboard.image.tag) }}
+{{- end }}
+
+{{/* The operator's --oauth-external-url: the dashboard's public URL when the dashboard takes the
+providers' redirects (dashboard.oauthCallback), else oauth.externalURL. */}}
+{{- define "dragops.oauthExternalURL" -}}
+{{- if and .Values.dashboard.enabled .Values.dashboard.oauthCallback -}}
+{{- if not .Values.dashboard.externalURL }}{{ fail "dashboard.oauthCallback needs dashboard.externalURL (the dashboard's public https URL)" }}{{ end -}}
+{{- if .Values.oauth.externalURL }}{{ fail "set oauth.externalURL or dashboard.oauthCallback, not both: the providers' redirects go to one place" }}{{ end -}}
+{{- .Values.dashboard.externalURL -}}
+{{- else -}}
+{{- .Values.oauth.externalURL -}}
+{{- end -}}
+{{- end }}
