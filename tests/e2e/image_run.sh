@@ -223,7 +223,7 @@ read -r uid root_options <<<"$(container_process "dragops-operator-$$")"
 # A Connection, reconciled by the operator's container.
 CANARY="CANARY-image-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ensure_namespace team-a
-kubectl apply -f - >/dev/null <<EOF
+kubectl apply -f - >"$WORK/apply.log" 2>&1 <<EOF || bad "the Secret and the Connection apply" "$(cat "$WORK/apply.log")"
 apiVersion: v1
 kind: Secret
 metadata: {name: virustotal-credentials, namespace: team-a}

@@ -55,7 +55,7 @@ webhooks:
   failurePolicy: Fail
   timeoutSeconds: 10
   clientConfig:
-    service: {name: dragops-webhook, namespace: dragops-system, path: $path, port: 443}
+    service: {name: dragops-webhook, namespace: dragops-system, path: $path, port: ${WEBHOOK_SERVICE_PORT:-443}}
   rules:
   - {apiGroups: [dragops.io], apiVersions: [v1alpha1], operations: [CREATE, UPDATE], resources: [connections, secrets]}
 EOF2
