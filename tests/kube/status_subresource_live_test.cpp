@@ -24,7 +24,8 @@ TEST(CustomResourceLive, WritesTheStatusSubresourceWithoutTouchingSpecOrGenerati
   dragops::testing::ApiServerProcess server;
   server.start();
   auto api = testing::api_for(server);
-  const auto crd = std::filesystem::path(__FILE__).parent_path() / ".." / "apiserver" / "testdata" / "widgets-crd.yaml";
+  // From CMake, not __FILE__: a compiler launcher (ccache with CCACHE_BASEDIR) may make that relative.
+  const auto crd = std::filesystem::path(DRAGOPS_APISERVER_TESTDATA) / "widgets-crd.yaml";
   auto applied = dragops::testing::run_kubectl(server, {"apply", "-f", crd.string()});
   ASSERT_EQ(applied.exit_code, 0) << applied.combined();
   ASSERT_TRUE(testing::eventually([&] { return bool(api->list(kWidgets, "default", {})); }));
