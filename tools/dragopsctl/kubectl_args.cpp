@@ -50,6 +50,12 @@ std::set<std::string> with(std::set<std::string> base, std::initializer_list<con
   return base;
 }
 
+std::string kind_word(const std::string& what) {
+  if (what == "connection" || what == "connections" || what == "conn") return "connection";
+  if (what == "secret" || what == "secrets" || what == "dsec") return "secret";
+  return {};
+}
+
 std::vector<std::string> kubectl_command(const Options& options) {
   std::vector<std::string> kubectl{"kubectl"};
   if (options.has("--kubeconfig")) kubectl.push_back("--kubeconfig=" + options.get("--kubeconfig"));

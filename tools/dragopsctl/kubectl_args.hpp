@@ -32,6 +32,9 @@ std::optional<Options> parse_options(const Args& args, const std::set<std::strin
 
 std::set<std::string> with(std::set<std::string> base, std::initializer_list<const char*> more);
 
+// "connection" or "secret" from what kubectl users type for the two dragops.io kinds; "" otherwise.
+std::string kind_word(const std::string& what);
+
 // The kubectl command line that reaches the same cluster as the options (--kubeconfig, --context).
 std::vector<std::string> kubectl_command(const Options& options);
 

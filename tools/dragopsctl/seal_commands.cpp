@@ -194,9 +194,9 @@ int kubectl_create(const Args& args) {
   if (options->positional.size() != 2) return fail(kUsage, "create takes: connection NAME | secret NAME");
   NewResource resource;
   const auto& what = options->positional[0];
-  if (what == "connection" || what == "conn" || what == "connections") resource.kind = store::Kind::connection;
-  else if (what == "secret" || what == "dsec" || what == "secrets") resource.kind = store::Kind::secret;
-  else return fail(kUsage, "create makes a connection or a secret (dragops.io), not " + what);
+  const auto kind = kind_word(what);
+  if (kind.empty()) return fail(kUsage, "create makes a connection or a secret (dragops.io), not " + what);
+  resource.kind = kind == "connection" ? store::Kind::connection : store::Kind::secret;
   resource.name = options->positional[1];
   resource.pack = options->get("--pack");
   if (resource.kind == store::Kind::connection && resource.pack.empty()) return fail(kUsage, "create connection needs --pack PACK");

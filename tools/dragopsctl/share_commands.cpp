@@ -23,13 +23,6 @@ int fail(int code, const std::string& message) {
 
 json::object managed_labels() { return {{"app.kubernetes.io/managed-by", "kubectl-dragops"}}; }
 
-// "connection" or "secret" from what kubectl users type for the two kinds.
-std::string kind_word(const std::string& what) {
-  if (what == "connection" || what == "connections" || what == "conn") return "connection";
-  if (what == "secret" || what == "secrets" || what == "dsec") return "secret";
-  return {};
-}
-
 }  // namespace
 
 std::string use_role_name(const ShareGrant& grant) { return "dragops-use-" + grant.kind + "-" + grant.name; }
