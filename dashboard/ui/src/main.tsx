@@ -4,7 +4,7 @@
 // tied to their input (aria-describedby, aria-invalid), dialogs are native <dialog>s, and status
 // changes are announced in a polite live region.
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, permissions, setSignedOutHandler, type Permissions } from './api';
 import { seal, type SealingKey } from './seal';
 import { fieldProblem, isDns1123Label, isDns1123Subdomain, type PackField } from './validate';
@@ -667,8 +667,13 @@ function App() {
       setNamespace(r.forbidden ? defaultNamespace(user) : '');
     }).catch(() => setNamespace(defaultNamespace(user))).finally(() => setScoped(true));
   }, [user]);
-  useEffect(() => {
-    document.querySelector<HTMLElement>('h1')?.focus();
+  // In the same task as the render (a layout effect), so that a Tab pressed as soon as the page shows
+  // is not undone by a focus move that lands after it.
+  useLayoutEffect(() => {
+    const h1 = document.querySelector<HTMLElement>('h1');
+    if (!h1) return;
+    h1.tabIndex = -1;
+    h1.focus();
   }, [hash, user]);
   const signOut = async () => {
     try { await api('DELETE', '/api/session'); } catch { /* signed out either way */ }

@@ -174,6 +174,8 @@ try {
     await tabTo('New connection', 'a');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'New connection' }).waitFor();
+    // The services come from /api/packs; a person sees the list before choosing from it.
+    await page.getByLabel('Service').locator('option', { hasText: 'VirusTotal' }).first().waitFor({ state: 'attached' });
     await tabTo('Service', 'select');
     const option = await page.getByLabel('Service').locator('option', { hasText: 'VirusTotal' }).first().getAttribute('value');
     // A select moves through its options with the arrow keys; stop on VirusTotal.
