@@ -104,7 +104,13 @@ run kubectl get connections,secrets.dragops.io -n team-a
 say "Each one is sealed into a store Secret of type dragops.io/sealed (ciphertext only):"
 run kubectl get secrets -n team-a --field-selector type=dragops.io/sealed
 
-step "5. Apply an annotated pod: the webhook injects the sidecar"
+step "5. Share them with the workflow's ServiceAccount, then apply an annotated pod: the webhook injects the sidecar"
+say "A pod may read a Connection or Secret only if its ServiceAccount may 'use' it (docs/sharing.md):"
+export PATH="$BUILD/tools/dragopsctl:$PATH"   # kubectl-dragops, the kubectl plugin
+run kubectl dragops share connection jira --serviceaccount default -n team-a
+run kubectl dragops share secret db-password --serviceaccount default -n team-a
+wait_until 10 may_use_is true team-a default connections jira && wait_until 10 may_use_is true team-a default secrets db-password ||
+  fail "the use grants did not take effect"
 sed -n '/^apiVersion/,/^spec/p' "$ROOT/examples/workflow-pod.yaml" | sed 's/^/   /'
 run kubectl apply -f "$ROOT/examples/workflow-pod.yaml"
 printf '$ kubectl get pod workflow-run-1 -n team-a -o jsonpath=...\n'

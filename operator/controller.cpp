@@ -289,6 +289,18 @@ Outcome Controller::reconcile_sidecar_access(const std::string& ns, const std::s
   if (set && !sidecar_access::excluded_namespaces(options_.operator_namespace).contains(ns)) {
     names = inject::sidecar_store_names(service_account, sidecar_access::pods_of(*set->injected_pods, ns, service_account));
   }
+  const bool asked = !names.empty();
+  if (options_.use_check && asked) {
+    // Only what the ServiceAccount may use (docs/sharing.md). No answer: the Role stays as it is.
+    auto usable = inject::usable_store_names(ns, service_account, names, options_.use_check);
+    if (!usable) {
+      log::warn("sidecar Role not reconciled; retrying",
+                {{"namespace", json::string_view(ns)}, {"service_account", json::string_view(service_account)},
+                 {"reason", json::string_view(usable.error())}});
+      return Outcome{Outcome::Kind::error, {}, usable.error()};
+    }
+    names = std::move(*usable);
+  }
   auto written = sidecar_roles_.reconcile(ns, service_account, names);
   if (!written) {
     log::warn("sidecar Role not reconciled; retrying",
@@ -299,6 +311,8 @@ Outcome Controller::reconcile_sidecar_access(const std::string& ns, const std::s
   log::debug("sidecar Role reconciled", {{"namespace", json::string_view(ns)},
                                          {"service_account", json::string_view(service_account)},
                                          {"names", names.size()}});
+  // A use grant may be withdrawn without any pod changing: look again while pods ask for names.
+  if (options_.use_check && asked) return Outcome{Outcome::Kind::requeue, options_.use_recheck_interval, {}};
   return {};
 }
 

@@ -11,6 +11,7 @@
 // only inside run(), which the leader calls. run() returns after stop is requested and every
 // reconcile in flight has finished.
 
+#include "inject/use_check.hpp"
 #include "kube/api.hpp"
 #include "kube/informer.hpp"
 #include "kube/work_queue.hpp"
@@ -47,6 +48,11 @@ struct ControllerOptions {
   // Its own namespace (--namespace): like kube-system, never given sidecar Roles.
   std::string operator_namespace = "dragops-system";
   packs::EndpointPolicy endpoint_policy;       // --allow-insecure-loopback-endpoints
+  // --use-scope=serviceaccount: a sidecar Role grants only the names its ServiceAccount may
+  // `use`, checked again every use_recheck_interval while it grants any (a withdrawn grant
+  // narrows it). Empty (--use-scope=namespace): every name a pod asks for.
+  inject::UseCheck use_check;
+  std::chrono::milliseconds use_recheck_interval{30'000};
 };
 
 class Controller final : public Lookup {

@@ -86,7 +86,11 @@ int run(const op::Options& options) {
                              oauth_flow ? oauth_flow->authorizer.get() : nullptr,
                              oauth_flow ? oauth_flow->revoker.get() : nullptr,
                              oauth_flow ? oauth_flow->refresher.get() : nullptr, &sealing_keys, options.namespace_,
-                             {options.allow_insecure_loopback_endpoints}},
+                             {options.allow_insecure_loopback_endpoints},
+                             inject::parse_use_scope(options.use_scope) == inject::UseScope::service_account
+                                 ? inject::api_use_check(api)
+                                 : inject::UseCheck{},
+                             options.use_recheck_interval},
                             wall);
 
   std::stop_source stop;

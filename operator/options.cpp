@@ -1,5 +1,7 @@
 #include "operator/options.hpp"
 
+#include "inject/use_check.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -94,6 +96,14 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"pkcs11-create-key", boolean(&Options::pkcs11_create_key)},
       {"oauth-lease-duration", duration(&Options::oauth_lease_duration)},
       {"allow-insecure-loopback-endpoints", boolean(&Options::allow_insecure_loopback_endpoints)},
+      {"use-scope",
+       [](Options& o, const std::string& v) {
+         if (!inject::parse_use_scope(v)) return false;
+         o.use_scope = v;
+         return true;
+       }},
+      {"use-recheck-interval",
+       [](Options& o, const std::string& v) { return parse_duration(v, o.use_recheck_interval) && o.use_recheck_interval.count() > 0; }},
       {"oauth-revoke-attempts",
        [](Options& o, const std::string& v) {
          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.oauth_revoke_attempts);
@@ -208,6 +218,12 @@ Flags (each also as environment variable DRAGOPS_<FLAG_IN_UPPER_SNAKE>):
   --sidecar-memory-limit       webhook and injection settings (docs/operator.md)
   --resource-webhook-config N  the Mutating- and ValidatingWebhookConfiguration of the Connection and
                                Secret admission (owner, reference checks), "" disables [dragops-resources]
+  --use-scope SCOPE            who may use a Connection or Secret in a pod: serviceaccount (each
+                               ServiceAccount needs the RBAC verb use on its name, checked at pod
+                               admission and for the sidecar Role) or namespace (every
+                               ServiceAccount of the namespace) [serviceaccount]
+  --use-recheck-interval D     how often a sidecar Role's names are checked against withdrawn
+                               use grants [30s]
   --oauth-callback-addr ADDR   OAuth redirect listener, "" disables [:8443]
   --oauth-external-url URL     public URL of that listener (redirect_uri; a bare origin gets
                                /oauth/callback appended); "" : no authorization URLs [""]

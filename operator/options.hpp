@@ -38,6 +38,11 @@ struct Options {
   // The Mutating- and ValidatingWebhookConfiguration (one name, both kinds) of the Connection and
   // Secret admission (operator/admission/); "" : not served, no caBundle patched.
   std::string resource_webhook_config = "dragops-resources";
+  // Who may use a Connection or Secret in a pod (inject/use_check.hpp): "serviceaccount" (a `use`
+  // grant per ServiceAccount and name) or "namespace" (every ServiceAccount of the namespace).
+  std::string use_scope = "serviceaccount";
+  // The sidecar Roles are narrowed this long after a use grant is withdrawn, at most.
+  std::chrono::milliseconds use_recheck_interval{30'000};
   std::string sidecar_image = "dragops/dragops-sidecar:0.1.0";
   std::string sidecar_cpu_request = "10m";
   std::string sidecar_memory_request = "16Mi";

@@ -83,14 +83,18 @@ std::unique_ptr<BackgroundService> start_webhook(const Options& options, kube::A
   webhook.inject.cpu_request = options.sidecar_cpu_request;
   webhook.inject.memory_request = options.sidecar_memory_request;
   webhook.inject.memory_limit = options.sidecar_memory_limit;
-  std::unique_ptr<kube::Api> review_api;
+  // Access reviews (SubjectAccessReviews) go through their own client, whose requests time out
+  // before the webhook's.
+  kube::HttpApiOptions review_options;
+  review_options.request_timeout = kAccessReviewTimeout;
+  auto created = kube::HttpApi::create(config, review_options);
+  if (!created) throw std::runtime_error("kubernetes client for access reviews: " + created.error().message);
+  std::unique_ptr<kube::Api> review_api = std::move(*created);
+  if (inject::parse_use_scope(options.use_scope) == inject::UseScope::service_account)
+    webhook.use_check = inject::api_use_check(*review_api);
+  webhook.use_check_timeout = kAccessReviewTimeout;
   std::unique_ptr<admission::AccessReviewer> reviewer;
   if (!options.resource_webhook_config.empty()) {
-    kube::HttpApiOptions review_options;
-    review_options.request_timeout = kAccessReviewTimeout;
-    auto created = kube::HttpApi::create(config, review_options);
-    if (!created) throw std::runtime_error("kubernetes client for access reviews: " + created.error().message);
-    review_api = std::move(*created);
     reviewer = std::make_unique<admission::SubjectAccessReviewer>(*review_api);
     const kube::Gvr mutating{"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"};
     const kube::Gvr validating{"admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations"};

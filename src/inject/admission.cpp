@@ -42,9 +42,26 @@ PatchDecision review_ephemeral_containers(const json::object& pod) {
   return decision;
 }
 
+// A pod build_patch would inject, held to the `use` permission of its ServiceAccount.
+void check_use(const json::object& pod, std::string_view namespace_, const UseReview& use, PatchDecision& decision) {
+  auto metadata = pod.find("metadata");
+  if (metadata == pod.end() || !metadata->value().is_object()) return;
+  auto request = read_annotations(metadata->value().get_object());
+  if (!request) return;   // build_patch denied it already
+  std::string service_account;
+  if (auto spec = pod.find("spec"); spec != pod.end() && spec->value().is_object())
+    service_account = std::string(string_at(spec->value().get_object(), "serviceAccountName"));
+  if (service_account.empty()) service_account = "default";
+  if (auto refusal = refuse_unusable(namespace_, service_account, used_objects(*request), use.check, use.deadline)) {
+    decision.action = PatchDecision::Action::deny;
+    decision.patch.clear();
+    decision.message = std::move(*refusal);
+  }
+}
+
 }  // namespace
 
-Result review_admission(std::string_view body, const InjectOptions& options) {
+Result review_admission(std::string_view body, const InjectOptions& options, const UseReview* use) {
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return fail("the body is not a JSON object");
@@ -76,6 +93,14 @@ Result review_admission(std::string_view body, const InjectOptions& options) {
     outcome.decision = review_ephemeral_containers(object->value().get_object());
   } else if (is_pod && has_object && operation == "CREATE" && sub_resource.empty()) {
     outcome.decision = build_patch(object->value().get_object(), options);
+    if (use && outcome.decision.action == PatchDecision::Action::patch) {
+      std::string_view pod_namespace = outcome.namespace_;
+      if (pod_namespace.empty()) {
+        if (auto m = object->value().get_object().find("metadata"); m != object->value().get_object().end() && m->value().is_object())
+          pod_namespace = string_at(m->value().get_object(), "namespace");
+      }
+      check_use(object->value().get_object(), pod_namespace, *use, outcome.decision);
+    }
   }
   switch (outcome.decision.action) {
     case PatchDecision::Action::patch: {

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -65,7 +66,14 @@ struct WebhookServer::Impl {
       if (path == route) return handler(request);
     if (path != "/mutate-pods") return json_error(404, "not_found", "the webhook serves POST /mutate-pods");
     if (request.method != "POST") return json_error(405, "method_not_allowed", "POST an AdmissionReview");
-    auto outcome = review_admission(request.body, options.inject);
+    // The checks end a second before kube-apiserver stops waiting (its ?timeout=), so that the
+    // pod gets our reason rather than a timeout.
+    std::optional<UseReview> use;
+    if (options.use_check) {
+      use = UseReview{options.use_check,
+                      std::chrono::steady_clock::now() + check_budget(request.target, options.use_check_timeout)};
+    }
+    auto outcome = review_admission(request.body, options.inject, use ? &*use : nullptr);
     if (!outcome) return json_error(400, "bad_request", outcome.error());
     // The answer is all admission does: no write to the cluster (sideEffects: None). The
     // sidecar's Role comes from the operator, from the injected pods that exist.

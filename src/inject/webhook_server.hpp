@@ -11,6 +11,7 @@
 
 #include "http/server_types.hpp"
 #include "inject/options.hpp"
+#include "inject/use_check.hpp"
 #include "inject/webhook_certs.hpp"
 #include "kube/api.hpp"
 
@@ -49,6 +50,10 @@ struct WebhookOptions {
   CertMode cert_mode = CertMode::operator_managed;    // --webhook-cert-mode
   std::string cert_dir = "/etc/dragops/webhook-certs";   // --webhook-cert-dir (external: tls.crt, tls.key)
   InjectOptions inject;
+  // Asked for each name a pod wants (UseScope::service_account); empty: every ServiceAccount of
+  // the namespace may use every name (UseScope::namespace_).
+  UseCheck use_check;
+  std::chrono::milliseconds use_check_timeout{4'000};   // the longest one check may take (its client's timeout)
   std::chrono::hours certificate_lifetime{24 * 365};
   std::chrono::seconds certificate_check_interval{300};   // renew check / external file reload
   // More POST paths served beside /mutate-pods (the operator's Connection/Secret admission,

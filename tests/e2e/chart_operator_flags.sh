@@ -53,5 +53,17 @@ for values in "$chart"/ci/*-values.yaml; do
   fi
 done
 
+# sharing.namespaceWide (docs/sharing.md): off by default, each ServiceAccount needs its grant.
+scope_arg() {
+  "$helm" template dragops "$chart" --namespace dragops-system "$@" --show-only templates/deployment.yaml 2>/dev/null |
+    grep -o -- '--use-scope=[a-z]*'
+}
+[ "$(scope_arg)" = "--use-scope=serviceaccount" ] && echo "ok   by default the chart runs --use-scope=serviceaccount" ||
+  fail "default use scope: $(scope_arg)"
+[ "$(scope_arg --set sharing.namespaceWide=true)" = "--use-scope=namespace" ] &&
+  echo "ok   sharing.namespaceWide=true runs --use-scope=namespace" || fail "namespace-wide use scope: $(scope_arg --set sharing.namespaceWide=true)"
+"$operator" --use-scope=everyone --help >/dev/null 2>&1 && fail "the operator accepted --use-scope=everyone"
+"$operator" --help 2>&1 | grep -q -- '--use-scope SCOPE' || fail "the operator's --help does not list --use-scope"
+
 [ "$failures" -eq 0 ] || { echo "chart_operator_flags: $failures failure(s)"; exit 1; }
 echo "chart_operator_flags: all checks passed"

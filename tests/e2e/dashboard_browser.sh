@@ -150,6 +150,8 @@ done
 [ "$(kubectl -n team-a get conn jira -o jsonpath='{.spec.sealedCredentials.api_token}' | head -c 12)" != "" ] &&
   [ -z "$(kubectl -n team-a get conn jira -o jsonpath='{.spec.credentialsRef}')" ] &&
   ok "the Connection was created with spec.sealedCredentials" || bad "the Connection was created with spec.sealedCredentials"
+grant_use team-a default connection jira virustotal && grant_use team-a default secret db-password ||
+  bad "the pod's ServiceAccount may use what it asks for"
 printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: app-1\n  namespace: team-a\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "jira,virustotal", dragops.io/secrets: db-password, dragops.io/environment: production}\nspec:\n  containers: [{name: app, image: busybox}]\n' |
   kubectl apply -f - >/dev/null || bad "the annotated pod is admitted"
 if sidecar_start team-a app-1; then

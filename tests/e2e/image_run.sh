@@ -238,7 +238,8 @@ kubectl -n team-a wait --for=condition=Ready connection/virustotal --timeout=60s
   ok "the operator's container reconciles the Connection to Ready" ||
   bad "the Connection becomes Ready" "$(kubectl -n team-a get connection virustotal -o jsonpath='{.status.conditions}')"
 
-# A pod, injected by the operator's container.
+# A pod, injected by the operator's container; its ServiceAccount may use the connection.
+grant_use team-a default connection virustotal || bad "the pod's ServiceAccount may use the connection"
 kubectl apply -f - >/dev/null <<'EOF'
 apiVersion: v1
 kind: Pod

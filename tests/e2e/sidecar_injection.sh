@@ -15,6 +15,10 @@
 #   operator grants a ServiceAccount's sidecar Role from the injected pods that exist, widens it,
 #   narrows it and deletes it with them; a sidecar started before its Role becomes ready once
 #   granted (time printed).
+# Issue 18: a pod whose ServiceAccount may not `use` a connection is denied, naming it and what to
+#   grant; after `kubectl dragops share` the same pod is admitted and its sidecar serves; another
+#   ServiceAccount is still denied; `kubectl dragops unshare` narrows the sidecar Role; with
+#   --use-scope=namespace (chart sharing.namespaceWide) any ServiceAccount of the namespace may.
 # Finding 8: the operator runs in the chart's least-privilege mode (watchNamespaces: [team-a]),
 #   reconciles team-a and may not read Secrets, list Pods or write Roles elsewhere.
 set -uo pipefail
@@ -42,6 +46,7 @@ CANARY_DB="CANARY-db-$RANDOM$RANDOM"
 
 # team-a is watched; team-c exists and is not (the chart's least-privilege mode).
 ensure_namespace team-a && ensure_namespace team-c || { bad "namespaces"; exit 1; }
+OPERATOR_ARGS=(--use-recheck-interval 2s)
 OPERATOR_WATCH_NAMESPACES=team-a operator_start && ok "the operator serves the webhook and patched the caBundle" ||
   { bad "the operator serves the webhook" "$(tail -20 "$APISERVER_DIR/operator.log")"; exit 1; }
 issue12_started=$(date +%s%N)   # the time the issue-12 checks add, printed at the end
@@ -95,6 +100,10 @@ spec:
 EOF
 wait_until 30 kubectl -n team-a get secret dragops-conn-virustotal dragops-conn-jira dragops-secret-db-password ||
   bad "the operator sealed the store objects" "$(kubectl -n team-a get secrets 2>&1)"
+# The pods below run as default and late: their ServiceAccounts may use what they ask for (issue 18).
+kubectl -n team-a create serviceaccount late >/dev/null
+grant_use team-a default connection virustotal jira ghost && grant_use team-a default secret db-password &&
+  grant_use team-a late connection jira virustotal || bad "kubectl dragops share grants use"
 
 # --- the webhook ---
 pod() {   # pod NAME ANNOTATIONS-YAML
@@ -116,8 +125,10 @@ forge() {   # forge NAMESPACE SERVICEACCOUNT: prints the webhook's answer
 issue12_started=$(date +%s%N)
 for target in kube-system:forged-system team-c:forged-unwatched team-a:forged-watched; do
   answer=$(forge "${target%%:*}" "${target#*:}")
-  check "a forged review for a pod in ${target%%:*} gets at most a patch" "true JSONPatch" \
-    "$(jq -r '"\(.response.allowed) \(.response.patchType)"' <<<"$answer" 2>&1)"
+  # A patch, or a denial (the forged ServiceAccounts may not use these names): an answer only.
+  check "a forged review for a pod in ${target%%:*} gets at most a patch" "answer" \
+    "$(jq -r 'if (.response.allowed and .response.patchType == "JSONPatch") or .response.allowed == false then "answer" else . end' \
+        <<<"$answer" 2>&1)"
 done
 issue12_ns=$(( issue12_ns + $(date +%s%N) - issue12_started ))
 pod run-1 '{dragops.io/inject: "true", dragops.io/connections: "virustotal,jira,ghost", dragops.io/secrets: db-password, dragops.io/environment: production}' |
@@ -292,7 +303,6 @@ issue12_started=$(date +%s%N)
 late() {   # late NAME CONNECTIONS: a pod of the ServiceAccount "late"
   printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: team-a\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  serviceAccountName: late\n  containers: [{name: app, image: busybox}]\n' "$1" "$2"
 }
-kubectl -n team-a create serviceaccount late >/dev/null
 late late-1 jira | kubectl apply --dry-run=server -o json -f - >"$APISERVER_DIR/late-1.json"
 check "a server dry run is injected and labelled" "dragops-sidecar true" \
   "$(jq -r '"\(.spec.initContainers[0].name) \(.metadata.labels["dragops.io/injected"])"' "$APISERVER_DIR/late-1.json")"
@@ -326,6 +336,51 @@ check "the other ServiceAccount's Role stays" "role.rbac.authorization.k8s.io/dr
   "$(kubectl -n team-a get role dragops-sidecar-default -o name 2>&1)"
 issue12_ns=$(( issue12_ns + $(date +%s%N) - issue12_started ))
 echo "     the issue-12 checks (least privilege, forged reviews, early sidecar, widen/narrow/delete) took $(( issue12_ns / 1000000 )) ms"
+
+# --- issue 18: a pod reads only what its ServiceAccount may use ---
+issue18_started=$(date +%s%N)
+kubectl -n team-a create serviceaccount wf-a >/dev/null && kubectl -n team-a create serviceaccount wf-b >/dev/null
+workflow() {   # workflow NAME SERVICEACCOUNT CONNECTIONS
+  printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: team-a\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  serviceAccountName: %s\n  containers: [{name: app, image: busybox}]\n' "$1" "$3" "$2"
+}
+refuse "a pod whose ServiceAccount may not use a connection is denied, naming it and what to grant" \
+  'dragops: ServiceAccount "wf-a" may not use connection "jira" and connection "virustotal" in namespace "team-a": grant it the verb "use" on connections.dragops.io (resourceNames: [jira]), connections.dragops.io (resourceNames: [virustotal])' \
+  kubectl apply -f - <<<"$(workflow use-a wf-a jira,virustotal)"
+check_empty "and it was not created" "$(kubectl -n team-a get pod use-a -o name --ignore-not-found 2>&1)"
+grant_use team-a wf-a connection jira && ok "kubectl dragops share connection jira --serviceaccount wf-a" ||
+  bad "kubectl dragops share connection jira"
+refuse "with one of its two connections shared, the pod is still denied, naming the other" \
+  'may not use connection "virustotal" in namespace "team-a"' kubectl apply -f - <<<"$(workflow use-a wf-a jira,virustotal)"
+grant_use team-a wf-a connection virustotal || bad "kubectl dragops share connection virustotal"
+expect "after kubectl dragops share, the same pod is admitted" "pod/use-a created" \
+  kubectl apply -f - <<<"$(workflow use-a wf-a jira,virustotal)"
+wa_names() { kubectl -n team-a get role dragops-sidecar-wf-a -o json 2>/dev/null | jq -r '.rules[0].resourceNames | sort | join(",")'; }
+wa_names_are() { [ "$(wa_names)" = "$1" ]; }
+wait_until 20 wa_names_are dragops-conn-jira,dragops-conn-virustotal &&
+  ok "the operator grants its sidecar Role what the ServiceAccount may use" || bad "the sidecar Role of wf-a" "$(wa_names)"
+current_vt=$(kubectl -n team-a get secret virustotal-credentials -o jsonpath='{.data.api_key}' | base64 -d)
+sidecar_start team-a use-a && check "its sidecar serves the credential" "200 $current_vt" "$(sidecar_get /v1/connections/virustotal/token)" ||
+  bad "the sidecar of use-a starts" "$(tail -5 "$SIDECAR_DIR/sidecar.log")"
+sidecar_stop
+refuse "a second ServiceAccount of the namespace is still denied" \
+  'dragops: ServiceAccount "wf-b" may not use connection "jira"' kubectl apply -f - <<<"$(workflow use-b wf-b jira)"
+revoke_use team-a wf-a connection virustotal && ok "kubectl dragops unshare connection virustotal --serviceaccount wf-a" ||
+  bad "kubectl dragops unshare"
+wait_until 20 wa_names_are dragops-conn-jira &&
+  ok "withdrawing the grant narrows the sidecar Role, with the pod still running" || bad "the Role is narrowed" "$(wa_names)"
+kubectl -n team-a delete pod use-a --wait=false >/dev/null
+# The chart's sharing.namespaceWide: true (--use-scope=namespace): the behaviour before issue 18.
+operator_stop
+OPERATOR_ARGS=(--use-scope namespace)
+OPERATOR_WATCH_NAMESPACES=team-a operator_start || bad "the operator restarts with --use-scope namespace"
+expect "namespace-wide use: a ServiceAccount without a grant is admitted" "pod/use-b created" \
+  kubectl apply -f - <<<"$(workflow use-b wf-b jira)"
+wb_grants_jira() { [ "$(kubectl -n team-a get role dragops-sidecar-wf-b -o jsonpath='{.rules[0].resourceNames}' 2>/dev/null)" = '["dragops-conn-jira"]' ]; }
+wait_until 20 wb_grants_jira && ok "and its sidecar Role grants the name" ||
+  bad "namespace-wide: the Role of wf-b" "$(kubectl -n team-a get role dragops-sidecar-wf-b -o json 2>&1 | head -20)"
+kubectl -n team-a delete pod use-b --wait=false >/dev/null
+issue18_ms=$(( ($(date +%s%N) - issue18_started) / 1000000 ))
+echo "     the issue-18 checks (denial, share, second ServiceAccount, unshare narrows, namespace-wide) took $issue18_ms ms"
 
 # --- the API server goes away: last known values until the bound, then 503 ---
 sidecar_stop

@@ -85,6 +85,7 @@ rotate() {
 OPERATOR_ARGS=(--key-propagation-delay "$PROPAGATION_DELAY")
 operator_start || { echo "FAIL the operator did not start"; tail -20 "$WORK/operator.log"; exit 1; }
 ensure_namespace "$NS"
+grant_use "$NS" default connection api || bad "the pod's ServiceAccount may use the connection"
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Secret

@@ -143,6 +143,7 @@ sidecar_run() {
   local ns=$1 pod=$2 connections=$3
   shift 3
   SC_DIR=$WORK/sidecar-$pod
+  grant_use "$ns" default connection ${connections//,/ } || fail "cannot let the default ServiceAccount use $connections"
   mkdir -p "$SC_DIR/keys" "$SC_DIR/token"
   printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "%s"}\nspec:\n  containers: [{name: app, image: busybox}]\n' \
     "$pod" "$ns" "$connections" | kubectl apply -f - >/dev/null || fail "pod $pod not admitted"

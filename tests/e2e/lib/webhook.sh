@@ -89,3 +89,30 @@ webhook_serving() {
       -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null)" ] &&
     (exec 3<>"/dev/tcp/${WEBHOOK_ADDR%:*}/${WEBHOOK_ADDR##*:}") 2>/dev/null
 }
+
+# may_use NAMESPACE SERVICEACCOUNT RESOURCE NAME: prints true or false, the API server's answer to
+# the SubjectAccessReview the webhook asks (inject/use_check.hpp).
+may_use() {
+  printf '{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"system:serviceaccount:%s:%s","groups":["system:serviceaccounts","system:serviceaccounts:%s","system:authenticated"],"resourceAttributes":{"namespace":"%s","verb":"use","group":"dragops.io","resource":"%s","name":"%s"}}}' \
+    "$1" "$2" "$1" "$1" "$3" "$4" | kubectl create -f - -o jsonpath='{.status.allowed}' 2>/dev/null
+}
+
+may_use_is() { local want=$1; shift; [ "$(may_use "$@")" = "$want" ]; }
+
+# grant_use NAMESPACE SERVICEACCOUNT KIND NAME...: lets the ServiceAccount's pods use each named
+# Connection (KIND connection) or Secret (KIND secret), as a user does (docs/sharing.md): with
+# `kubectl dragops share`, which writes the Role with the verb use and its RoleBinding; returns
+# once the API server's authorizer says so. The webhook denies an injected pod whose
+# ServiceAccount may not use a name it asks for. revoke_use takes the grant back the same way.
+grant_use() { use_grants share true "$@"; }
+revoke_use() { use_grants unshare false "$@"; }
+use_grants() {
+  local verb=$1 want=$2 ns=$3 sa=$4 kind=$5 name
+  shift 5
+  : "${DRAGOPSCTL_BINARY:?DRAGOPSCTL_BINARY must point at dragopsctl (beside it: kubectl-dragops)}"
+  for name in "$@"; do
+    "$(dirname "$DRAGOPSCTL_BINARY")/kubectl-dragops" "$verb" "$kind" "$name" --serviceaccount "$sa" -n "$ns" >/dev/null ||
+      return 1
+    wait_until 10 may_use_is "$want" "$ns" "$sa" "${kind}s" "$name" || return 1
+  done
+}
