@@ -3,6 +3,7 @@
 #include "web_security.hpp"
 
 #include "common/log.hpp"
+#include "common/use_grant.hpp"
 #include "crypto/random.hpp"
 
 #include <boost/json.hpp>
@@ -11,6 +12,7 @@
 #include <cctype>
 #include <chrono>
 #include <optional>
+#include <set>
 
 namespace dragops::dashboard {
 namespace json = boost::json;
@@ -184,6 +186,10 @@ class Api {
   json::object secret_summary(const json::value& item);
   json::array events_for(std::string_view ns, std::string_view kind, std::string_view name, bool& forbidden);
   json::array pods_allowing(std::string_view ns, std::string_view annotation, std::string_view name, bool& forbidden);
+  json::array users_of(std::string_view ns, std::string_view resource, std::string_view name, bool& forbidden);
+  http::Response share(std::string_view resource, std::string_view ns, std::string_view name, std::string_view body);
+  http::Response unshare(std::string_view resource, std::string_view ns, std::string_view name,
+                         std::string_view service_account);
 
   const KubeCall& kube_;
   std::string token_;
@@ -224,9 +230,20 @@ http::Response Api::route(std::string_view method, const std::vector<std::string
     if (method != "POST") return error_answer(405, "use POST here");
     return create(resource, ns, body);
   }
-  if (parts.size() != 4) return error_answer(404, "no such API path");
+  if (parts.size() < 4) return error_answer(404, "no such API path");
   const auto name = parts[3];
   if (!is_dns1123_subdomain(name)) return error_answer(400, "the name must be a DNS-1123 subdomain");
+  // .../NAME/share (POST {serviceAccount}) and .../NAME/share/SA (DELETE): the `use` grant.
+  if (parts.size() == 5 && parts[4] == "share") {
+    if (method != "POST") return error_answer(405, "use POST here");
+    return share(resource, ns, name, body);
+  }
+  if (parts.size() == 6 && parts[4] == "share") {
+    if (method != "DELETE") return error_answer(405, "use DELETE here");
+    if (!is_dns1123_subdomain(parts[5])) return error_answer(400, "the ServiceAccount must be a DNS-1123 subdomain");
+    return unshare(resource, ns, name, parts[5]);
+  }
+  if (parts.size() != 4) return error_answer(404, "no such API path");
   if (method == "GET") return resource == "connections" ? connection_detail(ns, name) : secret_detail(ns, name);
   if (method == "PATCH") return patch(resource, ns, name, body);
   if (method == "DELETE") return remove(resource, ns, name);
@@ -258,6 +275,24 @@ http::Response Api::permissions(const std::string& ns) {
     }
     out[resource] = std::move(verbs);
   }
+  // Sharing writes a Role and a RoleBinding in the namespace (kubectl dragops share does the same).
+  bool may_share = !ns.empty();
+  for (std::string_view rbac_resource : {"roles", "rolebindings"}) {
+    if (!may_share) break;
+    json::object review{{"apiVersion", "authorization.k8s.io/v1"},
+                        {"kind", "SelfSubjectAccessReview"},
+                        {"spec", json::object{{"resourceAttributes", json::object{{"group", "rbac.authorization.k8s.io"},
+                                                                                  {"resource", rbac_resource},
+                                                                                  {"verb", "create"},
+                                                                                  {"namespace", ns}}}}}};
+    auto answer = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json::serialize(review),
+                       std::string(kJson));
+    if (answer.status == 401) return kube_error(answer);
+    auto parsed = ok(answer) ? parse_object(answer.body) : std::nullopt;
+    const auto* a = parsed ? at_path(json::value(*parsed), {"status", "allowed"}) : nullptr;
+    may_share = a && a->is_bool() && a->as_bool();
+  }
+  out["share"] = may_share;
   return json_answer(200, out);
 }
 
@@ -463,6 +498,95 @@ json::array Api::pods_allowing(std::string_view ns, std::string_view annotation,
   return out;
 }
 
+// Who may use the object, read from the namespace's RoleBindings and the Roles and ClusterRoles
+// they name, with the user's own rights (forbidden: the user may not list them): each
+// ServiceAccount subject, and groups of ServiceAccounts. Grants through ClusterRoleBindings are not
+// shown (docs/dashboard.md).
+json::array Api::users_of(std::string_view ns, std::string_view resource, std::string_view name, bool& forbidden) {
+  json::array out;
+  const std::string rbac = "/apis/rbac.authorization.k8s.io/v1";
+  auto bindings = call("GET", rbac + "/namespaces/" + std::string(ns) + "/rolebindings");
+  forbidden = bindings.status == 403;
+  if (!ok(bindings)) return out;
+  auto parsed = parse_object(bindings.body);
+  if (!parsed) return out;
+  std::map<std::string, bool> grants;   // "Role/x" or "ClusterRole/x" -> grants use on the object
+  auto role_grants = [&](const std::string& kind, const std::string& role) {
+    const std::string key = kind + "/" + role;
+    if (auto it = grants.find(key); it != grants.end()) return it->second;
+    auto answer = call("GET", kind == "Role" ? rbac + "/namespaces/" + std::string(ns) + "/roles/" + role
+                                             : rbac + "/clusterroles/" + role);
+    bool granted = false;
+    if (auto object = ok(answer) ? parse_object(answer.body) : std::nullopt) {
+      if (const auto* rules = object->if_contains("rules"); rules && rules->is_array()) {
+        for (const auto& rule : rules->as_array()) granted = granted || use_grant::rule_grants_use(rule, resource, name);
+      }
+    }
+    return grants[key] = granted;
+  };
+  std::set<std::string> seen;
+  if (const auto* items = parsed->if_contains("items"); items && items->is_array()) {
+    for (const auto& binding : items->as_array()) {
+      const auto kind = string_at(binding, {"roleRef", "kind"});
+      const auto role = string_at(binding, {"roleRef", "name"});
+      if ((kind != "Role" && kind != "ClusterRole") || role.empty() || !role_grants(kind, role)) continue;
+      const auto* subjects = at_path(binding, {"subjects"});
+      if (!subjects || !subjects->is_array()) continue;
+      for (const auto& subject : subjects->as_array()) {
+        const auto subject_kind = string_at(subject, {"kind"});
+        std::string who;
+        if (subject_kind == "ServiceAccount") {
+          auto subject_ns = string_at(subject, {"namespace"});
+          if (subject_ns.empty()) subject_ns = std::string(ns);
+          if (subject_ns != ns) continue;   // pods of another namespace cannot run here
+          who = string_at(subject, {"name"});
+        } else if (subject_kind == "Group") {
+          const auto group = string_at(subject, {"name"});
+          if (group == "system:serviceaccounts" || group == "system:serviceaccounts:" + std::string(ns)) who = "*";
+        }
+        if (who.empty()) continue;
+        const std::string binding_name = string_at(binding, {"metadata", "name"});
+        if (!seen.insert(who + "/" + binding_name).second) continue;
+        const bool ours = string_at(binding, {"metadata", "labels", "app.kubernetes.io/managed-by"}) == "dragops-dashboard" ||
+                          string_at(binding, {"metadata", "labels", "app.kubernetes.io/managed-by"}) == "kubectl-dragops";
+        out.push_back(json::object{{"serviceAccount", who}, {"binding", binding_name},
+                                   {"shared", ours && binding_name == use_grant::use_binding_name(
+                                                          {std::string(resource.substr(0, resource.size() - 1)),
+                                                           std::string(name), std::string(ns), who})}});
+      }
+    }
+  }
+  return out;
+}
+
+http::Response Api::share(std::string_view resource, std::string_view ns, std::string_view name, std::string_view body) {
+  auto input = parse_object(body);
+  if (!input) return error_answer(400, "the body must be a JSON object");
+  const auto service_account = string_at(json::value(std::move(*input)), {"serviceAccount"});
+  if (!is_dns1123_subdomain(service_account)) return error_answer(400, "ServiceAccount must be a DNS-1123 subdomain");
+  const use_grant::ShareGrant grant{std::string(resource.substr(0, resource.size() - 1)), std::string(name), std::string(ns),
+                                    service_account};
+  const std::string rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/" + std::string(ns);
+  // The Role may exist already (shared with another ServiceAccount); the RoleBinding too (shared before).
+  auto role = call("POST", rbac + "/roles", json::serialize(use_grant::use_role(grant, "dragops-dashboard")), std::string(kJson));
+  if (!ok(role) && role.status != 409) return kube_error(role);
+  auto binding = call("POST", rbac + "/rolebindings", json::serialize(use_grant::use_role_binding(grant, "dragops-dashboard")),
+                      std::string(kJson));
+  if (!ok(binding) && binding.status != 409) return kube_error(binding);
+  return json_answer(ok(binding) ? 201 : 200, json::object{{"serviceAccount", service_account},
+                                                          {"binding", use_grant::use_binding_name(grant)}});
+}
+
+http::Response Api::unshare(std::string_view resource, std::string_view ns, std::string_view name,
+                            std::string_view service_account) {
+  const use_grant::ShareGrant grant{std::string(resource.substr(0, resource.size() - 1)), std::string(name), std::string(ns),
+                                    std::string(service_account)};
+  auto answer = call("DELETE", "/apis/rbac.authorization.k8s.io/v1/namespaces/" + std::string(ns) + "/rolebindings/" +
+                                   use_grant::use_binding_name(grant));
+  if (!ok(answer) && answer.status != 404) return kube_error(answer);
+  return json_answer(200, json::object{{"serviceAccount", service_account}, {"shared", false}});
+}
+
 http::Response Api::connection_detail(std::string_view ns, std::string_view name) {
   auto answer = call("GET", collection("connections", ns) + "/" + std::string(name));
   if (!ok(answer)) return kube_error(answer);
@@ -491,6 +615,9 @@ http::Response Api::connection_detail(std::string_view ns, std::string_view name
   out["eventsForbidden"] = events_forbidden;
   out["pods"] = pods_allowing(ns, "dragops.io/connections", name, pods_forbidden);
   out["podsForbidden"] = pods_forbidden;
+  bool users_forbidden = false;
+  out["users"] = users_of(ns, "connections", name, users_forbidden);
+  out["usersForbidden"] = users_forbidden;
   return json_answer(200, out);
 }
 
@@ -506,6 +633,9 @@ http::Response Api::secret_detail(std::string_view ns, std::string_view name) {
   out["eventsForbidden"] = events_forbidden;
   out["pods"] = pods_allowing(ns, "dragops.io/secrets", name, pods_forbidden);
   out["podsForbidden"] = pods_forbidden;
+  bool users_forbidden = false;
+  out["users"] = users_of(ns, "secrets", name, users_forbidden);
+  out["usersForbidden"] = users_forbidden;
   return json_answer(200, out);
 }
 

@@ -245,10 +245,80 @@ TEST_F(Fixture, PermissionsComeFromSelfSubjectAccessReviews) {
   auto body = json::parse(response.body);
   EXPECT_EQ(body.at("connections").at("create"), false);
   EXPECT_EQ(body.at("secrets").at("delete"), false);
-  ASSERT_EQ(kube.calls.size(), 10u);
+  EXPECT_EQ(body.at("share"), false);
+  ASSERT_EQ(kube.calls.size(), 11u) << "10 for the dragops verbs, then create roles (refused: no more)";
   auto review = json::parse(kube.calls[0].request.body);
   EXPECT_EQ(review.at("spec").at("resourceAttributes").at("namespace"), "team-a");
   EXPECT_EQ(review.at("spec").at("resourceAttributes").at("group"), "dragops.io");
+}
+
+TEST_F(Fixture, SharingWritesTheUseRoleAndBindingAsTheUser) {
+  auto id = sign_in();
+  const std::string rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a";
+  kube.answers["POST " + rbac + "/roles"] = KubeAnswer{409, R"({"kind":"Status","reason":"AlreadyExists"})"};
+  kube.answers["POST " + rbac + "/rolebindings"] = KubeAnswer{201, "{}"};
+  kube.calls.clear();
+  auto response = dashboard(make("POST", "/api/connections/team-a/github/share", R"({"serviceAccount":"wf"})", id));
+  ASSERT_EQ(response.status, 201) << response.body;
+  ASSERT_EQ(kube.calls.size(), 2u);
+  EXPECT_EQ(kube.calls[0].token, kToken);
+  EXPECT_EQ(kube.calls[1].token, kToken);
+  // What kubectl dragops share writes (common/use_grant.hpp), labelled as the dashboard's.
+  auto role = json::parse(kube.calls[0].request.body);
+  EXPECT_EQ(role.at("metadata").at("name"), "dragops-use-connection-github");
+  EXPECT_EQ(role.at("rules"), json::parse(R"([{"apiGroups":["dragops.io"],"resources":["connections"],"verbs":["use"],
+                                               "resourceNames":["github"]}])"));
+  auto binding = json::parse(kube.calls[1].request.body);
+  EXPECT_EQ(binding.at("metadata").at("name"), "dragops-use-connection-github-wf");
+  EXPECT_EQ(binding.at("metadata").at("labels").at("app.kubernetes.io/managed-by"), "dragops-dashboard");
+  EXPECT_EQ(binding.at("subjects"), json::parse(R"([{"kind":"ServiceAccount","name":"wf","namespace":"team-a"}])"));
+  EXPECT_EQ(binding.at("roleRef").at("name"), "dragops-use-connection-github");
+  // A refusal is the API server's; a bad name reaches no path.
+  kube.answers["POST " + rbac + "/rolebindings"] =
+      KubeAnswer{403, R"({"kind":"Status","reason":"Forbidden","message":"rolebindings is forbidden: user alice"})"};
+  EXPECT_EQ(dashboard(make("POST", "/api/connections/team-a/github/share", R"({"serviceAccount":"wf"})", id)).status, 403);
+  kube.calls.clear();
+  EXPECT_EQ(dashboard(make("POST", "/api/connections/team-a/github/share", R"({"serviceAccount":"../x"})", id)).status, 400);
+  EXPECT_EQ(dashboard(make("POST", "/api/connections/team-a/github/share", R"({"serviceAccount":7})", id)).status, 400);
+  EXPECT_TRUE(kube.calls.empty());
+  // Unsharing deletes the binding only.
+  kube.answers["DELETE " + rbac + "/rolebindings/dragops-use-secret-db-wf"] = KubeAnswer{200, "{}"};
+  EXPECT_EQ(dashboard(make("DELETE", "/api/secrets/team-a/db/share/wf", {}, id)).status, 200);
+  ASSERT_EQ(kube.calls.size(), 1u);
+}
+
+TEST_F(Fixture, TheDetailShowsWhichServiceAccountsMayUseIt) {
+  auto id = sign_in();
+  const std::string rbac = "/apis/rbac.authorization.k8s.io/v1";
+  kube.answers["GET /apis/dragops.io/v1alpha1/namespaces/team-a/connections/github"] =
+      KubeAnswer{200, R"({"metadata":{"name":"github","namespace":"team-a"},"spec":{"pack":"github"}})"};
+  kube.answers["GET " + rbac + "/namespaces/team-a/rolebindings"] = KubeAnswer{200, R"({"items":[
+    {"metadata":{"name":"dragops-use-connection-github-wf","labels":{"app.kubernetes.io/managed-by":"kubectl-dragops"}},
+     "roleRef":{"kind":"Role","name":"dragops-use-connection-github"},"subjects":[{"kind":"ServiceAccount","name":"wf"}]},
+    {"metadata":{"name":"everyone"},"roleRef":{"kind":"ClusterRole","name":"dragops-user"},
+     "subjects":[{"kind":"Group","name":"system:serviceaccounts:team-a"},{"kind":"User","name":"bob"}]},
+    {"metadata":{"name":"reader"},"roleRef":{"kind":"Role","name":"reader"},"subjects":[{"kind":"ServiceAccount","name":"other"}]},
+    {"metadata":{"name":"jira-only"},"roleRef":{"kind":"Role","name":"jira-only"},
+     "subjects":[{"kind":"ServiceAccount","name":"x"},{"kind":"ServiceAccount","name":"y","namespace":"team-b"}]}]})"};
+  kube.answers["GET " + rbac + "/namespaces/team-a/roles/dragops-use-connection-github"] = KubeAnswer{200, R"({"rules":[
+    {"apiGroups":["dragops.io"],"resources":["connections"],"verbs":["use"],"resourceNames":["github"]}]})"};
+  kube.answers["GET " + rbac + "/clusterroles/dragops-user"] =
+      KubeAnswer{200, R"({"rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]})"};
+  kube.answers["GET " + rbac + "/namespaces/team-a/roles/reader"] =
+      KubeAnswer{200, R"({"rules":[{"apiGroups":["dragops.io"],"resources":["connections"],"verbs":["get","list"]}]})"};
+  kube.answers["GET " + rbac + "/namespaces/team-a/roles/jira-only"] = KubeAnswer{200, R"({"rules":[
+    {"apiGroups":["dragops.io"],"resources":["connections"],"verbs":["use"],"resourceNames":["jira"]},
+    {"apiGroups":["dragops.io"],"resources":["secrets"],"verbs":["use"],"resourceNames":["github"]}]})"};
+  auto response = dashboard(make("GET", "/api/connections/team-a/github", {}, id));
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto body = json::parse(response.body);
+  EXPECT_EQ(body.at("users"), json::parse(R"([{"serviceAccount":"wf","binding":"dragops-use-connection-github-wf","shared":true},
+                                              {"serviceAccount":"*","binding":"everyone","shared":false}])"));
+  EXPECT_EQ(body.at("usersForbidden"), false);
+  kube.answers["GET " + rbac + "/namespaces/team-a/rolebindings"] = KubeAnswer{403, R"({"kind":"Status","reason":"Forbidden"})"};
+  body = json::parse(dashboard(make("GET", "/api/connections/team-a/github", {}, id)).body);
+  EXPECT_EQ(body.at("usersForbidden"), true);
+  EXPECT_TRUE(body.at("users").as_array().empty());
 }
 
 TEST_F(Fixture, PagesGetTheStrictHeadersToo) {

@@ -5,7 +5,7 @@
 # credential of its own. tests/dashboard/browser/flows.mjs drives the pages (create phase:
 # sign-in, the generated Jira form with errors then right, an API-key Connection from the
 # keyboard alone, an OAuth Connection authorized at oidc-provider's login and consent pages (a
-# copied link refused in another browser), a Secret with two environments); then a pod annotated for them gets a sidecar
+# copied link refused in another browser), a Secret with two environments, Jira shared with the pod's ServiceAccount from its detail page); then a pod annotated for them is admitted (it needs that use grant) and gets a sidecar
 # that serves the planted values; then the manage phase (replace credentials, which the sidecar
 # then serves; add an environment, revoke, delete, a
 # read-only user sees no write action and is refused). axe-core checks every page for WCAG 2.2
@@ -93,8 +93,10 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: author, namespace: team-a}
 rules:
-- {apiGroups: [dragops.io], resources: [connections, secrets], verbs: [get, list, watch, create, update, patch, delete]}
+- {apiGroups: [dragops.io], resources: [connections, secrets], verbs: [get, list, watch, create, update, patch, delete, use]}
 - {apiGroups: [""], resources: [events, pods], verbs: [get, list]}
+# sharing (issue 18): the Role and RoleBinding that grant use, as kubectl dragops share writes them
+- {apiGroups: [rbac.authorization.k8s.io], resources: [roles, rolebindings], verbs: [get, list, create, delete]}
 # the OAuth client Secret the author's Connection names (admission may check the author may read it)
 - {apiGroups: [""], resources: [secrets], resourceNames: [idp-client], verbs: [get]}
 ---
@@ -150,7 +152,9 @@ done
 [ "$(kubectl -n team-a get conn jira -o jsonpath='{.spec.sealedCredentials.api_token}' | head -c 12)" != "" ] &&
   [ -z "$(kubectl -n team-a get conn jira -o jsonpath='{.spec.credentialsRef}')" ] &&
   ok "the Connection was created with spec.sealedCredentials" || bad "the Connection was created with spec.sealedCredentials"
-grant_use team-a default connection jira virustotal && grant_use team-a default secret db-password ||
+# jira was shared with the default ServiceAccount from the dashboard (create phase); the pod is
+# admitted only with that grant.
+grant_use team-a default connection virustotal && grant_use team-a default secret db-password ||
   bad "the pod's ServiceAccount may use what it asks for"
 printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: app-1\n  namespace: team-a\n  annotations: {dragops.io/inject: "true", dragops.io/connections: "jira,virustotal", dragops.io/secrets: db-password, dragops.io/environment: production}\nspec:\n  containers: [{name: app, image: busybox}]\n' |
   kubectl apply -f - >/dev/null || bad "the annotated pod is admitted"

@@ -21,30 +21,10 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-json::object managed_labels() { return {{"app.kubernetes.io/managed-by", "kubectl-dragops"}}; }
-
 }  // namespace
 
-std::string use_role_name(const ShareGrant& grant) { return "dragops-use-" + grant.kind + "-" + grant.name; }
-
-std::string use_binding_name(const ShareGrant& grant) { return use_role_name(grant) + "-" + grant.service_account; }
-
 json::array share_manifests(const ShareGrant& grant) {
-  json::object role{
-      {"apiVersion", "rbac.authorization.k8s.io/v1"},
-      {"kind", "Role"},
-      {"metadata", {{"name", use_role_name(grant)}, {"namespace", grant.namespace_}, {"labels", managed_labels()}}},
-      {"rules", json::array{{{"apiGroups", json::array{"dragops.io"}},
-                             {"resources", json::array{grant.kind + "s"}},
-                             {"verbs", json::array{"use"}},
-                             {"resourceNames", json::array{json::string(grant.name)}}}}}};
-  json::object binding{
-      {"apiVersion", "rbac.authorization.k8s.io/v1"},
-      {"kind", "RoleBinding"},
-      {"metadata", {{"name", use_binding_name(grant)}, {"namespace", grant.namespace_}, {"labels", managed_labels()}}},
-      {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", use_role_name(grant)}}},
-      {"subjects", json::array{{{"kind", "ServiceAccount"}, {"name", grant.service_account}, {"namespace", grant.namespace_}}}}};
-  return {std::move(role), std::move(binding)};
+  return {use_grant::use_role(grant, "kubectl-dragops"), use_grant::use_role_binding(grant, "kubectl-dragops")};
 }
 
 int kubectl_share(const Args& args, bool share) {

@@ -8,22 +8,18 @@
 
 #include "commands.hpp"
 
+#include "common/use_grant.hpp"
+
 #include <boost/json/array.hpp>
 
 #include <string>
 
 namespace dragops::dragopsctl {
 
-struct ShareGrant {
-  std::string kind;              // "connection" or "secret"
-  std::string name;
-  std::string namespace_;
-  std::string service_account;
-};
-
-std::string use_role_name(const ShareGrant& grant);
-std::string use_binding_name(const ShareGrant& grant);
-// The Role and the RoleBinding, in that order.
+using use_grant::ShareGrant;
+using use_grant::use_binding_name;
+using use_grant::use_role_name;
+// The Role and the RoleBinding, in that order (common/use_grant.hpp).
 boost::json::array share_manifests(const ShareGrant& grant);
 
 int kubectl_share(const Args& args, bool share);

@@ -33,6 +33,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 export interface Permissions {
   connections: Record<'list' | 'get' | 'create' | 'patch' | 'delete', boolean>;
   secrets: Record<'list' | 'get' | 'create' | 'patch' | 'delete', boolean>;
+  share?: boolean;   // may create the Role and RoleBinding that grant `use` in the namespace
 }
 
 export const permissions = (namespace: string) =>

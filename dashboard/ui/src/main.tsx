@@ -17,7 +17,11 @@ interface Connection {
   authorizable?: boolean; redirectURI?: string;
   conditions?: Condition[]; events?: { type: string; reason: string; message: string; time: string; count: number }[];
   pods?: { name: string; serviceAccount: string }[]; sealedFields?: string[];
+  users?: User[]; usersForbidden?: boolean;
 }
+// A ServiceAccount that may `use` it ("*": every ServiceAccount of the namespace), and the
+// RoleBinding that says so; shared: written by Share (or kubectl dragops share), so it can be undone here.
+interface User { serviceAccount: string; binding: string; shared: boolean }
 interface Environment { name: string; set: boolean; source: string }
 interface DSecret {
   namespace: string; name: string; environments: Environment[]; ready: string; reason: string; message: string;
@@ -457,6 +461,8 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
           {pods.length === 0 ? <p>No pod's <code>dragops.io/connections</code> annotation names it.</p> : (
             <ul>{pods.map((p) => <li key={p.name}>{p.name} (ServiceAccount {p.serviceAccount || 'default'})</li>)}</ul>
           )}
+          <Sharing resource="connections" namespace={namespace} name={name} users={c.users ?? []}
+            forbidden={!!c.usersForbidden} mayShare={!!perms?.share} reload={load} setError={setError} />
           {confirm ? (
             <Confirm title={confirm === 'revoke' ? `Revoke ${name}?` : `Delete ${name}?`}
               confirm={confirm === 'revoke' ? 'Revoke' : 'Delete'} onConfirm={() => act(confirm)} onCancel={() => setConfirm('')}>
@@ -469,6 +475,65 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
         </>
       ) : !error ? <p>Loading…</p> : null}
     </main>
+  );
+}
+
+// Who may use a Connection (docs/sharing.md), and sharing it with a ServiceAccount of its namespace.
+function Sharing(props: { resource: 'connections' | 'secrets'; namespace: string; name: string; users: User[];
+  forbidden: boolean; mayShare: boolean; reload: () => void; setError: (e: string) => void }) {
+  const { resource, namespace, name, users } = props;
+  const [serviceAccount, setServiceAccount] = useState('');
+  const [problem, setProblem] = useState('');
+  const share = async (e: Event) => {
+    e.preventDefault();
+    if (!isDns1123Subdomain(serviceAccount)) {
+      setProblem('ServiceAccount must be lower-case letters, digits, \'-\' or \'.\', starting and ending with a letter or digit');
+      document.getElementById('share-sa')?.focus();
+      return;
+    }
+    setProblem('');
+    try {
+      await api('POST', `/api/${resource}/${namespace}/${name}/share`, { serviceAccount });
+      announce(`${name} shared with ServiceAccount ${serviceAccount}`);
+      setServiceAccount('');
+      props.reload();
+    } catch (err) {
+      props.setError(message(err));
+    }
+  };
+  const unshare = async (who: string) => {
+    try {
+      await api('DELETE', `/api/${resource}/${namespace}/${name}/share/${who}`);
+      announce(`${name} no longer shared with ServiceAccount ${who}`);
+      props.reload();
+    } catch (err) {
+      props.setError(message(err));
+    }
+  };
+  return (
+    <section aria-labelledby="users-heading">
+      <h3 id="users-heading">Who may use it</h3>
+      {props.forbidden ? <p>You may not read the RoleBindings of {namespace}, so who may use it is not shown.</p>
+        : users.length === 0 ? <p>No ServiceAccount may use it yet: a pod that asks for it is denied.</p> : (
+          <ul class="users">{users.map((u) => (
+            <li key={`${u.binding}/${u.serviceAccount}`}>
+              {u.serviceAccount === '*' ? 'Every ServiceAccount of the namespace' : `ServiceAccount ${u.serviceAccount}`}
+              {' '}(RoleBinding {u.binding})
+              {u.shared && props.mayShare ? (
+                <> <button type="button" class="secondary" aria-label={`Stop sharing with ${u.serviceAccount}`}
+                  onClick={() => unshare(u.serviceAccount)}>Stop sharing</button></>
+              ) : null}
+            </li>
+          ))}</ul>
+        )}
+      {props.mayShare ? (
+        <form onSubmit={share} noValidate>
+          <TextField id="share-sa" label="ServiceAccount" value={serviceAccount} onInput={setServiceAccount} error={problem}
+            description="Pods that run as this ServiceAccount in the namespace may use it" required />
+          <button type="submit">Share</button>
+        </form>
+      ) : null}
+    </section>
   );
 }
 

@@ -166,6 +166,24 @@ try {
     await axe('the connection detail');
     await shot('connection-detail');
 
+    // --- Who may use it, and sharing it with the ServiceAccount the workflow pod runs as (issue 18);
+    // the script then creates that pod, which the webhook admits only with this grant ---
+    await page.getByRole('heading', { name: 'Who may use it' }).waitFor();
+    // The author's own Role grants use on every Connection of the namespace: that binding is listed.
+    await page.getByText('ServiceAccount author (RoleBinding author)').waitFor();
+    check(await page.getByText('ServiceAccount default').count() === 0,
+      'the detail lists who may use the Connection (the author, through its Role), and not the pod\'s ServiceAccount yet');
+    await page.getByLabel('ServiceAccount', { exact: true }).fill('Not A Name');
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByText('ServiceAccount must be lower-case').waitFor();
+    check(await page.getByLabel('ServiceAccount', { exact: true }).getAttribute('aria-invalid') === 'true',
+      'a bad ServiceAccount name shows its error next to the field');
+    await page.getByLabel('ServiceAccount', { exact: true }).fill('default');
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByText('ServiceAccount default (RoleBinding dragops-use-connection-jira-default)').waitFor();
+    ok('Share grants use to a ServiceAccount, and the detail lists it');
+    await axe('the connection detail with who may use it');
+
     // --- An API-key Connection from the keyboard alone ---
     await page.goto(`${url}/#/connections`);
     await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
@@ -309,6 +327,10 @@ try {
     await page.waitForLoadState('networkidle');
     check(await page.getByRole('button', { name: 'Revoke' }).count() === 0 &&
       await page.getByRole('button', { name: 'Delete' }).count() === 0, 'a reader sees no Revoke or Delete');
+    check(await page.getByRole('button', { name: 'Share', exact: true }).count() === 0 &&
+      await page.getByRole('button', { name: /Stop sharing/ }).count() === 0, 'a reader sees no Share or Stop sharing');
+    const shared = await apiFromPage('POST', `/api/connections/${ns}/jira/share`, { serviceAccount: 'reader' });
+    check(shared.status === 403, 'the server refuses a reader\'s share (403 from the API server)', `${shared.status} ${shared.body}`);
     await page.getByRole('link', { name: 'Secrets' }).click();
     await page.getByText('production: set').waitFor();
     await page.waitForLoadState('networkidle');
