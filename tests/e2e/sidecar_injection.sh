@@ -277,11 +277,13 @@ for i in $(seq 1 "$ROUNDS"); do
   value="changed-$i-$RANDOM"
   t0=$(now_ms)
   kubectl -n team-a patch secret virustotal-credentials --type merge -p "{\"stringData\":{\"api_key\":\"$value\"}}" >/dev/null
+  echo $(( $(now_ms) - t0 )) >>"$APISERVER_DIR/patch.ms"   # the reference: kubectl's own round trip
   wait_answer /v1/connections/virustotal/token "200 $value" || { bad "change $i reaches the sidecar"; break; }
   echo $(( $(now_ms) - t0 )) >>"$APISERVER_DIR/change.ms"
 done
 [ "$(wc -l <"$APISERVER_DIR/change.ms")" -eq "$ROUNDS" ] && ok "every change reached the sidecar"
 echo "     change latency (kubectl patch of the credential -> new value served): $(percentiles <"$APISERVER_DIR/change.ms")"
+echo "     reference, the kubectl patch alone (process start and API round trip): $(percentiles <"$APISERVER_DIR/patch.ms")"
 
 connection_yaml='{"apiVersion":"dragops.io/v1alpha1","kind":"Connection","metadata":{"name":"virustotal","namespace":"team-a"},"spec":{"pack":"virustotal","credentialsRef":{"name":"virustotal-credentials"}}}'
 : >"$APISERVER_DIR/revoke.ms"
@@ -296,6 +298,38 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 [ "$(wc -l <"$APISERVER_DIR/revoke.ms")" -eq "$ROUNDS" ] && ok "every revocation reached the sidecar"
 echo "     revocation latency (kubectl delete connection -> 404): $(percentiles <"$APISERVER_DIR/revoke.ms")"
+
+# --- admission latency: server dry runs of an annotated pod (through the webhook and its use
+# checks) against an unannotated one (the reference), timed by kubectl; on the real control plane
+# also as kube-apiserver sees the webhook (its histogram apiserver_admission_webhook_admission_duration_seconds) ---
+: >"$APISERVER_DIR/admit.ms"; : >"$APISERVER_DIR/plain.ms"
+for i in $(seq 1 "${SIDECAR_E2E_ADMISSIONS:-20}"); do
+  for kind in admit plain; do
+    if [ $kind = admit ]; then annotations=$annotated; else annotations='{}'; fi
+    t0=$(now_ms)
+    pod "dry-$kind-$i" "$annotations" | kubectl apply --dry-run=server -f - >/dev/null || { bad "dry run $kind $i"; break 2; }
+    echo $(( $(now_ms) - t0 )) >>"$APISERVER_DIR/$kind.ms"
+  done
+done
+echo "     admission (kubectl apply --dry-run=server of an injected pod): $(percentiles <"$APISERVER_DIR/admit.ms")"
+echo "     reference, the same for a pod the webhook is not called for: $(percentiles <"$APISERVER_DIR/plain.ms")"
+webhook_histogram() {   # p50/p99 bucket bounds and the mean of the sidecar injector's admissions
+  kubectl get --raw /metrics 2>/dev/null |
+    awk '/^apiserver_admission_webhook_admission_duration_seconds_(bucket|sum|count)[{].*name="sidecar-injector.dragops.io"/ {
+           value = $NF
+           if ($0 ~ /_bucket/) { match($0, /le="[^"]*"/); bucket[substr($0, RSTART + 4, RLENGTH - 5)] += value }
+           else if ($0 ~ /_sum/) sum += value; else count += value }
+         END { if (count == 0) exit 1
+               printf "total %d %g\n", count, sum
+               for (le in bucket) if (le != "+Inf") printf "%s %d\n", le, bucket[le] }' | sort -g -k1,1 |
+    awk '$1 == "total" { count = $2; sum = $3; next }
+         { if (!p50 && $2 >= count * 0.5) p50 = $1; if (!p99 && $2 >= count * 0.99) p99 = $1 }
+         END { if (count == 0) exit 1
+               printf "mean %.1f ms, p50 <= %g ms, p99 <= %g ms (n=%d; the bounds are the histogram buckets)", sum / count * 1000, p50 * 1000, p99 * 1000, count }'
+}
+if [ "$DRAGOPS_E2E_BACKEND" = real ]; then
+  seen=$(webhook_histogram) && echo "     the webhook as kube-apiserver sees it: $seen" || bad "kube-apiserver reports the webhook's admission latency"
+fi
 
 # --- a sidecar that starts before its Role exists; the Role follows the pods ---
 sidecar_stop

@@ -26,7 +26,7 @@ apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata: {name: dragops-sidecar-injector}
 webhooks:
-- name: pods.dragops.io
+- name: sidecar-injector.dragops.io
   admissionReviewVersions: [v1]
   sideEffects: None
   failurePolicy: Fail
