@@ -17,6 +17,8 @@ using Answer = boost::system::result<bool, std::string>;
 // An authorizer that knows which (namespace, ServiceAccount, resource, name) may be used, and
 // records what it was asked.
 struct FakeAuthorizer {
+  FakeAuthorizer() = default;
+  explicit FakeAuthorizer(std::set<std::string> grants) : granted(std::move(grants)) {}
   std::set<std::string> granted;             // "ns/sa/resource/name"
   std::optional<std::string> unreachable;    // every check fails with this
   std::vector<std::string> asked;
@@ -79,13 +81,13 @@ TEST(UseCheck, StoreNamesMapToTheObjectsTheyHoldAndBack) {
 }
 
 TEST(UseCheck, AllowsWhenEveryNameIsGranted) {
-  FakeAuthorizer authorizer{{"team-a/wf/connections/github", "team-a/wf/secrets/db"}};
+  FakeAuthorizer authorizer(std::set<std::string>{"team-a/wf/connections/github", "team-a/wf/secrets/db"});
   EXPECT_FALSE(refuse_unusable("team-a", "wf", {{"connections", "github"}, {"secrets", "db"}}, authorizer.check(), kFar));
   EXPECT_EQ(authorizer.asked.size(), 2u);
 }
 
 TEST(UseCheck, TheRefusalNamesEachObjectAndTheVerbAndResourceToGrant) {
-  FakeAuthorizer authorizer{{"team-a/wf/connections/github"}};
+  FakeAuthorizer authorizer(std::set<std::string>{"team-a/wf/connections/github"});
   auto refusal = refuse_unusable("team-a", "wf", {{"connections", "github"}, {"connections", "jira"}, {"secrets", "db"}},
                                  authorizer.check(), kFar);
   ASSERT_TRUE(refusal);
@@ -109,7 +111,7 @@ TEST(UseCheck, NoAnswerIsADenialThatSaysSo) {
 }
 
 TEST(UseCheck, NoCheckStartsAfterTheDeadlineButTheFirst) {
-  FakeAuthorizer authorizer{{"team-a/wf/connections/a", "team-a/wf/connections/b"}};
+  FakeAuthorizer authorizer(std::set<std::string>{"team-a/wf/connections/a", "team-a/wf/connections/b"});
   auto clock = std::chrono::steady_clock::time_point{} + 10s;
   const auto deadline = clock + 1s;
   auto check = [&](std::string_view ns, std::string_view sa, const UsedObject& object) {
@@ -139,7 +141,7 @@ TEST(UseCheck, TheBudgetIsTheApiServersTimeoutLessASecondAndOneCheck) {
 }
 
 TEST(UseCheck, UsableStoreNamesDropWhatIsNoLongerGranted) {
-  FakeAuthorizer authorizer{{"team-a/wf/connections/github"}};
+  FakeAuthorizer authorizer(std::set<std::string>{"team-a/wf/connections/github"});
   auto usable = usable_store_names("team-a", "wf", {"dragops-conn-github", "dragops-conn-jira", "dragops-secret-db"},
                                    authorizer.check());
   ASSERT_TRUE(usable) << usable.error();
@@ -152,7 +154,7 @@ TEST(UseCheck, UsableStoreNamesDropWhatIsNoLongerGranted) {
 }
 
 TEST(UseCheckAdmission, APodWhoseServiceAccountMayNotUseANameIsDenied) {
-  FakeAuthorizer authorizer{{"team-a/wf/connections/github"}};
+  FakeAuthorizer authorizer(std::set<std::string>{"team-a/wf/connections/github"});
   UseReview use{authorizer.check(), kFar};
   auto outcome = review_admission(review_body(pod("github,jira")), {}, &use);
   ASSERT_TRUE(outcome) << outcome.error();
@@ -166,7 +168,7 @@ TEST(UseCheckAdmission, APodWhoseServiceAccountMayNotUseANameIsDenied) {
 }
 
 TEST(UseCheckAdmission, APodWhoseServiceAccountMayUseEveryNameIsPatched) {
-  FakeAuthorizer authorizer{{"team-a/default/connections/github", "team-a/default/secrets/db"}};
+  FakeAuthorizer authorizer(std::set<std::string>{"team-a/default/connections/github", "team-a/default/secrets/db"});
   UseReview use{authorizer.check(), kFar};
   // No serviceAccountName: the pod runs as "default".
   auto outcome = review_admission(review_body(pod("github", "db", "")), {}, &use);
