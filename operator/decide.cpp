@@ -368,6 +368,12 @@ std::string sealed_message(std::int64_t version, std::size_t count, std::string_
   return std::to_string(count) + " " + std::string(what) + " sealed with key version " + std::to_string(version);
 }
 
+// An oauth2 Connection, by what this pass or an earlier one saw: its tokens are revoked at the
+// provider before it goes, which needs a finalizer. Everything else goes with its owner.
+bool needs_finalizer(const Resource& resource, std::string_view auth_type, const std::optional<ExistingStore>& existing) {
+  return auth_type == "oauth2" || resource.status.auth_type == "oauth2" || (existing && existing->store.auth_type == "oauth2");
+}
+
 Decision finalize(const Resource& resource, bool store_exists) {
   Decision decision;
   if (store_exists) decision.store_action = StoreAction::remove;
@@ -375,9 +381,11 @@ Decision finalize(const Resource& resource, bool store_exists) {
   return decision;
 }
 
-Decision revoke(const Resource& resource, bool store_exists, std::string_view now) {
+Decision revoke(const Resource& resource, const std::optional<ExistingStore>& existing, std::string_view now) {
+  const bool store_exists = existing.has_value();
   Decision decision;
-  decision.add_finalizer = !resource.has_finalizer;
+  // Revoking at the provider (oauth2) needs the object until it is done; nothing else does.
+  decision.add_finalizer = needs_finalizer(resource, {}, existing) && !resource.has_finalizer;
   if (store_exists) decision.store_action = StoreAction::remove;
   finish_status(decision, resource,
                 {make(condition::kReady, false, reason::kRevoked, "spec.revoked is true: not served, store removed"),
@@ -390,10 +398,14 @@ Decision revoke(const Resource& resource, bool store_exists, std::string_view no
 Decision decide_values(const Resource& resource, const std::optional<ExistingStore>& existing, const KeyState& keys,
                        Verdict verdict, std::string_view what, std::string_view now) {
   if (resource.deleting) return finalize(resource, existing.has_value());
-  if (resource.revoked) return revoke(resource, existing.has_value(), now);
+  if (resource.revoked) return revoke(resource, existing, now);
 
   Decision decision;
-  decision.add_finalizer = !resource.has_finalizer;
+  // The store goes with its owner (ownerReference, kube's garbage collector), so only what must
+  // happen before the object is gone needs a finalizer: revoking an oauth2 Connection's tokens at
+  // the provider. Others save that write (issue 14: a reconcile is a store write and a status
+  // write). A finalizer already there stays until deletion removes it.
+  decision.add_finalizer = needs_finalizer(resource, verdict.auth_type, existing) && !resource.has_finalizer;
   std::optional<std::int64_t> kept_version;
   if (existing) kept_version = existing->store.key_version;
   const std::string kept_message =

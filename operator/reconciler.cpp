@@ -1,6 +1,7 @@
 #include "operator/reconciler.hpp"
 
 #include "common/log.hpp"
+#include "kube/cache.hpp"
 #include "operator/decide.hpp"
 #include "operator/reasons.hpp"
 #include "operator/sealing/open_inputs.hpp"
@@ -175,10 +176,33 @@ Outcome Reconciler::finish(const kube::Gvr& gvr, std::string_view kind, const js
   return {};
 }
 
+// A Connection or Secret without a finalizer is gone at once; its store goes with it through the
+// ownerReference, but kube's garbage collector may be slow (or not yet watching the kind, after
+// a fresh install), and revocation should reach the sidecars now. So the store is deleted here,
+// unless its owner exists after all (read from the API server, not the cache) or the store
+// changed since it was read (a new object of that name wrote it).
+Outcome Reconciler::remove_store_of_gone(const kube::Gvr& gvr, store::Kind kind, const std::string& ns,
+                                         const std::string& name) {
+  const auto store_name = store::store_name(kind, name);
+  auto fetched = lookup_.fetch(Source::store, ns, store_name);
+  if (!fetched) return {Outcome::Kind::error, {}, fetched.error().message};
+  if (!*fetched) return {};
+  const auto& stored = **fetched;
+  if (label(stored, store::kManagedByLabel) != store::kManagedByValue) return {};
+  auto owner = api_.get(gvr, ns, name);
+  if (owner) return {};   // not gone: its own pass handles the store
+  if (!owner.error().not_found()) return {Outcome::Kind::error, {}, owner.error().message};
+  kube::DeleteOptions options;
+  options.precondition_resource_version = kube::resource_version_of(stored);
+  auto removed = api_.remove(kube::gvr::secrets(), ns, store_name, options);
+  if (removed || removed.error().not_found() || removed.error().conflict()) return {};
+  return {Outcome::Kind::error, {}, removed.error().message};
+}
+
 Outcome Reconciler::reconcile_connection(const std::string& ns, const std::string& name) {
   const auto started = std::chrono::steady_clock::now();
   auto object = lookup_.find(Source::connection, ns, name);
-  if (!object) return {};   // gone: its store goes with it (ownerReference)
+  if (!object) return remove_store_of_gone(kube::gvr::connections(), store::Kind::connection, ns, name);
   auto resource = parse_resource(*object, store::Kind::connection);
   if (!resource) return {Outcome::Kind::error, {}, resource.error()};
 
@@ -248,7 +272,7 @@ void Reconciler::tend_tokens(ConnectionObservation& o) {
 Outcome Reconciler::reconcile_secret(const std::string& ns, const std::string& name) {
   const auto started = std::chrono::steady_clock::now();
   auto object = lookup_.find(Source::dragops_secret, ns, name);
-  if (!object) return {};
+  if (!object) return remove_store_of_gone(kube::gvr::dragops_secrets(), store::Kind::secret, ns, name);
   auto resource = parse_resource(*object, store::Kind::secret);
   if (!resource) return {Outcome::Kind::error, {}, resource.error()};
 

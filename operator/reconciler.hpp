@@ -46,6 +46,7 @@ class Reconciler {
   kube::Result<std::optional<ExistingStore>> find_store(store::Kind kind, const std::string& ns, const std::string& name,
                                                         const crypto::Keyring* ring, ObjectPtr& object) const;
   void tend_tokens(ConnectionObservation& o);
+  Outcome remove_store_of_gone(const kube::Gvr& gvr, store::Kind kind, const std::string& ns, const std::string& name);
   Outcome read_failed(std::string_view kind, const kube::Status& error, std::chrono::steady_clock::time_point started);
   Outcome finish(const kube::Gvr& gvr, std::string_view kind, const boost::json::object& resource,
                  const Decision& decision, const ObjectPtr& store_object, const crypto::Keyring* ring,

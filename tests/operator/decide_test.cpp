@@ -90,10 +90,16 @@ TEST(DecideConnection, SealsTheFieldsThePackNamesAndReportsReady) {
   EXPECT_FALSE(d.requeue_after);
 }
 
-TEST(DecideConnection, AddsTheFinalizerFirst) {
+TEST(DecideConnection, OnlyAnOAuth2ConnectionGetsAFinalizer) {
+  // Its store goes with it (ownerReference): an API-key or fields Connection needs no finalizer.
   auto o = connection();
   o.resource.has_finalizer = false;
+  EXPECT_FALSE(decide_connection(o).add_finalizer);
+  // An oauth2 one does, so that its tokens are revoked at the provider before it is gone.
+  o.resource.status.auth_type = "oauth2";
   EXPECT_TRUE(decide_connection(o).add_finalizer);
+  o.resource.has_finalizer = true;
+  EXPECT_FALSE(decide_connection(o).add_finalizer);
 }
 
 TEST(DecideConnection, WritesNothingWhenNothingChanged) {
