@@ -123,6 +123,10 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [oidc, setOidc] = useState(false);
+  useEffect(() => {
+    api<{ oidc: boolean }>('GET', '/api/sign-in-options').then((r) => setOidc(r.oidc)).catch(() => setOidc(false));
+  }, []);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!token.trim()) { setError('Token is required'); return; }
@@ -148,6 +152,13 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
           autocomplete="current-password" required />
         <button type="submit" disabled={busy}>Sign in</button>
       </form>
+      {oidc && (
+        // A top-level navigation: the dashboard server keeps the PKCE verifier, state and nonce.
+        <form method="get" action="/oidc/login">
+          <p>Or sign in at your organisation's identity provider; the dashboard then acts with your ID token.</p>
+          <button type="submit">Sign in with OIDC</button>
+        </form>
+      )}
     </main>
   );
 }
