@@ -153,11 +153,12 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
         <button type="submit" disabled={busy}>Sign in</button>
       </form>
       {oidc && (
-        // A top-level navigation: the dashboard server keeps the PKCE verifier, state and nonce.
-        <form method="get" action="/oidc/login">
+        // A top-level navigation (not a form: CSP form-action 'self' would block the redirect to
+        // the issuer); the dashboard server keeps the PKCE verifier, state and nonce.
+        <section aria-label="OIDC sign-in">
           <p>Or sign in at your organisation's identity provider; the dashboard then acts with your ID token.</p>
-          <button type="submit">Sign in with OIDC</button>
-        </form>
+          <button type="button" onClick={() => window.location.assign('/oidc/login')}>Sign in with OIDC</button>
+        </section>
       )}
     </main>
   );
