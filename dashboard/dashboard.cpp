@@ -5,6 +5,9 @@
 #include "common/log.hpp"
 #include "common/use_grant.hpp"
 #include "crypto/random.hpp"
+#include "oauth/pkce.hpp"
+
+#include <openssl/crypto.h>
 
 #include <boost/json.hpp>
 
@@ -893,6 +896,125 @@ http::Response Dashboard::oauth_callback(const http::Request& request, std::stri
                        "); the Connection's status says why.", back);
 }
 
+namespace {
+
+std::string oidc_cookie(std::string_view value, std::chrono::seconds max_age, bool secure) {
+  // SameSite=Lax: the issuer's redirect back is a top-level navigation from another site, which
+  // a Strict cookie would not come with. Only /oidc/callback ever receives it.
+  std::string cookie = std::string(kOidcCookie) + "=" + std::string(value) + "; Path=/oidc/callback; Max-Age=" +
+                       std::to_string(max_age.count()) + "; HttpOnly; SameSite=Lax";
+  if (secure) cookie += "; Secure";
+  return cookie;
+}
+
+// Only an RFC 6749 error code (a short word) from the issuer's redirect is shown back.
+std::string error_code(std::string_view text) {
+  if (text.empty() || text.size() > 64) return "unknown";
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return "unknown";
+  }
+  return std::string(text);
+}
+
+}  // namespace
+
+// Starts an OIDC sign-in: the state, nonce and PKCE verifier stay here, under the hash of a
+// random pre-session cookie that only this browser holds; the browser goes to the issuer.
+http::Response Dashboard::oidc_login() {
+  if (!options_.oidc) return html_page(404, "Not found", "OIDC sign-in is not configured on this dashboard.", "/");
+  const auto cookie = random_hex(32);
+  LoginAttempt attempt{random_hex(32), random_hex(32), {}, now_() + options_.oidc_login_lifetime};
+  auto pkce = oauth::make_pkce();
+  auto url = options_.oidc->authorization_url(attempt.state, attempt.nonce, pkce.challenge);
+  if (!url) {
+    log::warn("oidc sign-in cannot start", {{"error", boost::json::string_view(url.error().message)}});
+    return html_page(502, "Sign-in unavailable", "The OIDC issuer cannot be reached; sign in with a token, or try again.", "/");
+  }
+  attempt.verifier = std::move(pkce.verifier);
+  {
+    std::lock_guard lock(logins_mutex_);
+    const auto now = now_();
+    std::erase_if(logins_, [&](const auto& entry) { return entry.second.expires <= now; });
+    if (logins_.size() >= 10'000) logins_.erase(logins_.begin());
+    logins_[sha256_hex(cookie)] = std::move(attempt);
+  }
+  http::Response response;
+  response.status = 303;
+  response.set_header("Location", *url);
+  response.set_header("Set-Cookie", oidc_cookie(cookie, options_.oidc_login_lifetime, options_.secure_cookie));
+  return response;
+}
+
+// The issuer's redirect: accepted only with the pre-session cookie of the browser that started
+// it and that sign-in's state; the pre-session is used up either way. Nothing of the query (the
+// code) is logged.
+http::Response Dashboard::oidc_callback(const http::Request& request, std::string_view query) {
+  if (!options_.oidc) return html_page(404, "Not found", "OIDC sign-in is not configured on this dashboard.", "/");
+  const auto cookie = cookie_value(request.header("cookie"), kOidcCookie);
+  std::optional<LoginAttempt> attempt;
+  {
+    std::lock_guard lock(logins_mutex_);
+    if (!cookie.empty()) {
+      auto it = logins_.find(sha256_hex(cookie));
+      if (it != logins_.end()) {
+        if (it->second.expires > now_()) attempt = std::move(it->second);
+        logins_.erase(it);
+      }
+    }
+  }
+  auto refused = [&](int status, std::string_view title, std::string_view text) {
+    log::warn("oidc sign-in refused", {{"status", status}, {"reason", boost::json::string_view(title.data(), title.size())}});
+    auto response = html_page(status, title, text, "/");
+    response.set_header("Set-Cookie", oidc_cookie("", std::chrono::seconds(0), options_.secure_cookie));
+    return response;
+  };
+  if (!attempt) {
+    return refused(400, "Sign-in not recognised",
+                   "This sign-in was not started in this browser, or it expired. Sign in again; no session was created.");
+  }
+  const auto state = percent_decode(query_param(query, "state"));
+  if (state.size() != attempt->state.size() ||
+      CRYPTO_memcmp(state.data(), attempt->state.data(), state.size()) != 0) {
+    return refused(400, "Sign-in refused", "The state of this sign-in does not match the one this browser started. No session was created.");
+  }
+  if (auto error = query_param(query, "error"); !error.empty()) {
+    return refused(401, "Sign-in refused by the issuer",
+                   "The OIDC issuer answered " + error_code(percent_decode(error)) + ". No session was created.");
+  }
+  auto code = percent_decode(query_param(query, "code"));
+  if (code.empty()) return refused(400, "Sign-in refused", "The issuer's redirect has no code. No session was created.");
+  auto signed_in = options_.oidc->exchange(code, attempt->verifier, attempt->nonce);
+  OPENSSL_cleanse(code.data(), code.size());
+  if (!signed_in) {
+    log::warn("oidc sign-in failed", {{"error", boost::json::string_view(signed_in.error().message)}});
+    return refused(401, "Sign-in failed", "The ID token was not accepted: " + signed_in.error().message + ". No session was created.");
+  }
+  // The API server decides: it authenticates the ID token (it trusts the same issuer) or not.
+  json::object review{{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}};
+  auto answer = kube_(KubeRequest{"POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", json::serialize(review),
+                                  std::string(kJson)},
+                      signed_in->id_token.view());
+  if (answer.status == 401) {
+    return refused(401, "Sign-in failed",
+                   "The Kubernetes API server did not accept the ID token: it must trust this issuer "
+                   "(--oidc-issuer-url, --oidc-client-id). No session was created.");
+  }
+  if (!ok(answer)) return refused(502, "Sign-in failed", "The Kubernetes API server answered " + std::to_string(answer.status) + ".");
+  std::string user;
+  if (auto parsed = parse_object(answer.body)) user = string_at(json::value(std::move(*parsed)), {"status", "userInfo", "username"});
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(signed_in->claims.expires - oidc::SystemClock::now());
+  if (left.count() <= 0) return refused(401, "Sign-in failed", "The ID token has expired. No session was created.");
+  auto id = sessions_.create(std::move(signed_in->id_token), user, left);
+  if (auto old = cookie_value(request.header("cookie"), kSessionCookie); !old.empty()) sessions_.remove(old);
+  log::info("oidc sign-in", {{"user", boost::json::string_view(user)}, {"expires_in", std::min(left, sessions_.options().max_age).count()}});
+  http::Response response;
+  response.status = 303;
+  response.set_header("Location", "/");
+  response.set_header("Set-Cookie", session_cookie(id, std::min(left, sessions_.options().max_age), options_.secure_cookie));
+  response.set_header("Set-Cookie", oidc_cookie("", std::chrono::seconds(0), options_.secure_cookie));
+  return response;
+}
+
 http::Response Dashboard::operator()(const http::Request& request) {
   const auto started = std::chrono::steady_clock::now();
   auto response = handle(request);
@@ -922,6 +1044,8 @@ http::Response Dashboard::handle(const http::Request& request) {
   }
   if (path.starts_with("/api/")) return api(request, path, query);
   if (path == "/oauth/callback" && request.method == "GET") return oauth_callback(request, query);
+  if (path == "/oidc/login" && request.method == "GET") return oidc_login();
+  if (path == "/oidc/callback" && request.method == "GET") return oidc_callback(request, query);
   if (request.method != "GET" && request.method != "HEAD") return error_answer(405, "use GET for pages");
   const Asset* asset = assets_ ? assets_(path == "/" ? "/index.html" : path) : nullptr;
   if (!asset) {
@@ -947,6 +1071,10 @@ http::Response Dashboard::api(const http::Request& request, std::string_view pat
   }
   const auto parts = split_path(path);
   const auto id = cookie_value(request.header("cookie"), kSessionCookie);
+  if (parts.size() == 2 && parts[1] == "sign-in-options") {
+    if (request.method != "GET") return error_answer(405, "use GET here");
+    return json_answer(200, json::object{{"oidc", options_.oidc != nullptr}});
+  }
 
   if (parts.size() == 2 && parts[1] == "session") {
     if (request.method == "POST") {

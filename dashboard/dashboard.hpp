@@ -23,11 +23,20 @@
 //   GET    /api/oauth/callback-check          whether the operator's callback answers
 //   GET    /oauth/callback                    the provider's redirect: forwarded to the operator's
 //                                             callback only from the browser that started it
+//   GET    /api/sign-in-options               {"oidc": bool}: whether OIDC sign-in is configured
+//   GET    /oidc/login                        OIDC sign-in: state, nonce and PKCE verifier kept here
+//                                             under a pre-session cookie (dragops_oidc), then 303 to
+//                                             the issuer's authorization endpoint
+//   GET    /oidc/callback                     the issuer's redirect: state checked against the
+//                                             pre-session, the code exchanged, the ID token
+//                                             verified and checked by the API server; a session
+//                                             holds the ID token, ending no later than its exp
 //
 // Values reach this server only sealed (the browser seals them to the cluster's key); it never
 // logs a body, a header or a token. Errors from the API server are passed on with their status.
 
 #include "kube_call.hpp"
+#include "oidc.hpp"
 #include "session.hpp"
 
 #include "http/server_types.hpp"
@@ -59,6 +68,9 @@ struct DashboardOptions {
   // dashboard forwards a callback only from the browser whose session started that flow.
   std::string oauth_callback_url;
   std::chrono::seconds oauth_binding_lifetime{600};
+  // OIDC sign-in (docs/dashboard.md#oidc-sign-in); null when not configured.
+  std::shared_ptr<oidc::Client> oidc;
+  std::chrono::seconds oidc_login_lifetime{600};
 };
 
 // A plain GET (no credential), for the operator's callback.
@@ -75,6 +87,8 @@ class Dashboard {
   http::Response api(const http::Request& request, std::string_view path, std::string_view query);
   http::Response authorize(std::string_view token, std::string_view ns, std::string_view name);
   http::Response oauth_callback(const http::Request& request, std::string_view query);
+  http::Response oidc_login();
+  http::Response oidc_callback(const http::Request& request, std::string_view query);
 
   struct Binding {
     std::string cookie_hash;   // SHA-256 of the dragops_oauth cookie's value
@@ -90,9 +104,18 @@ class Dashboard {
   SessionStore::Now now_;
   std::mutex bindings_mutex_;
   std::map<std::string, Binding, std::less<>> bindings_;   // by OAuth state
+
+  struct LoginAttempt {   // an OIDC sign-in under way, keyed by SHA-256 of its cookie
+    std::string state, nonce;
+    crypto::SecretBytes verifier;
+    SteadyClock::time_point expires;
+  };
+  std::mutex logins_mutex_;
+  std::map<std::string, LoginAttempt, std::less<>> logins_;
 };
 
 inline constexpr std::string_view kOAuthCookie = "dragops_oauth";
+inline constexpr std::string_view kOidcCookie = "dragops_oidc";
 
 // Kubernetes names: a DNS-1123 label (namespaces) and subdomain (objects).
 bool is_dns1123_label(std::string_view text);

@@ -13,6 +13,8 @@
 
 #include <boost/json/string_view.hpp>
 
+#include <openssl/crypto.h>
+
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -35,6 +37,14 @@ constexpr const char* kUsage = R"(usage: dragops-dashboard [flags]
   --operator-namespace NS    where ConfigMap dragops-sealing-key is (default dragops-system)
   --oauth-callback-url URL   the operator's OAuth callback, to which the provider's redirects to
                              this dashboard's /oauth/callback are forwarded (docs/dashboard.md)
+  --external-url URL         this dashboard's URL as browsers reach it (https://host[:port]);
+                             needed for OIDC sign-in, whose redirect URL is URL/oidc/callback
+  --oidc-issuer-url URL      OIDC sign-in: the issuer (the same as kube-apiserver's
+                             --oidc-issuer-url); shows "Sign in with OIDC" (docs/dashboard.md)
+  --oidc-client-id ID        the client registered at the issuer (kube-apiserver's --oidc-client-id)
+  --oidc-client-secret-file FILE  the client's secret, for a confidential client (else PKCE only)
+  --oidc-ca-file FILE        the CA bundle that signs the issuer's certificate (default: system)
+  --oidc-scopes SCOPES       space-separated, must include openid (default "openid")
   --session-idle SECONDS     sign out after this long without a request (default 1800)
   --session-max-age SECONDS  sign out this long after sign-in (default 28800)
   --insecure-cookie          omit the cookie's Secure flag (plain http off localhost only)
@@ -70,6 +80,7 @@ int main(int argc, char** argv) {
   log::set_component("dashboard");
   std::vector<std::string> listen;
   std::string kubeconfig, tls_cert, tls_key, log_level = "info";
+  std::string external_url, oidc_issuer, oidc_client_id, oidc_secret_file, oidc_ca_file, oidc_scopes = "openid";
   dashboard::DashboardOptions options;
   dashboard::SessionOptions session_options;
   for (int i = 1; i < argc; ++i) {
@@ -95,6 +106,12 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
+    else if (arg == "--external-url") value(external_url);
+    else if (arg == "--oidc-issuer-url") value(oidc_issuer);
+    else if (arg == "--oidc-client-id") value(oidc_client_id);
+    else if (arg == "--oidc-client-secret-file") value(oidc_secret_file);
+    else if (arg == "--oidc-ca-file") value(oidc_ca_file);
+    else if (arg == "--oidc-scopes") value(oidc_scopes);
     else if (arg == "--insecure-cookie") options.secure_cookie = false;
     else if (arg == "--tls-cert") value(tls_cert);
     else if (arg == "--tls-key") value(tls_key);
@@ -109,6 +126,45 @@ int main(int argc, char** argv) {
   else { std::cerr << "dragops-dashboard: --log-level must be debug, info, warn or error\n"; return 2; }
   if (listen.empty()) listen.push_back("127.0.0.1:8080");
   if (tls_cert.empty() != tls_key.empty()) { std::cerr << "dragops-dashboard: --tls-cert and --tls-key go together\n"; return 2; }
+
+  if (!oidc_issuer.empty() || !oidc_client_id.empty()) {
+    if (oidc_issuer.empty() || oidc_client_id.empty() || external_url.empty()) {
+      std::cerr << "dragops-dashboard: OIDC sign-in needs --oidc-issuer-url, --oidc-client-id and --external-url\n";
+      return 2;
+    }
+    if (!oidc_issuer.starts_with("https://")) {
+      std::cerr << "dragops-dashboard: --oidc-issuer-url must be https (kube-apiserver accepts no other)\n";
+      return 2;
+    }
+    if (!external_url.starts_with("https://") && !external_url.starts_with("http://")) {
+      std::cerr << "dragops-dashboard: --external-url must be an http(s) URL\n";
+      return 2;
+    }
+    if ((" " + oidc_scopes + " ").find(" openid ") == std::string::npos) {
+      std::cerr << "dragops-dashboard: --oidc-scopes must include openid\n";
+      return 2;
+    }
+    while (external_url.ends_with('/')) external_url.pop_back();
+    dashboard::oidc::Options oidc_options;
+    oidc_options.issuer_url = oidc_issuer;
+    oidc_options.client_id = oidc_client_id;
+    oidc_options.redirect_url = external_url + "/oidc/callback";
+    oidc_options.scopes = oidc_scopes;
+    if (!oidc_secret_file.empty()) {
+      std::string secret;
+      if (!read_file(oidc_secret_file, secret)) return fail("cannot read --oidc-client-secret-file");
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+      if (secret.empty()) return fail("--oidc-client-secret-file is empty");
+      oidc_options.client_secret = crypto::SecretBytes::from_string(secret);
+      OPENSSL_cleanse(secret.data(), secret.size());
+    }
+    auto fetch = dashboard::oidc::http_fetch(oidc_ca_file);
+    if (!fetch) return fail(fetch.error().message);
+    options.oidc = std::make_shared<dashboard::oidc::Client>(std::move(oidc_options), std::move(*fetch));
+  } else if (!oidc_secret_file.empty() || !oidc_ca_file.empty()) {
+    std::cerr << "dragops-dashboard: --oidc-client-secret-file and --oidc-ca-file need --oidc-issuer-url\n";
+    return 2;
+  }
 
   auto config = kubeconfig.empty() ? kube::default_config() : kube::load_kubeconfig(kubeconfig);
   if (!config) return fail("kubernetes configuration: " + config.error().message);
@@ -167,6 +223,7 @@ int main(int argc, char** argv) {
   auto ports = server.ports();
   log::info("serving", {{"port", ports.empty() ? 0 : ports.front()},
                         {"tls", !tls_cert.empty()},
+                        {"oidc", boost::json::string_view(oidc_issuer)},
                         {"api_server", boost::json::string_view(config->server)}});
   // The line scripts and `make demo` wait for.
   std::printf("READY %s://%s:%u\n", tls_cert.empty() ? "http" : "https",

@@ -4,6 +4,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -32,7 +33,7 @@ std::string sha256_hex(std::string_view text) {
 SessionStore::SessionStore(SessionOptions options, Now now) : options_(options), now_(std::move(now)) {}
 
 bool SessionStore::expired(const Session& session, SteadyClock::time_point now) const {
-  return now - session.last_used >= options_.idle_timeout || now - session.created >= options_.max_age;
+  return now - session.last_used >= options_.idle_timeout || now >= session.ends;
 }
 
 void SessionStore::sweep(SteadyClock::time_point now) {
@@ -41,7 +42,7 @@ void SessionStore::sweep(SteadyClock::time_point now) {
   }
 }
 
-std::string SessionStore::create(crypto::SecretBytes token, std::string user) {
+std::string SessionStore::create(crypto::SecretBytes token, std::string user, std::optional<std::chrono::seconds> lifetime) {
   std::array<std::uint8_t, 32> random{};
   crypto::random_bytes(random);
   std::string id = to_hex(random);
@@ -55,7 +56,8 @@ std::string SessionStore::create(crypto::SecretBytes token, std::string user) {
     }
     sessions_.erase(oldest);
   }
-  sessions_[sha256_hex(id)] = Session{std::move(token), std::move(user), now, now};
+  const auto age = lifetime ? std::min(*lifetime, options_.max_age) : options_.max_age;
+  sessions_[sha256_hex(id)] = Session{std::move(token), std::move(user), now, now, now + age};
   return id;
 }
 
@@ -80,7 +82,7 @@ std::chrono::seconds SessionStore::remaining(std::string_view id) {
   auto it = sessions_.find(sha256_hex(id));
   if (it == sessions_.end() || expired(it->second, now)) return std::chrono::seconds(0);
   auto idle_left = options_.idle_timeout - (now - it->second.last_used);
-  auto age_left = options_.max_age - (now - it->second.created);
+  auto age_left = it->second.ends - now;
   return std::chrono::duration_cast<std::chrono::seconds>(std::min(idle_left, age_left));
 }
 

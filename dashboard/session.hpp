@@ -1,7 +1,8 @@
 #pragma once
 // Server-side sessions: the signed-in user's Kubernetes credential stays here, in wiped memory,
 // and the browser holds only a random id in an HttpOnly cookie. A session ends on sign-out, after
-// idle_timeout without a request, or max_age after sign-in, whichever comes first. Ids are 256
+// idle_timeout without a request, or max_age after sign-in (sooner when its credential
+// expires sooner: an OIDC ID token), whichever comes first. Ids are 256
 // random bits; the store keys them by their SHA-256, so a lookup's timing says nothing about
 // the ids held. Thread-safe.
 
@@ -31,6 +32,7 @@ struct Session {
   std::string user;            // from SelfSubjectReview, for display
   SteadyClock::time_point created;
   SteadyClock::time_point last_used;
+  SteadyClock::time_point ends;   // created + max_age, or sooner (an OIDC ID token's exp)
 };
 
 class SessionStore {
@@ -38,8 +40,10 @@ class SessionStore {
   using Now = std::function<SteadyClock::time_point()>;
   explicit SessionStore(SessionOptions options = {}, Now now = [] { return SteadyClock::now(); });
 
-  // A new session; returns its id (64 hex digits), the only copy outside this store.
-  std::string create(crypto::SecretBytes token, std::string user);
+  // A new session; returns its id (64 hex digits), the only copy outside this store. It ends
+  // after lifetime when that is shorter than max_age (the credential's own expiry).
+  std::string create(crypto::SecretBytes token, std::string user,
+                     std::optional<std::chrono::seconds> lifetime = std::nullopt);
 
   // The session for id if it exists and has not expired (its idle timer restarts); an expired
   // one is erased. The copy holds the token: keep it no longer than the request.

@@ -119,6 +119,20 @@ guard 'dashboard.oauthCallback needs dashboard.externalURL' --set dashboard.oaut
 guard 'set oauth.externalURL or dashboard.oauthCallback, not both' --set dashboard.oauthCallback=true \
   --set dashboard.externalURL=https://d.example.com --set oauth.externalURL=https://o.example.com
 guard 'dashboard.ingress.enabled needs dashboard.ingress.host' --set dashboard.ingress.enabled=true
+guard 'dashboard.oidc.issuerURL needs dashboard.oidc.clientID' --set dashboard.externalURL=https://d.example.com \
+  --set dashboard.oidc.issuerURL=https://idp.example.com
+guard 'dashboard.oidc.issuerURL needs dashboard.externalURL' --set dashboard.oidc.issuerURL=https://idp.example.com \
+  --set dashboard.oidc.clientID=dragops-dashboard
+# OIDC: the flags, and the client secret and CA mounted from what the values name.
+rendered=$(quiet_helm template dragops "$chart" --show-only templates/dashboard.yaml --set dashboard.externalURL=https://d.example.com \
+  --set dashboard.oidc.issuerURL=https://idp.example.com --set dashboard.oidc.clientID=dragops-dashboard \
+  --set dashboard.oidc.clientSecret.name=dash-oidc --set dashboard.oidc.caConfigMap.name=idp-ca)
+for want in '- --oidc-issuer-url' '- "https://idp.example.com"' '- --oidc-client-secret-file' 'secretName: dash-oidc' \
+    '- --oidc-ca-file' 'name: idp-ca' '- "https://d.example.com"'; do
+  grep -qF -- "$want" <<<"$rendered" || fail "dashboard.oidc: the rendered dashboard lacks: $want"
+done
+quiet_helm template dragops "$chart" --show-only templates/dashboard.yaml | grep -q -- '--oidc' &&
+  fail "the dashboard gets --oidc flags without dashboard.oidc.issuerURL"
 # Off by default: the operator's callback URL is oauth.externalURL, untouched by the dashboard.
 quiet_helm template dragops "$chart" --set dashboard.externalURL=https://d.example.com --set oauth.externalURL=https://o.example.com |
   grep -qx -- ' *- --oauth-external-url=https://o.example.com' || fail "dashboard.externalURL alone changed --oauth-external-url"

@@ -123,6 +123,10 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [oidc, setOidc] = useState(false);
+  useEffect(() => {
+    api<{ oidc: boolean }>('GET', '/api/sign-in-options').then((r) => setOidc(r.oidc)).catch(() => setOidc(false));
+  }, []);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!token.trim()) { setError('Token is required'); return; }
@@ -148,6 +152,14 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
           autocomplete="current-password" required />
         <button type="submit" disabled={busy}>Sign in</button>
       </form>
+      {oidc && (
+        // A top-level navigation (not a form: CSP form-action 'self' would block the redirect to
+        // the issuer); the dashboard server keeps the PKCE verifier, state and nonce.
+        <section aria-label="OIDC sign-in">
+          <p>Or sign in at your organisation's identity provider; the dashboard then acts with your ID token.</p>
+          <button type="button" onClick={() => window.location.assign('/oidc/login')}>Sign in with OIDC</button>
+        </section>
+      )}
     </main>
   );
 }

@@ -26,14 +26,18 @@ backend_is_real() { [ "$DRAGOPS_E2E_BACKEND" = real ]; }
 
 # cluster_start DIR [LOCAL-SERVER-FLAGS...]: starts the backend with its files in DIR, waits for
 # READY (60 s for the local server, the control plane's own deadline for the real one), and sets
-# CLUSTER_PID, CLUSTER_URL, KUBECONFIG and KUBECACHEDIR. The flags go to the local server only.
+# CLUSTER_PID, CLUSTER_URL, KUBECONFIG and KUBECACHEDIR. The flags go to the local server only;
+# the real one's kube-apiserver gets the entries of the array REAL_APISERVER_ARGS, if a script set
+# it (e.g. REAL_APISERVER_ARGS=(--oidc-issuer-url=https://...); tests/e2e/dashboard_oidc.sh).
 cluster_start() {
   local dir=$1; shift
   CLUSTER_DIR=$dir CLUSTER_FLAGS=("$@")
   mkdir -p "$dir"
   : >"$dir/stdout"
   if backend_is_real; then
-    "$DRAGOPS_CLUSTER_SCRIPTS/control-plane.sh" --dir "$dir" >>"$dir/stdout" 2>>"$dir/apiserver.log" &
+    local extra=() arg
+    for arg in ${REAL_APISERVER_ARGS[@]+"${REAL_APISERVER_ARGS[@]}"}; do extra+=("--apiserver-arg=$arg"); done
+    "$DRAGOPS_CLUSTER_SCRIPTS/control-plane.sh" --dir "$dir" ${extra[@]+"${extra[@]}"} >>"$dir/stdout" 2>>"$dir/apiserver.log" &
   else
     : "${DRAGOPS_APISERVER_BINARY:?DRAGOPS_APISERVER_BINARY must point at the dragops-apiserver binary}"
     "$DRAGOPS_APISERVER_BINARY" --dir "$dir" "$@" >>"$dir/stdout" 2>>"$dir/apiserver.log" &

@@ -3,7 +3,7 @@
 // grant, rotation, reuse check, introspection and revocation below is oidc-provider's own code.
 //
 //   node server.mjs [--port 0] [--access-token-ttl 5] [--client-id ID] [--client-secret S]
-//                   [--redirect-uri URI] [--host 127.0.0.1]
+//                   [--redirect-uri URI] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE]
 //   (or env OAUTH_PORT, OAUTH_ACCESS_TOKEN_TTL, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET,
 //    OAUTH_REDIRECT_URI, OAUTH_HOST; DRAGOPS_OAUTH_PROVIDER_DIR = where setup.sh installed it)
 //
@@ -25,13 +25,18 @@
 //   - devInteractions: GET /auth -> 303 /interaction/<uid>; POST /interaction/<uid>
 //     (prompt=login, login=<any>, password=<any>) -> /auth/<uid>; again for prompt=consent;
 //     GET /interaction/<uid>/abort denies (access_denied). Cookies carry the interaction.
-//   - plain HTTP on loopback: oidc-provider 9 does not require TLS for any of this.
+//   - plain HTTP on loopback: oidc-provider 9 does not require TLS for any of this. With
+//     --tls-cert and --tls-key it serves HTTPS instead and the issuer is https://HOST:PORT (what
+//     kube-apiserver's --oidc-issuer-url requires; tests/e2e/dashboard_oidc.sh); ID tokens are
+//     RS256, signed with oidc-provider's development key, published at /jwks.
 //
 // Control endpoints for failure tests (loopback only, not part of OAuth):
 //   POST /__control/down  -> token, introspection and revocation answer 503 until /__control/up
 //   POST /__control/up
 //   GET  /__control/stats -> {"refresh_ok":n,"refresh_error":n,"code_ok":n,"reuse_detected":n}
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -60,11 +65,14 @@ const redirectUri = option('redirect-uri', 'OAUTH_REDIRECT_URI', 'http://127.0.0
 const stats = { refresh_ok: 0, refresh_error: 0, code_ok: 0, code_error: 0, reuse_detected: 0 };
 let down = false;
 
+const tlsCert = option('tls-cert', 'OAUTH_TLS_CERT', '');
+const tlsKey = option('tls-key', 'OAUTH_TLS_KEY', '');
+
 // Listen first (port 0), then build the provider with the issuer that names the real port.
-const server = createServer();
+const server = tlsCert ? createTlsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }) : createServer();
 await new Promise((resolve) => server.listen(port, host, resolve));
 const chosenPort = server.address().port;
-const issuer = `http://${host}:${chosenPort}`;
+const issuer = `${tlsCert ? 'https' : 'http'}://${host}:${chosenPort}`;
 
 const clientBase = {
   client_secret: clientSecret,
