@@ -6,8 +6,14 @@
 //                                                        Connections with spec.sealedCredentials, sealed to
 //                                                        the key in ConfigMap dragops-sealing-key (sealed
 //                                                        before the clock starts)
-//   bench_operator_load wait-ready TOTAL TIMEOUT_S       watches Connections until TOTAL are Ready=True;
-//                                                        prints the seconds it took
+//   bench_operator_load wait-ready TOTAL TIMEOUT_S [externalsecrets]
+//                                                        watches Connections (or External Secrets
+//                                                        Operator's ExternalSecrets) until TOTAL are
+//                                                        Ready=True; prints the seconds it took
+//   bench_operator_load external-secrets NAMESPACES PER THREADS
+//                                                        for bench_eso.sh: a ClusterSecretStore "bench"
+//                                                        (ESO's fake provider, one key) and ExternalSecrets
+//                                                        syncing that key into a Secret each
 // Creates are spread over THREADS clients, each with its own keep-alive connection pool.
 
 #include "kube/config.hpp"
@@ -66,7 +72,9 @@ json::object ns_object(const std::string& name) {
   return {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
 }
 
-int wait_ready(int total, int timeout_seconds) {
+const kube::Gvr kExternalSecrets{"external-secrets.io", "v1beta1", "externalsecrets"};
+
+int wait_ready(int total, int timeout_seconds, const kube::Gvr& gvr) {
   auto api = connect();
   std::set<std::string> ready;
   const auto start = Clock::now();
@@ -86,7 +94,7 @@ int wait_ready(int total, int timeout_seconds) {
   std::string rv;
   {
     kube::ListOptions options;
-    auto list = api->list(kube::gvr::connections(), "", options);
+    auto list = api->list(gvr, "", options);
     if (!list) return 1;
     for (const auto& item : list->at("items").as_array())
       if (is_ready(item.as_object())) ready.insert(key(item.as_object()));
@@ -97,7 +105,7 @@ int wait_ready(int total, int timeout_seconds) {
     kube::WatchOptions options;
     options.resource_version = rv;
     options.timeout_seconds = 5;
-    auto watched = api->watch(kube::gvr::connections(), "", options, [&](kube::WatchEvent&& event) {
+    auto watched = api->watch(gvr, "", options, [&](kube::WatchEvent&& event) {
       if (event.type == "BOOKMARK") {
         rv = event.object.at("metadata").at("resourceVersion").as_string();
         return true;
@@ -108,7 +116,7 @@ int wait_ready(int total, int timeout_seconds) {
       return static_cast<int>(ready.size()) < total && Clock::now() < deadline;
     }, stop.get_token());
     if (!watched && watched.error().gone()) {
-      auto list = api->list(kube::gvr::connections(), "", {});
+      auto list = api->list(gvr, "", {});
       if (!list) return 1;
       for (const auto& item : list->at("items").as_array())
         if (is_ready(item.as_object())) ready.insert(key(item.as_object()));
@@ -180,7 +188,34 @@ int main(int argc, char** argv) {
       std::printf("sealed connections created: %d at %.0f/s\n", total, rate);
       return 0;
     }
-    if (args.size() == 3 && args[0] == "wait-ready") return wait_ready(std::stoi(args[1]), std::stoi(args[2]));
+    if ((args.size() == 3 || args.size() == 4) && args[0] == "wait-ready") {
+      return wait_ready(std::stoi(args[1]), std::stoi(args[2]),
+                        args.size() == 4 && args[3] == "externalsecrets" ? kExternalSecrets : kube::gvr::connections());
+    }
+    if (args.size() == 4 && args[0] == "external-secrets") {
+      const int namespaces = std::stoi(args[1]), per = std::stoi(args[2]), threads = std::stoi(args[3]);
+      auto api = connect();
+      const json::object store{
+          {"apiVersion", "external-secrets.io/v1beta1"}, {"kind", "ClusterSecretStore"}, {"metadata", {{"name", "bench"}}},
+          {"spec", {{"provider", {{"fake", {{"data", json::array{{{"key", "/bench/api-key"}, {"value", "bench-key-value"}}}}}}}}}}};
+      if (auto created = api->create({"external-secrets.io", "v1beta1", "clustersecretstores"}, "", store);
+          !created && !created.error().already_exists())
+        throw std::runtime_error("ClusterSecretStore: " + created.error().message);
+      const double rate = create_all(namespaces * per, threads, [&](int i) {
+        const std::string ns = "ns-" + std::to_string(i % namespaces);
+        const std::string name = "c" + std::to_string(i / namespaces);
+        return std::tuple{kExternalSecrets, ns,
+                          json::object{{"apiVersion", "external-secrets.io/v1beta1"}, {"kind", "ExternalSecret"},
+                                       {"metadata", {{"name", name}, {"namespace", ns}}},
+                                       {"spec", {{"refreshInterval", "1h"},
+                                                 {"secretStoreRef", {{"kind", "ClusterSecretStore"}, {"name", "bench"}}},
+                                                 {"target", {{"name", name + "-synced"}}},
+                                                 {"data", json::array{{{"secretKey", "api_key"},
+                                                                       {"remoteRef", {{"key", "/bench/api-key"}}}}}}}}}};
+      });
+      std::printf("external secrets created: %d at %.0f/s\n", namespaces * per, rate);
+      return 0;
+    }
   } catch (const std::exception& e) {
     std::cerr << "bench_operator_load: " << e.what() << "\n";
     return 2;
