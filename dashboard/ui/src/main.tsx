@@ -1,8 +1,10 @@
 // The dashboard's pages: sign-in, Connections (list, detail, new), Secrets (list, new, set or
 // remove a value). Hash routes (#/connections, #/connections/NS/NAME, #/secrets) so the server
 // serves one page. Accessibility (WCAG 2.2 AA): every input has a visible <label>, errors are
-// tied to their input (aria-describedby, aria-invalid), dialogs are native <dialog>s, and status
-// changes are announced in a polite live region.
+// tied to their input (aria-describedby, aria-invalid) and focus moves to the first, dialogs are
+// native <dialog>s that keep Tab inside and give focus back to what opened them, and status changes
+// are announced in a polite live region. Everything works from the keyboard: a control that opens
+// or closes a part of the page moves focus into it and back, never to the page's body.
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, permissions, setSignedOutHandler, type Permissions } from './api';
@@ -57,6 +59,31 @@ function defaultNamespace(user: string): string {
   return m ? m[1] : 'default';
 }
 
+// After a submit with errors, focus moves to the first invalid field once it has rendered: setState
+// renders later, so a query in the submit handler itself would find the previous render's fields
+// (none, the first time). Returns the function a submit calls when it found errors.
+function useFocusFirstError(): () => void {
+  const [attempt, setAttempt] = useState(0);
+  useLayoutEffect(() => {
+    if (attempt) document.querySelector<HTMLElement>('main [aria-invalid="true"]')?.focus();
+  }, [attempt]);
+  return () => setAttempt((n) => n + 1);
+}
+
+// A part that opens in place (a form below a button) takes focus on its first field, and gives it
+// back to the control that opened it when it closes, as a dialog does.
+function useFocusInto(firstFieldId: string) {
+  useLayoutEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    document.getElementById(firstFieldId)?.focus();
+    return () => { if (opener?.isConnected) opener.focus(); };
+  }, []);
+}
+function OpensInPlace({ first, children }: { first: string; children: preact.ComponentChildren }) {
+  useFocusInto(first);
+  return <>{children}</>;
+}
+
 // --- small components ------------------------------------------------------------------------
 function TextField(props: { id: string; label: string; value: string; onInput: (v: string) => void; error?: string;
   type?: string; description?: string; required?: boolean; autocomplete?: string }) {
@@ -80,11 +107,34 @@ function TextField(props: { id: string; label: string; value: string; onInput: (
 function Confirm(props: { title: string; confirm: string; onConfirm: () => void; onCancel: () => void;
   children: preact.ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    ref.current?.showModal();
+  const unmounting = useRef(false);
+  // Focus goes to Cancel (autofocus) and comes back to the button that opened the dialog, also when
+  // the dialog goes away by being unmounted (which, unlike close(), restores nothing by itself).
+  useLayoutEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    const dialog = ref.current!;
+    dialog.showModal();
+    return () => {
+      unmounting.current = true;
+      dialog.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
+  // Tab and Shift+Tab go round the dialog's buttons; a modal dialog alone lets Tab leave it for the
+  // browser's own controls.
+  const keepTabInside = (e: KeyboardEvent) => {
+    if (e.key !== 'Tab') return;
+    const items = Array.from(ref.current!.querySelectorAll<HTMLElement>('button:not([disabled]), a[href], input, select'));
+    if (items.length === 0) return;
+    const [first, last] = [items[0], items[items.length - 1]];
+    const at = document.activeElement;
+    if (e.shiftKey && (at === first || !ref.current!.contains(at))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (at === last || !ref.current!.contains(at))) { e.preventDefault(); first.focus(); }
+  };
   return (
-    <dialog ref={ref} aria-labelledby="confirm-title" onCancel={(e) => { e.preventDefault(); props.onCancel(); }}>
+    <dialog ref={ref} aria-labelledby="confirm-title" onKeyDown={keepTabInside}
+      onCancel={(e) => { e.preventDefault(); props.onCancel(); }}
+      onClose={() => { if (!unmounting.current) props.onCancel(); }}>
       <h2 id="confirm-title">{props.title}</h2>
       {props.children}
       <div class="actions">
@@ -127,9 +177,11 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
   useEffect(() => {
     api<{ oidc: boolean }>('GET', '/api/sign-in-options').then((r) => setOidc(r.oidc)).catch(() => setOidc(false));
   }, []);
+  const focusFirstError = useFocusFirstError();
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!token.trim()) { setError('Token is required'); return; }
+    if (busy) return;
+    if (!token.trim()) { setError('Token is required'); focusFirstError(); return; }
     setBusy(true);
     try {
       const r = await api<{ user: string }>('POST', '/api/session', { token: token.trim() });
@@ -138,6 +190,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
       onSignedIn(r.user);
     } catch (err) {
       setError(message(err));
+      focusFirstError();
     } finally {
       setBusy(false);
     }
@@ -150,7 +203,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
       <form onSubmit={submit} noValidate>
         <TextField id="token" label="Token" type="password" value={token} onInput={setToken} error={error}
           autocomplete="current-password" required />
-        <button type="submit" disabled={busy}>Sign in</button>
+        <button type="submit" aria-disabled={busy ? 'true' : undefined}>Sign in</button>
       </form>
       {oidc && (
         // A top-level navigation (not a form: CSP form-action 'self' would block the redirect to
@@ -268,8 +321,10 @@ function NewConnection({ user, namespace: initialNs }: { user: string; namespace
     api<{ items: Pack[] }>('GET', '/api/packs').then((r) => setPacks(r.items)).catch((e) => setError(message(e)));
   }, []);
   const pack = packs.find((p) => p.name === packName);
+  const focusFirstError = useFocusFirstError();
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setError('');
     const errs: Record<string, string> = {};
     if (!pack) errs.pack = 'Service is missing';
@@ -279,8 +334,7 @@ function NewConnection({ user, namespace: initialNs }: { user: string; namespace
     setErrors(errs);
     if (Object.keys(errs).length > 0) {
       announce(`${Object.keys(errs).length} fields need attention`);
-      const first = document.querySelector<HTMLElement>('[aria-invalid="true"]');
-      first?.focus();
+      focusFirstError();
       return;
     }
     setBusy(true);
@@ -327,7 +381,7 @@ function NewConnection({ user, namespace: initialNs }: { user: string; namespace
         ) : null}
         <p class="help">Values are sealed in this browser to the cluster's sealing key; the dashboard server never
           sees them.</p>
-        <button type="submit" disabled={busy}>Create</button>
+        <button type="submit" aria-disabled={busy ? 'true' : undefined}>Create</button>
         <a class="button secondary" href="#/connections">Cancel</a>
       </form>
     </main>
@@ -343,6 +397,15 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
   const [pack, setPack] = useState<Pack | null>(null);
   const [values, setValues] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const focusFirstError = useFocusFirstError();
+  // Once revoked, the Revoke button that had focus is gone: focus moves to the next action.
+  const actions = useRef<HTMLDivElement>(null);
+  const focusAfterRevoke = useRef(false);
+  useLayoutEffect(() => {
+    if (!focusAfterRevoke.current || !c?.revoked) return;
+    focusAfterRevoke.current = false;
+    (actions.current?.querySelector<HTMLElement>('button') ?? document.querySelector<HTMLElement>('h1'))?.focus();
+  }, [c]);
   const load = () => api<Connection>('GET', `/api/connections/${namespace}/${name}`).then(setC).catch((e) => setError(message(e)));
   useEffect(() => {
     load();
@@ -368,6 +431,7 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
       if (what === 'revoke') {
         await api('PATCH', `/api/connections/${namespace}/${name}`, { revoked: true });
         announce(`Connection ${name} revoked`);
+        focusAfterRevoke.current = true;
         load();
       } else {
         await api('DELETE', `/api/connections/${namespace}/${name}`);
@@ -392,7 +456,7 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
     if (!pack) return;
     const errs = validateFields(pack, values);
     setErrors(errs);
-    if (Object.keys(errs).length > 0) return;
+    if (Object.keys(errs).length > 0) { focusFirstError(); return; }
     try {
       const sealed: Record<string, string | null> = await sealFields(pack, values, namespace, name);
       for (const f of pack.fields) if (!(f.name in sealed)) sealed[f.name] = null;
@@ -441,7 +505,7 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
             {c.authType === 'oauth2' && c.redirectURI ? <><dt>Redirect URI</dt><dd><code>{c.redirectURI}</code> (register it at the provider)</dd></> : null}
             {c.authType === 'oauth2' && callback ? <><dt>Callback</dt><dd>{callback.message}</dd></> : null}
           </dl>
-          <div class="actions">
+          <div class="actions" ref={actions}>
             {perms?.connections.patch && c.authType === 'oauth2' && c.authorizable && !c.revoked ? (
               <button type="button" onClick={authorize}>{failedAuth ? 'Reconnect' : 'Authorize'}</button>
             ) : null}
@@ -450,11 +514,13 @@ function ConnectionDetail({ namespace, name }: { namespace: string; name: string
             {perms?.connections.delete ? <button type="button" class="danger" onClick={() => setConfirm('delete')}>Delete</button> : null}
           </div>
           {replacing && pack ? (
-            <form onSubmit={replace} noValidate>
-              <PackFields pack={pack} values={values} errors={errors} setValue={(n, v) => setValues({ ...values, [n]: v })} />
-              <button type="submit">Save credentials</button>
-              <button type="button" class="secondary" onClick={() => setReplacing(false)}>Cancel</button>
-            </form>
+            <OpensInPlace first={`field-${pack.fields[0]?.name}`}>
+              <form onSubmit={replace} noValidate>
+                <PackFields pack={pack} values={values} errors={errors} setValue={(n, v) => setValues({ ...values, [n]: v })} />
+                <button type="submit">Save credentials</button>
+                <button type="button" class="secondary" onClick={() => setReplacing(false)}>Cancel</button>
+              </form>
+            </OpensInPlace>
           ) : null}
           <h3>Conditions</h3>
           <table>
@@ -575,6 +641,8 @@ function SecretsPage({ namespace, setNamespace, namespaces, user }: { namespace:
     try {
       await api('DELETE', `/api/secrets/${s.namespace}/${s.name}`);
       announce(`Secret ${s.name} deleted`);
+      // Its row's buttons go away with it: focus moves to the page's heading, not the body.
+      document.querySelector<HTMLElement>('h1')?.focus();
       load();
     } catch (err) {
       setError(message(err));
@@ -608,7 +676,7 @@ function SecretsPage({ namespace, setNamespace, namespaces, user }: { namespace:
           ))}</tbody>
         </table>
       ) : null}
-      {editing ? <SetValue secret={editing} done={() => { setEditing(null); load(); }} /> : null}
+      {editing ? <SetValue key={`${editing.namespace}/${editing.name}`} secret={editing} done={() => { setEditing(null); load(); }} /> : null}
       {confirm ? (
         <Confirm title={`Delete ${confirm.name}?`} confirm="Delete" onConfirm={() => remove(confirm)} onCancel={() => setConfirm(null)}>
           <p>The Secret {confirm.namespace}/{confirm.name} and every environment's value are deleted.</p>
@@ -623,13 +691,15 @@ function SetValue({ secret, done }: { secret: DSecret; done: () => void }) {
   const [value, setValue] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
+  useFocusInto('set-env');
+  const focusFirstError = useFocusFirstError();
   const submit = async (e: Event) => {
     e.preventDefault();
     const errs: Record<string, string> = {};
     if (!isDns1123Label(env)) errs.env = 'Environment must be a DNS-1123 label';
     if (value === '') errs.value = 'Value is missing';
     setErrors(errs);
-    if (Object.keys(errs).length) return;
+    if (Object.keys(errs).length) { focusFirstError(); return; }
     try {
       const key = await api<SealingKey>('GET', '/api/sealing-key');
       const sealed = await seal(key, secret.namespace, 'Secret', secret.name, env, value);
@@ -665,8 +735,17 @@ function NewSecret({ user, namespace: initialNs }: { user: string; namespace: st
   const [busy, setBusy] = useState(false);
   const update = (i: number, part: 'env' | 'value', v: string) =>
     setEnvs(envs.map((e, j) => (j === i ? { ...e, [part]: v } : e)));
+  const focusFirstError = useFocusFirstError();
+  // Add environment moves focus to the new environment's name, which renders after the click.
+  const added = useRef(false);
+  useLayoutEffect(() => {
+    if (!added.current) return;
+    added.current = false;
+    document.getElementById(`env-${envs.length - 1}`)?.focus();
+  }, [envs.length]);
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     const errs: Record<string, string> = {};
     if (!isDns1123Subdomain(name)) errs.name = 'Name must be lower-case letters, digits, \'-\' or \'.\', starting and ending with a letter or digit';
     if (!isDns1123Label(namespace)) errs.namespace = 'Namespace must be a DNS-1123 label';
@@ -680,7 +759,7 @@ function NewSecret({ user, namespace: initialNs }: { user: string; namespace: st
     setErrors(errs);
     if (Object.keys(errs).length) {
       announce(`${Object.keys(errs).length} fields need attention`);
-      document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      focusFirstError();
       return;
     }
     setBusy(true);
@@ -714,8 +793,8 @@ function NewSecret({ user, namespace: initialNs }: { user: string; namespace: st
               onInput={(v) => update(i, 'value', v)} error={errors[`value${i}`]} autocomplete="new-password" required />
           </fieldset>
         ))}
-        <button type="button" class="secondary" onClick={() => setEnvs([...envs, { env: '', value: '' }])}>Add environment</button>
-        <button type="submit" disabled={busy}>Create</button>
+        <button type="button" class="secondary" onClick={() => { added.current = true; setEnvs([...envs, { env: '', value: '' }]); }}>Add environment</button>
+        <button type="submit" aria-disabled={busy ? 'true' : undefined}>Create</button>
         <a class="button secondary" href="#/secrets">Cancel</a>
       </form>
     </main>
@@ -751,7 +830,7 @@ function App() {
     if (!h1) return;
     h1.tabIndex = -1;
     h1.focus();
-  }, [hash, user]);
+  }, [hash, user, scoped]);
   const signOut = async () => {
     try { await api('DELETE', '/api/session'); } catch { /* signed out either way */ }
     setUser(null);
