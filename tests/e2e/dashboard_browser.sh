@@ -3,12 +3,14 @@
 # browser download), on one API server start: the operator with its webhook; users are
 # ServiceAccounts signing in with `kubectl create token` tokens; the dashboard runs with no
 # credential of its own. tests/dashboard/browser/flows.mjs drives the pages (create phase:
-# sign-in, the generated Jira form with errors then right, an API-key Connection from the
-# keyboard alone, an OAuth Connection authorized at oidc-provider's login and consent pages (a
-# copied link refused in another browser), a Secret with two environments, Jira shared with the pod's ServiceAccount from its detail page); then a pod annotated for them is admitted (it needs that use grant) and gets a sidecar
+# sign-in, the generated Jira form with errors then right, an API-key Connection, an OAuth
+# Connection authorized at oidc-provider's login and consent pages (a copied link refused in
+# another browser), a Secret with two environments, Jira shared with the pod's ServiceAccount
+# from its detail page); then a pod annotated for them is admitted (it needs that use grant) and gets a sidecar
 # that serves the planted values; then the manage phase (replace credentials, which the sidecar
-# then serves; add an environment, revoke, delete, a
-# read-only user sees no write action and is refused). axe-core checks every page for WCAG 2.2
+# then serves; add an environment, revoke, delete, a read-only user sees no write action and is
+# refused). Every flow also runs from the keyboard alone, with a check of where focus is after
+# each step (objects jira-kb, idp-kb, api-kb). axe-core checks every page for WCAG 2.2
 # AA; screenshots go to $DRAGOPS_BUILD_DIR/dashboard-screenshots. At the end no planted value
 # nor the user's token is in any object, log or file the servers wrote.
 # ctest-timeout: 400
@@ -145,7 +147,7 @@ cat "$APISERVER_DIR/browser-create.out"
 [ "$rc" = 0 ] && ok "browser, create phase" || { bad "browser, create phase" "$(tail -5 "$APISERVER_DIR/dashboard.log")"; exit 1; }
 
 # --- What the browser made is real: Ready, owned by the author, served by a sidecar ---
-for r in conn/jira conn/virustotal conn/idp secrets.dragops.io/db-password; do
+for r in conn/jira conn/virustotal conn/idp conn/jira-kb conn/idp-kb secrets.dragops.io/db-password secrets.dragops.io/api-kb; do
   kubectl -n team-a wait --for=condition=Ready "$r" --timeout=30s >/dev/null && ok "$r is Ready" ||
     bad "$r is Ready" "$(kubectl -n team-a get "$r" -o json | jq -c .status)"
 done
@@ -182,6 +184,8 @@ wait_until 30 jira_replaced && ok "the sidecar serves the credentials replaced i
 sidecar_stop
 kubectl -n team-a get conn virustotal >/dev/null 2>&1 && bad "the Connection deleted in the browser is gone" || ok "the Connection deleted in the browser is gone"
 kubectl -n team-a get secrets.dragops.io db-password >/dev/null 2>&1 && bad "the Secret deleted in the browser is gone" || ok "the Secret deleted in the browser is gone"
+kubectl -n team-a get conn jira-kb >/dev/null 2>&1 || kubectl -n team-a get secrets.dragops.io api-kb >/dev/null 2>&1 &&
+  bad "the Connection and Secret deleted from the keyboard are gone" || ok "the Connection and Secret deleted from the keyboard are gone"
 grep -q '"path":"/api/connections/team-a/jira","status":403' "$APISERVER_DIR/dashboard.log" &&
   ok "the dashboard logged the reader's refused delete" || bad "the dashboard logged the reader's refused delete"
 
