@@ -583,6 +583,8 @@ function Sharing(props: { resource: 'connections' | 'secrets'; namespace: string
     try {
       await api('DELETE', `/api/${resource}/${namespace}/${name}/share/${who}`);
       announce(`${name} no longer shared with ServiceAccount ${who}`);
+      // Its button goes away with the row: focus moves to the ServiceAccount field, not the body.
+      document.getElementById('share-sa')?.focus();
       props.reload();
     } catch (err) {
       props.setError(message(err));

@@ -439,9 +439,23 @@ try {
     await expectFocus('button', 'Replace credentials', 'after Save credentials, focus is back on Replace credentials');
     ok('credentials are replaced from the keyboard alone');
 
+    // Share from the keyboard: a bad name keeps focus on its field, with the error; then Stop sharing.
+    await typeInto('ServiceAccount', 'Not A Name');
+    await page.keyboard.press('Enter');
+    await page.getByText('ServiceAccount must be lower-case').waitFor();
+    await expectFocus('input', 'ServiceAccount', 'a bad ServiceAccount name keeps focus on its field');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('default');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Stop sharing with default' }).waitFor();
+    await press('Stop sharing with default', 'button', 'Shift+Tab');
+    await page.getByRole('button', { name: 'Stop sharing with default' }).waitFor({ state: 'detached' });
+    await expectFocus('input', 'ServiceAccount', 'after Stop sharing (its button gone), focus is on the ServiceAccount field');
+    ok('a Connection is shared and unshared from the keyboard alone');
+
     // Revoke and Delete from the keyboard: focus goes into the dialog, stays there, Escape cancels,
     // and focus comes back.
-    await press('Revoke');
+    await press('Revoke', 'button', 'Shift+Tab');
     await expectFocus('button', 'Cancel', 'Revoke opens its dialog with focus on Cancel', true);
     await page.keyboard.press('Tab');
     await expectFocus('button', 'Revoke', 'Tab from the dialog\'s last button goes round to its first', true);
