@@ -10,7 +10,7 @@
 # that serves the planted values; then the manage phase (replace credentials, which the sidecar
 # then serves; add an environment, revoke, delete, a read-only user sees no write action and is
 # refused). Every flow also runs from the keyboard alone, with a check of where focus is after
-# each step (objects jira-kb, idp-kb, api-kb). axe-core checks every page for WCAG 2.2
+# each step (objects jira-kb, idp-kb, api-kb; jira-kb is also shared and unshared). axe-core checks every page for WCAG 2.2
 # AA; screenshots go to $DRAGOPS_BUILD_DIR/dashboard-screenshots. At the end no planted value
 # nor the user's token is in any object, log or file the servers wrote.
 # ctest-timeout: 400
