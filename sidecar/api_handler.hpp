@@ -10,6 +10,7 @@
 #include "refresh_gate.hpp"
 #include "store_cache.hpp"
 
+#include "crypto/envelope_keys.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "http/server_types.hpp"
 #include "store/manifest.hpp"
@@ -92,6 +93,9 @@ class ApiHandler {
   mutable std::mutex manifests_mutex_;
   mutable std::map<std::pair<Kind, std::string>, CachedManifest> manifests_;
   mutable std::map<std::pair<Kind, std::string>, std::pair<std::string, std::uint64_t>> serials_;
+  // Each served envelope's AES key (never its plaintext): every answer is still decrypted for
+  // its request, without the HKDF derivation each time (crypto/envelope_keys.hpp).
+  mutable crypto::EnvelopeKeys envelope_keys_;
 };
 
 // The error body: {"error":{"code":"...","message":"..."}} with Cache-Control: no-store.

@@ -5,6 +5,7 @@
 
 #include "common/log.hpp"
 #include "crypto/envelope.hpp"
+#include "crypto/envelope_keys.hpp"
 #include "oauth/refresh_policy.hpp"
 #include "store/manifest.hpp"
 
@@ -214,7 +215,7 @@ http::Response ApiHandler::connection(const std::string& name, bool token_only, 
   for (auto& item : items) {
     auto envelope = envelopes.find("field." + item);
     context.item = item;
-    auto value = crypto::open(*keyring, context, envelope->second);
+    auto value = envelope_keys_.open(keyring, context, envelope->second);
     if (!value) {
       log::warn("cannot open a sealed value", {{"kind", "Connection"}, {"name", json::string_view(name)}, {"item", json::string_view(item)},
                                                 {"reason", json::string_view(crypto::to_string(value.error()))}});
@@ -286,7 +287,7 @@ http::Response ApiHandler::secret(const std::string& name, AuditRecord& record) 
   }
   crypto::Context context{config_.pod_namespace, "Secret", name, (*authenticated)->owner.uid, config_.environment};
   const auto begin = std::chrono::steady_clock::now();
-  auto value = crypto::open(*keyring, context, envelope->second);
+  auto value = envelope_keys_.open(keyring, context, envelope->second);
   if (!value) {
     log::warn("cannot open a sealed value", {{"kind", "Secret"}, {"name", json::string_view(name)}, {"item", json::string_view(config_.environment)},
                                               {"reason", json::string_view(crypto::to_string(value.error()))}});

@@ -130,6 +130,26 @@ boost::system::result<std::uint32_t, OpenError> key_version_of(std::span<const s
   return read_u32(envelope.subspan(format::kKeyVersionOffset, 4));
 }
 
+bool envelope_format::derive_envelope_key(const SecretBytes& data_key, std::span<const std::uint8_t> envelope,
+                                          std::span<std::uint8_t> out) {
+  if (envelope.size() < format::kMinSize || out.size() != kAes256KeySize) return false;
+  return derive_key(data_key, envelope.subspan(format::kSaltOffset, format::kSaltSize), out);
+}
+
+boost::system::result<SecretBytes, OpenError> envelope_format::open_with_envelope_key(
+    std::span<const std::uint8_t> envelope_key, const Context& context, std::span<const std::uint8_t> envelope) {
+  if (envelope.size() < format::kMinSize) return OpenError::malformed;
+  const auto aad = full_aad(context, envelope.first(format::kHeaderSize));
+  const std::size_t ciphertext_size = envelope.size() - format::kMinSize;
+  auto plaintext = SecretBytes::for_overwrite(ciphertext_size);  // decrypt writes (or wipes) it all
+  if (!aes256gcm_decrypt(envelope_key, envelope.subspan(format::kNonceOffset, format::kNonceSize), aad,
+                         envelope.subspan(format::kHeaderSize, ciphertext_size), envelope.last(format::kTagSize),
+                         plaintext.span())) {
+    return OpenError::authentication_failed;
+  }
+  return plaintext;
+}
+
 boost::system::result<SecretBytes, OpenError> open(const Keyring& keyring, const Context& context,
                                                    std::span<const std::uint8_t> envelope) {
   const auto key_version = key_version_of(envelope);
@@ -138,18 +158,8 @@ boost::system::result<SecretBytes, OpenError> open(const Keyring& keyring, const
   if (data_key == nullptr) return OpenError::unknown_key_version;
 
   SecretBytes envelope_key(kAes256KeySize);
-  if (!derive_key(*data_key, envelope.subspan(format::kSaltOffset, format::kSaltSize), envelope_key.span())) {
-    return OpenError::authentication_failed;
-  }
-  const auto aad = full_aad(context, envelope.first(format::kHeaderSize));
-  const std::size_t ciphertext_size = envelope.size() - format::kMinSize;
-  auto plaintext = SecretBytes::for_overwrite(ciphertext_size);  // decrypt writes (or wipes) it all
-  if (!aes256gcm_decrypt(envelope_key.span(), envelope.subspan(format::kNonceOffset, format::kNonceSize), aad,
-                         envelope.subspan(format::kHeaderSize, ciphertext_size), envelope.last(format::kTagSize),
-                         plaintext.span())) {
-    return OpenError::authentication_failed;
-  }
-  return plaintext;
+  if (!format::derive_envelope_key(*data_key, envelope, envelope_key.span())) return OpenError::authentication_failed;
+  return format::open_with_envelope_key(envelope_key.span(), context, envelope);
 }
 
 }  // namespace dragops::crypto

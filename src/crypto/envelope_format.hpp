@@ -9,6 +9,8 @@
 //   49      n     ciphertext (n = plaintext length)
 //   49+n    16    tag
 
+#include "crypto/envelope.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -34,5 +36,14 @@ inline constexpr std::string_view kAadLabel = "dragops.io/envelope/v1/aad";
 // The random part of a new envelope: salt then nonce, fresh from the CSPRNG in one call.
 // seal() uses exactly this; the uniqueness test calls it directly as well.
 void fill_salt_and_nonce(std::span<std::uint8_t, kSaltSize + kNonceSize> out);
+
+// open() in its two steps, for crypto::EnvelopeKeys (envelope_keys.hpp), which keeps the first
+// step's result: the envelope's AES-256-GCM key (HKDF of the data key and the envelope's salt;
+// out is 32 bytes), then the AES-GCM open of this envelope with it.
+[[nodiscard]] bool derive_envelope_key(const SecretBytes& data_key, std::span<const std::uint8_t> envelope,
+                                       std::span<std::uint8_t> out);
+boost::system::result<SecretBytes, OpenError> open_with_envelope_key(std::span<const std::uint8_t> envelope_key,
+                                                                     const Context& context,
+                                                                     std::span<const std::uint8_t> envelope);
 
 }  // namespace dragops::crypto::envelope_format
