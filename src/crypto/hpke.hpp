@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -50,9 +51,16 @@ std::string_view to_string(Error error);
 template <typename T>
 using Result = boost::system::result<T, Error>;
 
+// The private key as OpenSSL's EVP_PKEY (defined in hpke_kem.cpp): built once where a pair is
+// made, so that each Decap does not import the scalar again (that import was most of an open's
+// cost). Immutable once built and shared by copies of the pair; OpenSSL clears the scalar when
+// the last copy goes (EC_KEY_free), as SecretBytes wipes private_key.
+struct PrivatePkey;
+
 struct KeyPair {
   SecretBytes private_key;  // SerializePrivateKey
   PublicKey public_key;     // SerializePublicKey
+  std::shared_ptr<const PrivatePkey> pkey = nullptr;   // null: built per use (a pair made by hand)
 };
 
 // A fresh key pair from OpenSSL's EC key generation.

@@ -12,6 +12,11 @@
 #include <vector>
 
 namespace dragops::crypto::hpke {
+
+struct PrivatePkey {
+  PkeyHandle key;
+};
+
 namespace {
 
 constexpr char kGroupName[] = SN_X9_62_prime256v1;
@@ -73,7 +78,7 @@ PkeyHandle public_pkey(std::span<const std::uint8_t> public_key) {
   return pkey_from(builder.get(), EVP_PKEY_PUBLIC_KEY);
 }
 
-PkeyHandle private_pkey(const KeyPair& pair) {
+PkeyHandle build_private_pkey(const KeyPair& pair) {
   const BignumHandle scalar = scalar_of(pair.private_key.span());
   ParamBuilderHandle builder(OSSL_PARAM_BLD_new());
   if (!scalar || !builder ||
@@ -84,6 +89,13 @@ PkeyHandle private_pkey(const KeyPair& pair) {
     return nullptr;
   }
   return pkey_from(builder.get(), EVP_PKEY_KEYPAIR);
+}
+
+// The pair's EVP_PKEY: the one built when the pair was made, else one built now into built.
+EVP_PKEY* private_pkey(const KeyPair& pair, PkeyHandle& built) {
+  if (pair.pkey && pair.pkey->key) return pair.pkey->key.get();
+  built = build_private_pkey(pair);
+  return built.get();
 }
 
 // DH(sk, pk): the x coordinate of sk * pk, 32 bytes. The peer key is checked again by OpenSSL.
@@ -118,8 +130,12 @@ Result<SecretBytes> extract_and_expand(const SecretBytes& dh, std::span<const st
 Result<KeyPair> key_pair_from_private_key(std::span<const std::uint8_t> private_key) {
   const BignumHandle scalar = scalar_of(private_key);
   if (!scalar) return Error::invalid_private_key;
-  KeyPair pair{SecretBytes(private_key), {}};
+  KeyPair pair{SecretBytes(private_key), {}, nullptr};
   if (!public_point_of(scalar.get(), pair.public_key)) return Error::crypto_failure;
+  auto pkey = std::make_shared<PrivatePkey>();
+  pkey->key = build_private_pkey(pair);
+  if (!pkey->key) return Error::crypto_failure;
+  pair.pkey = std::move(pkey);
   return pair;
 }
 
@@ -170,9 +186,10 @@ namespace internal {
 Result<Encapsulation> encap(std::span<const std::uint8_t> recipient_public_key, const KeyPair& ephemeral) {
   const PkeyHandle recipient = public_pkey(recipient_public_key);
   if (!recipient) return Error::invalid_public_key;
-  const PkeyHandle own = private_pkey(ephemeral);
-  if (!own) return Error::invalid_private_key;
-  const auto dh = diffie_hellman(own.get(), recipient.get());
+  PkeyHandle built;
+  EVP_PKEY* own = private_pkey(ephemeral, built);
+  if (own == nullptr) return Error::invalid_private_key;
+  const auto dh = diffie_hellman(own, recipient.get());
   if (!dh) return dh.error();
   auto shared_secret = extract_and_expand(*dh, ephemeral.public_key, recipient_public_key);
   if (!shared_secret) return shared_secret.error();
@@ -182,9 +199,10 @@ Result<Encapsulation> encap(std::span<const std::uint8_t> recipient_public_key, 
 Result<SecretBytes> decap(std::span<const std::uint8_t> enc, const KeyPair& recipient) {
   const PkeyHandle ephemeral = public_pkey(enc);
   if (!ephemeral) return Error::invalid_public_key;
-  const PkeyHandle own = private_pkey(recipient);
-  if (!own) return Error::invalid_private_key;
-  const auto dh = diffie_hellman(own.get(), ephemeral.get());
+  PkeyHandle built;
+  EVP_PKEY* own = private_pkey(recipient, built);
+  if (own == nullptr) return Error::invalid_private_key;
+  const auto dh = diffie_hellman(own, ephemeral.get());
   if (!dh) return dh.error();
   return extract_and_expand(*dh, enc, recipient.public_key);
 }

@@ -43,6 +43,26 @@ TEST(Hpke, RoundTripsWithBothAeadsAndAnyPlaintextLength) {
   }
 }
 
+TEST(Hpke, ALoadedPairCarriesItsPrivateKeyBuiltOnceAndOpensLikeAPairWithout) {
+  const auto loaded = key_pair_from_private_key(recipient_pair().private_key.span());
+  ASSERT_TRUE(loaded);
+  ASSERT_NE(loaded->pkey, nullptr);   // built where the key is loaded, not per open
+  const KeyPair copy = *loaded;
+  EXPECT_EQ(copy.pkey, loaded->pkey);   // copies share it
+  const KeyPair by_hand{SecretBytes(loaded->private_key.span()), loaded->public_key, nullptr};
+  const auto sealed = seal_base(Aead::aes_256_gcm, loaded->public_key, bytes_of("info"), bytes_of("aad"), bytes_of("v"));
+  ASSERT_TRUE(sealed);
+  for (const KeyPair* pair : {&*loaded, &copy, &by_hand}) {
+    const auto opened = open_base(Aead::aes_256_gcm, sealed->enc, *pair, bytes_of("info"), bytes_of("aad"), sealed->ciphertext);
+    ASSERT_TRUE(opened) << to_string(opened.error());
+    EXPECT_EQ(opened->view(), "v");
+  }
+  const auto other = generate_key_pair();
+  ASSERT_TRUE(other);
+  ASSERT_NE(other->pkey, nullptr);
+  EXPECT_FALSE(open_base(Aead::aes_256_gcm, sealed->enc, *other, bytes_of("info"), bytes_of("aad"), sealed->ciphertext));
+}
+
 TEST(Hpke, GeneratesDistinctValidKeyPairs) {
   std::set<std::string> seen;
   for (int i = 0; i < 20; ++i) {
