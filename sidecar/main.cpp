@@ -128,6 +128,7 @@ int main() {
   sigwait(&signals, &signal);
   log::info("stopping", {{"signal", signal}});
   api_server->stop();
+  metrics.flush_audit();   // every request answered has its audit line out before we exit
   health_server.stop();
   for (auto& watcher : watchers) watcher->stop();
   keyring.stop();

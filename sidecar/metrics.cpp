@@ -57,9 +57,9 @@ SidecarMetrics::SidecarMetrics()
 
 prometheus::Counter& SidecarMetrics::request_counter(std::string_view route, int code) {
   std::lock_guard lock(counters_mutex_);
-  auto key = std::make_pair(std::string(route), code);
-  auto it = counters_.find(key);
+  auto it = counters_.find(std::make_pair(route, code));
   if (it == counters_.end()) {
+    auto key = std::make_pair(std::string(route), code);
     auto& counter = requests_.Add({{"route", key.first}, {"code", std::to_string(code)}});
     it = counters_.emplace(std::move(key), &counter).first;
   }
@@ -68,13 +68,7 @@ prometheus::Counter& SidecarMetrics::request_counter(std::string_view route, int
 
 void SidecarMetrics::on_request(const AuditRecord& record) {
   request_counter(record.route, record.status).Increment();
-  namespace json = boost::json;
-  log::info("audit", {{"pod", json::string_view(record.pod)},
-                      {"namespace", json::string_view(record.pod_namespace)},
-                      {"route", json::string_view(record.route)},
-                      {"item", json::string_view(record.item)},
-                      {"status", record.status},
-                      {"outcome", json::string_view(record.outcome)}});
+  audit_.write(record);
 }
 
 void SidecarMetrics::on_decrypt(double seconds) { decrypt_.Observe(seconds); }

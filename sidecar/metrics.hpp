@@ -13,6 +13,7 @@
 //   dragops_sidecar_token_hold_seconds           histogram: how long they waited
 
 #include "api_handler.hpp"
+#include "audit_log.hpp"
 #include "store_cache.hpp"
 
 #include <prometheus/counter.h>
@@ -36,6 +37,9 @@ class SidecarMetrics final : public ApiObserver {
   void on_decrypt(double seconds) override;
   void on_token_held(double seconds, bool replaced) override;
   void on_keyring_reload(bool ok);
+  // Writes the buffered audit lines now (main calls it once the API server has stopped; the
+  // destructor does too).
+  void flush_audit() { audit_.flush(); }
 
   // Refreshes the gauges from the cache, then renders the text exposition format.
   std::string render(const StoreCache& cache, Clock::time_point now);
@@ -48,7 +52,16 @@ class SidecarMetrics final : public ApiObserver {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::mutex counters_mutex_;
-  std::map<std::pair<std::string, int>, prometheus::Counter*, std::less<>> counters_;   // Family::Add is costly per request
+  // Family::Add is costly per request; looked up by (route, code) without building a string.
+  struct CounterKeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const int order = std::string_view(a.first).compare(std::string_view(b.first));
+      return order < 0 || (order == 0 && a.second < b.second);
+    }
+  };
+  std::map<std::pair<std::string, int>, prometheus::Counter*, CounterKeyLess> counters_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Histogram& decrypt_;
   prometheus::Gauge& store_age_;
@@ -58,6 +71,7 @@ class SidecarMetrics final : public ApiObserver {
   prometheus::Counter& holds_replaced_;
   prometheus::Counter& holds_kept_;
   prometheus::Histogram& hold_seconds_;
+  AuditLog audit_;   // last: destroyed (and flushed) first
 };
 
 }  // namespace dragops::sidecar

@@ -74,4 +74,11 @@ void write(Level l, std::string_view message, std::initializer_list<Field> field
   std::fflush(stderr);
 }
 
+void write_lines(std::string_view lines) {
+  if (lines.empty()) return;
+  std::lock_guard lock(g_mutex);
+  std::fwrite(lines.data(), 1, lines.size(), stderr);
+  std::fflush(stderr);
+}
+
 }  // namespace dragops::log

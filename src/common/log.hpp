@@ -27,6 +27,11 @@ using Field = std::pair<std::string_view, boost::json::value>;
 
 void write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
+// Writes lines that a caller formatted itself (each a JSON object ending in '\n', e.g. the
+// sidecar's buffered audit lines) to the same stream, in one piece: never interleaved with a
+// line that write() prints at the same time.
+void write_lines(std::string_view lines);
+
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::debug, m, f); }
 inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::info, m, f); }
 inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::warn, m, f); }
