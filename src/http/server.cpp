@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -16,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -32,9 +34,12 @@ using boost::system::error_code;
 
 namespace {
 
+// ASCII only: header names are tokens (no locale lookup per character).
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
@@ -50,16 +55,56 @@ void cleanse(std::string& body) {
   body.clear();
 }
 
+// A response on the wire: the head (status line and header fields, formatted here rather than
+// by Beast's serializer, which cost as much per answer as the sidecar's decryption) and the body,
+// sent together in one gather write.
+struct Outgoing {
+  std::string head;
+  std::string body;
+  bool keep_alive = false;
+  bool sensitive = false;   // body holds plaintext: cleansed once written or dropped
+};
+
+void append_header_text(std::string& out, std::string_view text) {
+  // A CR or LF would end the field early (response splitting); none of our handlers sets one.
+  for (char c : text) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+}
+
+// "HTTP/1.1 <code> <reason>", the fields as given, Content-Length (except where a response has
+// no body: 1xx, 204, 304), and "Connection: close" when the connection ends after it.
+void format_head(std::string& out, int status, const std::vector<std::pair<std::string, std::string>>& headers,
+                 std::size_t body_size, bool keep_alive) {
+  out.clear();
+  out.reserve(128 + headers.size() * 48);
+  out += "HTTP/1.1 ";
+  char number[24];
+  auto [end, ec] = std::to_chars(number, number + sizeof number, status);
+  out.append(number, ec == std::errc() ? end : number);
+  out.push_back(' ');
+  out += bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(status)));
+  out += "\r\n";
+  for (const auto& [name, value] : headers) {
+    append_header_text(out, name);
+    out += ": ";
+    append_header_text(out, value);
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  if (!(status >= 100 && status < 200) && status != 204 && status != 304) {
+    out += "Content-Length: ";
+    auto [size_end, size_ec] = std::to_chars(number, number + sizeof number, body_size);
+    out.append(number, size_ec == std::errc() ? size_end : number);
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
 // A fixed answer for input that never reached the handler.
-bhttp::response<bhttp::string_body> protocol_error(bhttp::status status, std::string_view code, std::string_view message) {
-  bhttp::response<bhttp::string_body> res{status, 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.set(bhttp::field::cache_control, "no-store");
-  res.set(bhttp::field::connection, "close");
-  res.keep_alive(false);
-  res.body() = std::string(R"({"error":{"code":")") + std::string(code) + R"(","message":")" + std::string(message) + "\"}}";
-  res.prepare_payload();
-  return res;
+void protocol_error(Outgoing& out, int status, std::string_view code, std::string_view message) {
+  out.body = std::string(R"({"error":{"code":")") + std::string(code) + R"(","message":")" + std::string(message) + "\"}}";
+  out.keep_alive = false;
+  out.sensitive = false;
+  format_head(out.head, status, {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}}, out.body.size(), false);
 }
 
 boost::system::result<std::shared_ptr<net::ssl::context>, std::string> make_tls_context(const TlsPem& pem) {
@@ -141,7 +186,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         buffer_(server.options.max_header_bytes + server.options.max_body_bytes + 1024) {}
 
   ~Session() {
-    if (sensitive_) cleanse(response_.body());
+    if (out_.sensitive) cleanse(out_.body);
   }
 
   void run() {
@@ -175,14 +220,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return close();
     }
     if (ec == bhttp::error::header_limit) {
-      return write_error(protocol_error(bhttp::status::request_header_fields_too_large, "header_too_large",
-                                        "request header exceeds the limit"));
+      return write_error(431, "header_too_large", "request header exceeds the limit");
     }
     if (ec == bhttp::error::body_limit || ec == bhttp::error::buffer_overflow) {
-      return write_error(protocol_error(bhttp::status::payload_too_large, "body_too_large", "request body exceeds the limit"));
+      return write_error(413, "body_too_large", "request body exceeds the limit");
     }
     if (ec && is_parse_error(ec) && ec != bhttp::error::partial_message) {
-      return write_error(protocol_error(bhttp::status::bad_request, "bad_request", "malformed HTTP request"));
+      return write_error(400, "bad_request", "malformed HTTP request");
     }
     if (ec) return close();
 
@@ -205,34 +249,30 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       answer.set_header("Content-Type", "application/json");
     }
 
-    response_ = {};
-    response_.version(11);
-    response_.result(static_cast<unsigned>(answer.status));
-    for (auto& [name, value] : answer.headers) response_.insert(name, value);
-    sensitive_ = answer.sensitive;
-    response_.body() = std::move(answer.body);   // answer's destructor wipes what the move left behind
-    response_.keep_alive(keep_alive);
-    response_.prepare_payload();
+    out_.keep_alive = keep_alive;
+    out_.sensitive = answer.sensitive;
+    out_.body = std::move(answer.body);   // answer's destructor wipes what the move left behind
+    format_head(out_.head, answer.status, answer.headers, out_.body.size(), keep_alive);
     write();
   }
 
   void write() {
     beast::get_lowest_layer(stream_).expires_after(server_.options.write_timeout);
-    bhttp::async_write(stream_, response_, beast::bind_front_handler(&Session::on_write, this->shared_from_this()));
+    const std::array<net::const_buffer, 2> buffers{net::buffer(out_.head), net::buffer(out_.body)};
+    net::async_write(stream_, buffers, beast::bind_front_handler(&Session::on_write, this->shared_from_this()));
   }
 
-  void write_error(bhttp::response<bhttp::string_body> res) {
-    response_ = std::move(res);
-    sensitive_ = false;
+  void write_error(int status, std::string_view code, std::string_view message) {
+    protocol_error(out_, status, code, message);
     write();
   }
 
   void on_write(error_code ec, std::size_t) {
-    if (sensitive_) {
-      cleanse(response_.body());
-      sensitive_ = false;
+    if (out_.sensitive) {
+      cleanse(out_.body);
+      out_.sensitive = false;
     }
-    if (ec || !response_.keep_alive()) return close();
+    if (ec || !out_.keep_alive) return close();
     read();
   }
 
@@ -252,8 +292,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<net::ssl::context> tls_;   // keeps the context this connection was accepted with
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> response_;
-  bool sensitive_ = false;
+  Outgoing out_;
 };
 
 }  // namespace
