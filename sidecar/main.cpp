@@ -5,6 +5,7 @@
 #include "health_handler.hpp"
 #include "keyring_file.hpp"
 #include "metrics.hpp"
+#include "resident_pages.hpp"
 #include "store_watcher.hpp"
 #include "token_file.hpp"
 
@@ -16,6 +17,7 @@
 #include <boost/json/string_view.hpp>
 
 #include <csignal>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -124,8 +126,17 @@ int main() {
                         {"connections", static_cast<std::int64_t>(config->connections.size())},
                         {"secrets", static_cast<std::int64_t>(config->secrets.size())}});
 
+  // Once ready, the code pages start-up mapped and requests do not use are let go
+  // (resident_pages.hpp); then wait for SIGTERM or SIGINT.
   int signal = 0;
-  sigwait(&signals, &signal);
+  bool released = false;
+  const timespec tick{0, 100'000'000};
+  while ((signal = sigtimedwait(&signals, nullptr, &tick)) <= 0) {
+    if (!released && cache.ready() && cache.keyring()) {
+      released = true;
+      log::debug("released start-up pages", {{"kib", static_cast<std::int64_t>(release_clean_file_pages())}});
+    }
+  }
   log::info("stopping", {{"signal", signal}});
   api_server->stop();
   metrics.flush_audit();   // every request answered has its audit line out before we exit
