@@ -2,9 +2,10 @@
 # The sidecar next to nginx-light on loopback, measured in the same run:
 #   wrk against /v1/connections/NAME/token (a 1 KiB API key, decrypted per request, audit line
 #   per request) vs nginx serving the same 1 KiB file; same threads and connections, each server
-#   pinned to one core and wrk to the other. Prints the rps ratio and both p99 latencies, the
-#   sidecar's RSS idle and under load, its time from start to ready, and the webhook's admission
-#   latency p99 (wrk POSTing an AdmissionReview over TLS). Not a test: figures only.
+#   pinned to one core and wrk to the other. Prints the rps ratio and both p99 latencies, RSS
+#   and PSS of both servers idle and under load, the sidecar's time from start to ready, and the
+#   webhook's admission latency p99 (wrk POSTing an AdmissionReview over TLS). Not a test:
+#   figures only. Instruction counts per request (callgrind): bench/profile_sidecar.sh.
 #
 #   bench/bench_sidecar.sh [BUILD_DIR]     (BENCH_SECONDS=5 BENCH_CONNECTIONS=16 by default)
 set -uo pipefail
@@ -57,6 +58,12 @@ token=$(cat "$SIDECAR_DIR/token/token")
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+# "RSS <MiB> PSS <MiB> (private <MiB>, shared library pages <MiB>)" from smaps_rollup: RSS counts
+# every page mapped, PSS splits shared pages between the processes that map them.
+memory_of() {
+  awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} /^Private_Clean:/ {pc=$2} /^Private_Dirty:/ {pd=$2} /^Shared_Clean:/ {sc=$2} /^Shared_Dirty:/ {sd=$2}
+       END {printf "RSS %.1f MiB, PSS %.1f MiB (private %.1f, shared %.1f)", r/1024, p/1024, (pc+pd)/1024, (sc+sd)/1024}' "/proc/$1/smaps_rollup"
+}
 
 # Time from exec to ready: a second sidecar with the same environment.
 ready_ms() {
@@ -75,8 +82,14 @@ ready_ms() {
 }
 ready_times=$(for i in 1 2 3 4 5; do ready_ms; done | sort -n | tr '\n' ' ')
 
-sleep 1   # let the process settle before sampling idle memory
-rss_idle=$(rss_kib "$SIDECAR_PID")
+# Idle memory once the sidecar has let go of its start-up pages (it does so as soon as it is
+# ready, within 100 ms; resident_pages.hpp): wait for RSS to hold still.
+last=0; rss_idle=$(rss_kib "$SIDECAR_PID")
+for _ in $(seq 1 50); do
+  [ "$rss_idle" = "$last" ] && break
+  last=$rss_idle; sleep 0.1; rss_idle=$(rss_kib "$SIDECAR_PID")
+done
+sidecar_memory_idle=$(memory_of "$SIDECAR_PID")
 
 # nginx-light serving the same 1 KiB on loopback.
 ngx=$APISERVER_DIR/nginx; mkdir -p "$ngx/www"
@@ -96,6 +109,7 @@ EOF
 nginx -p "$ngx" -c "$ngx/nginx.conf" -g 'daemon off; master_process off;' &
 NGINX_PID=$!
 wait_until 5 curl -sf "http://127.0.0.1:$ngx_port/token" || { echo "bench_sidecar: nginx did not start"; cat "$ngx/error.log"; exit 1; }
+nginx_memory_idle=$(memory_of "$NGINX_PID")
 
 taskset -cp 0 "$NGINX_PID" >/dev/null
 taskset -acp 0 "$SIDECAR_PID" >/dev/null
@@ -128,7 +142,17 @@ done
 median_round=$(sort -k2 -n "$APISERVER_DIR/rounds" | awk '{r[NR]=$1} END {print r[int((NR+1)/2)]}')
 nginx_out=$(cat "$APISERVER_DIR/nginx.$median_round")
 sidecar_out=$(cat "$APISERVER_DIR/sidecar.$median_round")
-rss_load=$(hwm_kib "$SIDECAR_PID")
+# Under load: sampled while a last round runs (after the rounds RSS only grows back slowly).
+run_wrk -H "Authorization: Bearer $token" "http://127.0.0.1:$SIDECAR_PORT/v1/connections/vt/token" >/dev/null &
+load_wrk=$!
+run_wrk "http://127.0.0.1:$ngx_port/token" >/dev/null &
+load_wrk_nginx=$!
+sleep "$(awk -v d="$seconds" 'BEGIN {print d / 2}')"
+rss_load=$(rss_kib "$SIDECAR_PID")
+sidecar_memory_load=$(memory_of "$SIDECAR_PID")
+nginx_memory_load=$(memory_of "$NGINX_PID")
+wait "$load_wrk" "$load_wrk_nginx"
+rss_peak=$(hwm_kib "$SIDECAR_PID")
 non2xx=$(cat "$APISERVER_DIR"/sidecar.* | grep -c "Non-2xx")
 
 # Webhook admission latency: AdmissionReview POSTs over TLS, one connection.
@@ -150,7 +174,12 @@ printf '  sidecar      %10s req/s  p99 %s  (decrypt + audit line per request)\n'
 awk -v s="$sidecar_rps" -v n="$nginx_rps" 'BEGIN { printf "  ratio sidecar/nginx: %.2f (target >= 0.9)\n", s / n }'
 awk -v r="$median_round" '$1 == r { printf "  CPU per request (user+system, all threads): nginx-light %.1f us, sidecar %.1f us\n", $2, $3 }' "$APISERVER_DIR/cpu"
 [ "$non2xx" -eq 0 ] || echo "  WARNING: the sidecar answered non-2xx during the run"
-echo "sidecar resident memory: idle $((rss_idle / 1024)).$(( (rss_idle % 1024) * 10 / 1024 )) MiB, peak under load $((rss_load / 1024)).$(( (rss_load % 1024) * 10 / 1024 )) MiB (target < 10 MiB)"
+echo "resident memory (smaps_rollup; target: sidecar RSS at most 8 MiB idle and under load):"
+echo "  sidecar      idle: $sidecar_memory_idle"
+echo "               load: $sidecar_memory_load"
+echo "  nginx-light  idle: $nginx_memory_idle"
+echo "               load: $nginx_memory_load"
+echo "  sidecar VmHWM (peak, start-up included, before it lets go of the start-up pages): $((rss_peak / 1024)).$(( (rss_peak % 1024) * 10 / 1024 )) MiB"
 echo "sidecar start to ready (ms, 5 runs): $ready_times"
 echo "webhook admission (AdmissionReview over TLS, one connection): $(rps_of <<<"$webhook_out") req/s, p99 $(p99_of <<<"$webhook_out")"
 handler_bin=$build/bench/sidecar/bench_sidecar_handler
