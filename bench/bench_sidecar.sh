@@ -20,6 +20,7 @@ export DRAGOPS_APISERVER_BINARY=$build/tests/apiserver/dragops-apiserver
 export DRAGOPS_OPERATOR_BINARY=$build/operator/dragops-operator
 export DRAGOPS_SIDECAR_BINARY=${DRAGOPS_SIDECAR_BINARY:-$build/sidecar/dragops-sidecar}
 export DRAGOPS_SOURCE_DIR=$root
+export DRAGOPSCTL_BINARY=$build/tools/dragopsctl/dragopsctl   # kubectl-dragops beside it grants `use`
 for tool in wrk nginx taskset curl jq; do
   command -v $tool >/dev/null || { echo "bench_sidecar: $tool is not installed (make deps)"; exit 1; }
 done
@@ -49,6 +50,8 @@ metadata: {name: vt, namespace: bench}
 spec: {pack: virustotal, credentialsRef: {name: vt-credentials}}
 EOF
 wait_until 30 kubectl -n bench get secret dragops-conn-vt || { echo "bench_sidecar: the connection was not sealed"; exit 1; }
+# The webhook admits the pod only if its ServiceAccount may use the connection (docs/sharing.md).
+grant_use bench default connection vt || { echo "bench: cannot grant the pod's ServiceAccount use of vt"; exit 1; }
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: bench, namespace: bench, annotations: {dragops.io/inject: "true", dragops.io/connections: vt}}\nspec: {containers: [{name: app, image: busybox}]}\n' |
   kubectl apply -f - >/dev/null
 sidecar_start bench bench || { echo "bench_sidecar: the sidecar did not become ready"; exit 1; }
