@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Side by side with External Secrets Operator (issue 14, item 3), on the real control plane
 # (kube-apiserver, etcd and kube-controller-manager of the pinned release): ESO v0.16
-# (bench/eso/build.sh, from the Go module proxy) syncs N ExternalSecrets from its `fake`
-# provider (a ClusterSecretStore with one key) into N Secrets; then our operator seals N
+# (bench/eso/build.sh, from the Go module proxy) syncs N ExternalSecrets from its in-cluster
+# `kubernetes` provider (a ClusterSecretStore reading one Secret of namespace bench-source with a
+# ServiceAccount token that may read only that) into N Secrets. Its `fake` provider is not used:
+# in v0.16.2 it crashes the controller with concurrent workers (fatal error: concurrent map
+# writes in fake.(*Provider).NewClient; external-secrets issue #6233). Then our operator seals N
 # Connections (each referencing a core Secret) into N stores, on the same server. Each starts
 # with its objects already created and runs until all are Ready=True; printed for both: the wall
 # time, the controller's CPU time and its peak RSS (VmHWM), with the same number of workers
@@ -63,7 +66,48 @@ run() {
   echo "$seconds $cpu $((hwm / 1024))" >"$work/$name.figures"
 }
 
-"$load" external-secrets "$namespaces" "$per" "$workers" >/dev/null
+# ESO's source: one Secret, read by a ServiceAccount token through the API server's URL and CA.
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: {name: bench-source}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: source, namespace: bench-source}
+stringData: {api_key: bench-key-value}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: eso-reader, namespace: bench-source}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: eso-reader, namespace: bench-source}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: eso-reader, namespace: bench-source}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: eso-reader}
+subjects: [{kind: ServiceAccount, name: eso-reader, namespace: bench-source}]
+YAML
+token=$(kubectl -n bench-source create token eso-reader --duration 2h)
+kubectl -n bench-source create secret generic eso-reader-token --from-literal=token="$token" >/dev/null
+ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+server=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+kubectl apply -f - >/dev/null <<YAML || { echo "bench_eso: cannot create the ClusterSecretStore"; exit 1; }
+apiVersion: external-secrets.io/v1beta1
+kind: ClusterSecretStore
+metadata: {name: bench}
+spec:
+  provider:
+    kubernetes:
+      remoteNamespace: bench-source
+      server: {url: "$server", caBundle: "$ca"}
+      auth: {token: {bearerToken: {name: eso-reader-token, key: token, namespace: bench-source}}}
+YAML
+"$load" external-secrets "$namespaces" "$per" "$workers" source api_key >/dev/null
 "$load" secrets "$namespaces" "$per" "$workers" >/dev/null
 "$load" connections "$namespaces" "$per" "$workers" >/dev/null
 echo "$total objects in $namespaces namespaces, created before each controller starts; $workers workers each"

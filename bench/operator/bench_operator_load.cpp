@@ -10,10 +10,10 @@
 //                                                        watches Connections (or External Secrets
 //                                                        Operator's ExternalSecrets) until TOTAL are
 //                                                        Ready=True; prints the seconds it took
-//   bench_operator_load external-secrets NAMESPACES PER THREADS
-//                                                        for bench_eso.sh: a ClusterSecretStore "bench"
-//                                                        (ESO's fake provider, one key) and ExternalSecrets
-//                                                        syncing that key into a Secret each
+//   bench_operator_load external-secrets NAMESPACES PER THREADS KEY PROPERTY
+//                                                        for bench_eso.sh: ExternalSecrets that sync
+//                                                        KEY's PROPERTY from the ClusterSecretStore
+//                                                        "bench" into a Secret each
 // Creates are spread over THREADS clients, each with its own keep-alive connection pool.
 
 #include "kube/config.hpp"
@@ -192,15 +192,9 @@ int main(int argc, char** argv) {
       return wait_ready(std::stoi(args[1]), std::stoi(args[2]),
                         args.size() == 4 && args[3] == "externalsecrets" ? kExternalSecrets : kube::gvr::connections());
     }
-    if (args.size() == 4 && args[0] == "external-secrets") {
+    if (args.size() == 6 && args[0] == "external-secrets") {
       const int namespaces = std::stoi(args[1]), per = std::stoi(args[2]), threads = std::stoi(args[3]);
-      auto api = connect();
-      const json::object store{
-          {"apiVersion", "external-secrets.io/v1beta1"}, {"kind", "ClusterSecretStore"}, {"metadata", {{"name", "bench"}}},
-          {"spec", {{"provider", {{"fake", {{"data", json::array{{{"key", "/bench/api-key"}, {"value", "bench-key-value"}}}}}}}}}}};
-      if (auto created = api->create({"external-secrets.io", "v1beta1", "clustersecretstores"}, "", store);
-          !created && !created.error().already_exists())
-        throw std::runtime_error("ClusterSecretStore: " + created.error().message);
+      const std::string key = args[4], property = args[5];
       const double rate = create_all(namespaces * per, threads, [&](int i) {
         const std::string ns = "ns-" + std::to_string(i % namespaces);
         const std::string name = "c" + std::to_string(i / namespaces);
@@ -211,7 +205,7 @@ int main(int argc, char** argv) {
                                                  {"secretStoreRef", {{"kind", "ClusterSecretStore"}, {"name", "bench"}}},
                                                  {"target", {{"name", name + "-synced"}}},
                                                  {"data", json::array{{{"secretKey", "api_key"},
-                                                                       {"remoteRef", {{"key", "/bench/api-key"}}}}}}}}}};
+                                                                       {"remoteRef", {{"key", key}, {"property", property}}}}}}}}}};
       });
       std::printf("external secrets created: %d at %.0f/s\n", namespaces * per, rate);
       return 0;
