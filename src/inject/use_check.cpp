@@ -1,5 +1,7 @@
 #include "inject/use_check.hpp"
 
+#include "kube/access_review.hpp"
+
 #include <boost/url/parse.hpp>
 
 #include <charconv>
@@ -55,21 +57,8 @@ json::object use_access_review(std::string_view ns, std::string_view service_acc
 }
 
 UseCheck api_use_check(kube::Api& api) {
-  return [&api](std::string_view ns, std::string_view service_account,
-                const UsedObject& object) -> boost::system::result<bool, std::string> {
-    auto answer = api.create({"authorization.k8s.io", "v1", "subjectaccessreviews"}, "",
-                             use_access_review(ns, service_account, object));
-    if (!answer) {
-      const auto& status = answer.error();
-      return boost::system::result<bool, std::string>(
-          boost::system::in_place_error,
-          status.transport() ? "the API server did not answer the SubjectAccessReview (" + status.message + ")"
-                             : "the SubjectAccessReview failed with " + std::to_string(status.code) + " " + status.reason +
-                                   ": " + status.message);
-    }
-    const auto* status = answer->if_contains("status");
-    const auto* allowed = status && status->is_object() ? status->get_object().if_contains("allowed") : nullptr;
-    return allowed && allowed->is_bool() && allowed->get_bool();
+  return [&api](std::string_view ns, std::string_view service_account, const UsedObject& object) {
+    return kube::review_access(api, use_access_review(ns, service_account, object));
   };
 }
 
