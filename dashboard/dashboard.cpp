@@ -174,6 +174,7 @@ class Api {
 
  private:
   http::Response permissions(const std::string& ns);
+  std::optional<bool> may(json::object attributes, KubeAnswer& unauthorized);
   http::Response namespaces();
   http::Response packs();
   http::Response sealing_key();
@@ -253,28 +254,34 @@ http::Response Api::route(std::string_view method, const std::vector<std::string
   return error_answer(405, "use GET, PATCH or DELETE here");
 }
 
+// A SelfSubjectAccessReview of the user: the answer's status.allowed (false when there is none),
+// or nullopt when the API server no longer accepts the user's token (401, passed on).
+std::optional<bool> Api::may(json::object attributes, KubeAnswer& unauthorized) {
+  json::object review{{"apiVersion", "authorization.k8s.io/v1"},
+                      {"kind", "SelfSubjectAccessReview"},
+                      {"spec", json::object{{"resourceAttributes", std::move(attributes)}}}};
+  auto answer = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json::serialize(review),
+                     std::string(kJson));
+  if (answer.status == 401) {
+    unauthorized = std::move(answer);
+    return std::nullopt;
+  }
+  auto parsed = ok(answer) ? parse_object(answer.body) : std::nullopt;
+  const auto* a = parsed ? at_path(json::value(*parsed), {"status", "allowed"}) : nullptr;
+  return a && a->is_bool() && a->as_bool();
+}
+
 http::Response Api::permissions(const std::string& ns) {
   json::object out;
+  KubeAnswer unauthorized;
   for (std::string_view resource : {"connections", "secrets"}) {
     json::object verbs;
     for (std::string_view verb : {"list", "get", "create", "patch", "delete"}) {
       json::object attributes{{"group", "dragops.io"}, {"resource", resource}, {"verb", verb}};
       if (!ns.empty()) attributes["namespace"] = ns;
-      json::object review{{"apiVersion", "authorization.k8s.io/v1"},
-                          {"kind", "SelfSubjectAccessReview"},
-                          {"spec", json::object{{"resourceAttributes", attributes}}}};
-      auto answer = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json::serialize(review),
-                         std::string(kJson));
-      if (answer.status == 401) return kube_error(answer);
-      bool allowed = false;
-      if (ok(answer)) {
-        auto parsed = parse_object(answer.body);
-        if (parsed) {
-          const auto* a = at_path(json::value(*parsed), {"status", "allowed"});
-          allowed = a && a->is_bool() && a->as_bool();
-        }
-      }
-      verbs[verb] = allowed;
+      auto allowed = may(std::move(attributes), unauthorized);
+      if (!allowed) return kube_error(unauthorized);
+      verbs[verb] = *allowed;
     }
     out[resource] = std::move(verbs);
   }
@@ -282,18 +289,11 @@ http::Response Api::permissions(const std::string& ns) {
   bool may_share = !ns.empty();
   for (std::string_view rbac_resource : {"roles", "rolebindings"}) {
     if (!may_share) break;
-    json::object review{{"apiVersion", "authorization.k8s.io/v1"},
-                        {"kind", "SelfSubjectAccessReview"},
-                        {"spec", json::object{{"resourceAttributes", json::object{{"group", "rbac.authorization.k8s.io"},
-                                                                                  {"resource", rbac_resource},
-                                                                                  {"verb", "create"},
-                                                                                  {"namespace", ns}}}}}};
-    auto answer = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json::serialize(review),
-                       std::string(kJson));
-    if (answer.status == 401) return kube_error(answer);
-    auto parsed = ok(answer) ? parse_object(answer.body) : std::nullopt;
-    const auto* a = parsed ? at_path(json::value(*parsed), {"status", "allowed"}) : nullptr;
-    may_share = a && a->is_bool() && a->as_bool();
+    auto allowed = may({{"group", "rbac.authorization.k8s.io"}, {"resource", rbac_resource}, {"verb", "create"},
+                        {"namespace", ns}},
+                       unauthorized);
+    if (!allowed) return kube_error(unauthorized);
+    may_share = *allowed;
   }
   out["share"] = may_share;
   return json_answer(200, out);
@@ -501,6 +501,15 @@ json::array Api::pods_allowing(std::string_view ns, std::string_view annotation,
   return out;
 }
 
+// The label value of the use grants the dashboard writes (kubectl dragops share writes
+// "kubectl-dragops"), and the grant of `resource` ("connections" or "secrets") named `name`.
+constexpr std::string_view kShareManager = "dragops-dashboard";
+use_grant::ShareGrant share_grant(std::string_view resource, std::string_view ns, std::string_view name,
+                                  std::string_view service_account) {
+  return {std::string(resource.substr(0, resource.size() - 1)), std::string(name), std::string(ns),
+          std::string(service_account)};
+}
+
 // Who may use the object, read from the namespace's RoleBindings and the Roles and ClusterRoles
 // they name, with the user's own rights (forbidden: the user may not list them): each
 // ServiceAccount subject, and groups of ServiceAccounts. Grants through ClusterRoleBindings are not
@@ -550,12 +559,12 @@ json::array Api::users_of(std::string_view ns, std::string_view resource, std::s
         if (who.empty()) continue;
         const std::string binding_name = string_at(binding, {"metadata", "name"});
         if (!seen.insert(who + "/" + binding_name).second) continue;
-        const bool ours = string_at(binding, {"metadata", "labels", "app.kubernetes.io/managed-by"}) == "dragops-dashboard" ||
-                          string_at(binding, {"metadata", "labels", "app.kubernetes.io/managed-by"}) == "kubectl-dragops";
-        out.push_back(json::object{{"serviceAccount", who}, {"binding", binding_name},
-                                   {"shared", ours && binding_name == use_grant::use_binding_name(
-                                                          {std::string(resource.substr(0, resource.size() - 1)),
-                                                           std::string(name), std::string(ns), who})}});
+        const auto manager = string_at(binding, {"metadata", "labels", "app.kubernetes.io/managed-by"});
+        const bool ours = manager == kShareManager || manager == "kubectl-dragops";
+        out.push_back(json::object{
+            {"serviceAccount", who},
+            {"binding", binding_name},
+            {"shared", ours && binding_name == use_grant::use_binding_name(share_grant(resource, ns, name, who))}});
       }
     }
   }
@@ -567,13 +576,12 @@ http::Response Api::share(std::string_view resource, std::string_view ns, std::s
   if (!input) return error_answer(400, "the body must be a JSON object");
   const auto service_account = string_at(json::value(std::move(*input)), {"serviceAccount"});
   if (!is_dns1123_subdomain(service_account)) return error_answer(400, "ServiceAccount must be a DNS-1123 subdomain");
-  const use_grant::ShareGrant grant{std::string(resource.substr(0, resource.size() - 1)), std::string(name), std::string(ns),
-                                    service_account};
+  const auto grant = share_grant(resource, ns, name, service_account);
   const std::string rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/" + std::string(ns);
   // The Role may exist already (shared with another ServiceAccount); the RoleBinding too (shared before).
-  auto role = call("POST", rbac + "/roles", json::serialize(use_grant::use_role(grant, "dragops-dashboard")), std::string(kJson));
+  auto role = call("POST", rbac + "/roles", json::serialize(use_grant::use_role(grant, kShareManager)), std::string(kJson));
   if (!ok(role) && role.status != 409) return kube_error(role);
-  auto binding = call("POST", rbac + "/rolebindings", json::serialize(use_grant::use_role_binding(grant, "dragops-dashboard")),
+  auto binding = call("POST", rbac + "/rolebindings", json::serialize(use_grant::use_role_binding(grant, kShareManager)),
                       std::string(kJson));
   if (!ok(binding) && binding.status != 409) return kube_error(binding);
   return json_answer(ok(binding) ? 201 : 200, json::object{{"serviceAccount", service_account},
@@ -582,8 +590,7 @@ http::Response Api::share(std::string_view resource, std::string_view ns, std::s
 
 http::Response Api::unshare(std::string_view resource, std::string_view ns, std::string_view name,
                             std::string_view service_account) {
-  const use_grant::ShareGrant grant{std::string(resource.substr(0, resource.size() - 1)), std::string(name), std::string(ns),
-                                    std::string(service_account)};
+  const auto grant = share_grant(resource, ns, name, service_account);
   auto answer = call("DELETE", "/apis/rbac.authorization.k8s.io/v1/namespaces/" + std::string(ns) + "/rolebindings/" +
                                    use_grant::use_binding_name(grant));
   if (!ok(answer) && answer.status != 404) return kube_error(answer);
