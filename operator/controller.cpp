@@ -321,9 +321,7 @@ Outcome Controller::reconcile_sidecar_access(const std::string& ns, const std::s
 void Controller::enqueue_granted_service_accounts() {
   for (auto& [ns, set] : sets_) {
     for (const auto& pod : set.injected_pods->cache().list()) {
-      const auto* spec = object_at(*pod, "spec");
-      const auto sa = spec ? string_at(*spec, "serviceAccountName") : std::string_view{};
-      queue_.add(std::string(kSidecarAccessPrefix) + kube::key_of(kube::namespace_of(*pod), sa.empty() ? "default" : sa));
+      queue_.add(std::string(kSidecarAccessPrefix) + kube::key_of(kube::namespace_of(*pod), inject::service_account_of(*pod)));
     }
     auto granted = sidecar_roles_.list_granted(ns);
     if (!granted) {

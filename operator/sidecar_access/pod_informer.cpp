@@ -12,13 +12,7 @@ namespace {
 
 constexpr const char* kServiceAccountIndex = "serviceAccount";
 
-std::string service_account_of(const json::object& pod) {
-  const auto* spec = object_at(pod, "spec");
-  const std::string_view name = spec ? string_at(*spec, "serviceAccountName") : std::string_view{};
-  return name.empty() ? std::string("default") : std::string(name);
-}
-
-std::string key_of(const json::object& pod) { return kube::key_of(kube::namespace_of(pod), service_account_of(pod)); }
+std::string key_of(const json::object& pod) { return kube::key_of(kube::namespace_of(pod), inject::service_account_of(pod)); }
 
 bool same_grant(const json::object& a, const json::object& b) {
   auto left = inject::read_injected_pod(a);

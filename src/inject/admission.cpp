@@ -1,5 +1,6 @@
 #include "inject/admission.hpp"
 
+#include "inject/injected_pod.hpp"
 #include "inject/json_fields.hpp"
 #include "inject/pod_checks.hpp"
 
@@ -12,6 +13,7 @@ namespace dragops::inject {
 
 namespace json = boost::json;
 
+using json_fields::object_at;
 using json_fields::string_at;
 
 namespace {
@@ -44,15 +46,9 @@ PatchDecision review_ephemeral_containers(const json::object& pod) {
 
 // A pod build_patch would inject, held to the `use` permission of its ServiceAccount.
 void check_use(const json::object& pod, std::string_view namespace_, const UseReview& use, PatchDecision& decision) {
-  auto metadata = pod.find("metadata");
-  if (metadata == pod.end() || !metadata->value().is_object()) return;
-  auto request = read_annotations(metadata->value().get_object());
+  auto request = read_annotations(object_at(pod, "metadata"));
   if (!request) return;   // build_patch denied it already
-  std::string service_account;
-  if (auto spec = pod.find("spec"); spec != pod.end() && spec->value().is_object())
-    service_account = std::string(string_at(spec->value().get_object(), "serviceAccountName"));
-  if (service_account.empty()) service_account = "default";
-  if (auto refusal = refuse_unusable(namespace_, service_account, used_objects(*request), use.check, use.deadline)) {
+  if (auto refusal = refuse_unusable(namespace_, service_account_of(pod), used_objects(*request), use.check, use.deadline)) {
     decision.action = PatchDecision::Action::deny;
     decision.patch.clear();
     decision.message = std::move(*refusal);
@@ -94,12 +90,10 @@ Result review_admission(std::string_view body, const InjectOptions& options, con
   } else if (is_pod && has_object && operation == "CREATE" && sub_resource.empty()) {
     outcome.decision = build_patch(object->value().get_object(), options);
     if (use && outcome.decision.action == PatchDecision::Action::patch) {
-      std::string_view pod_namespace = outcome.namespace_;
-      if (pod_namespace.empty()) {
-        if (auto m = object->value().get_object().find("metadata"); m != object->value().get_object().end() && m->value().is_object())
-          pod_namespace = string_at(m->value().get_object(), "namespace");
-      }
-      check_use(object->value().get_object(), pod_namespace, *use, outcome.decision);
+      const json::object& pod = object->value().get_object();
+      const std::string_view pod_namespace =
+          outcome.namespace_.empty() ? string_at(object_at(pod, "metadata"), "namespace") : outcome.namespace_;
+      check_use(pod, pod_namespace, *use, outcome.decision);
     }
   }
   switch (outcome.decision.action) {

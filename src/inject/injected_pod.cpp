@@ -8,17 +8,13 @@ namespace dragops::inject {
 
 namespace json = boost::json;
 
+using json_fields::object_at;
 using json_fields::string_at;
 
-namespace {
-
-const json::object& object_at(const json::object& object, std::string_view key) {
-  static const json::object empty;
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_object() ? it->value().get_object() : empty;
+std::string service_account_of(const json::object& pod) {
+  const std::string_view name = string_at(object_at(pod, "spec"), "serviceAccountName");
+  return name.empty() ? "default" : std::string(name);
 }
-
-}  // namespace
 
 std::optional<InjectedPod> read_injected_pod(const json::object& pod) {
   const json::object& metadata = object_at(pod, "metadata");
@@ -31,8 +27,7 @@ std::optional<InjectedPod> read_injected_pod(const json::object& pod) {
   if (phase == "Succeeded" || phase == "Failed") return std::nullopt;
 
   InjectedPod injected;
-  injected.service_account = std::string(string_at(spec, "serviceAccountName"));
-  if (injected.service_account.empty()) injected.service_account = "default";
+  injected.service_account = service_account_of(pod);
   for (const auto& c : request->connections) injected.store_names.insert("dragops-conn-" + c);
   for (const auto& s : request->secrets) injected.store_names.insert("dragops-secret-" + s);
   return injected;

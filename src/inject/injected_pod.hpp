@@ -25,6 +25,9 @@ struct InjectedPod {
   std::set<std::string> store_names;    // dragops-conn-<name>, dragops-secret-<name>
 };
 
+// spec.serviceAccountName, or "default" when unset (as the API server's ServiceAccount admission sets it).
+std::string service_account_of(const boost::json::object& pod);
+
 // The pod's ServiceAccount and the store objects its sidecar reads, or nullopt when the pod
 // holds no running sidecar of ours: without the dragops.io/injected label and annotation, with
 // not exactly one dragops-sidecar init container, with annotations the webhook would deny, or

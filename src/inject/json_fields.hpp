@@ -13,6 +13,13 @@ inline const boost::json::array* array_at(const boost::json::object& object, std
   return it != object.end() && it->value().is_array() ? &it->value().get_array() : nullptr;
 }
 
+// An absent or non-object field reads as an empty object.
+inline const boost::json::object& object_at(const boost::json::object& object, std::string_view key) {
+  static const boost::json::object empty;
+  auto it = object.find(key);
+  return it != object.end() && it->value().is_object() ? it->value().get_object() : empty;
+}
+
 inline std::string_view string_at(const boost::json::object& object, std::string_view key) {
   auto it = object.find(key);
   return it != object.end() && it->value().is_string() ? std::string_view(it->value().get_string())

@@ -11,15 +11,10 @@ namespace dragops::inject {
 namespace json = boost::json;
 
 using json_fields::array_at;
+using json_fields::object_at;
 using json_fields::string_at;
 
 namespace {
-
-const json::object& object_at(const json::object& object, std::string_view key) {
-  static const json::object empty;
-  auto it = object.find(key);
-  return it != object.end() && it->value().is_object() ? it->value().get_object() : empty;
-}
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
