@@ -16,47 +16,15 @@
 // Every page is checked with axe-core (WCAG 2.0/2.1/2.2 A and AA) and screenshotted into
 // $SCREENSHOT_DIR. Environment: DASHBOARD_URL, AUTHOR_TOKEN, READER_TOKEN, CANARY_* values,
 // DRAGOPS_DASHBOARD_BROWSER_DIR (setup.sh), CHROMIUM (default /usr/bin/chromium).
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { bad, check, env, finish, ok, openDashboard, pageTools } from './harness.mjs';
 
-const require = createRequire(join(process.env.DRAGOPS_DASHBOARD_BROWSER_DIR, 'package.json'));
-const { chromium } = require('playwright-core');
-const { AxeBuilder } = require('@axe-core/playwright');
-
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const url = env('DASHBOARD_URL');
 const shots = env('SCREENSHOT_DIR');
 const phase = process.argv[2];
 const ns = 'team-a';
-let passed = 0;
-let failed = 0;
-const ok = (what) => { passed++; console.log(`ok   ${what}`); };
-const bad = (what, detail = '') => { failed++; console.log(`FAIL ${what}${detail ? `\n     ${detail}` : ''}`); };
-const check = (cond, what, detail) => (cond ? ok(what) : bad(what, detail));
+const { browser, context, page, consoleErrors } = await openDashboard(url);
+const { axe, shot, apiFromPage } = pageTools(page, shots);
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu'] });
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
-const consoleErrors = [];
-// Errors of the dashboard's pages only (the provider's own pages load things of their own).
-page.on('console', (m) => { if (m.type() === 'error' && (m.location().url ?? '').startsWith(url)) consoleErrors.push(m.text()); });
-page.on('pageerror', (e) => consoleErrors.push(String(e)));
-page.setDefaultTimeout(15000);
-
-async function axe(name) {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  check(result.violations.length === 0, `axe: no WCAG 2.2 AA violation on ${name}`,
-    result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`).join('\n     '));
-}
-async function shot(name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
 async function signIn(token) {
   await page.goto(url);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -140,12 +108,6 @@ async function consentAt(p, start) {
     await Promise.all([p.waitForNavigation(), p.locator('button[type="submit"]').first().click()]);
   }
   await p.waitForURL((u) => u.href.startsWith(url));
-}
-async function apiFromPage(method, path, body) {
-  return page.evaluate(async ([m, p, b]) => {
-    const r = await fetch(p, { method: m, headers: { 'Content-Type': 'application/json' }, body: b ? JSON.stringify(b) : undefined });
-    return { status: r.status, body: await r.text() };
-  }, [method, path, body]);
 }
 // The detail page re-reads the status until it is Ready: wait for that, without reloading.
 async function waitReady(name) {
@@ -561,5 +523,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${phase}: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish(phase);

@@ -6,44 +6,15 @@
 // by the API server as oidc:alice. axe-core checks the sign-in page; screenshots go to
 // $SCREENSHOT_DIR. Environment: DASHBOARD_URL, ISSUER, SCREENSHOT_DIR,
 // DRAGOPS_DASHBOARD_BROWSER_DIR (setup.sh), CHROMIUM.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { bad, check, env, finish, ok, openDashboard, pageTools } from './harness.mjs';
 
-const require = createRequire(join(process.env.DRAGOPS_DASHBOARD_BROWSER_DIR, 'package.json'));
-const { chromium } = require('playwright-core');
-const { AxeBuilder } = require('@axe-core/playwright');
-
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const url = env('DASHBOARD_URL');
 const issuer = env('ISSUER');
 const shots = env('SCREENSHOT_DIR');
-let passed = 0;
-let failed = 0;
-const ok = (what) => { passed++; console.log(`ok   ${what}`); };
-const bad = (what, detail = '') => { failed++; console.log(`FAIL ${what}${detail ? `\n     ${detail}` : ''}`); };
-const check = (cond, what, detail) => (cond ? ok(what) : bad(what, detail));
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu'] });
 // The issuer's certificate comes from the test's own CA, which this browser profile does not
 // know; the dashboard itself is plain http on localhost here.
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
-const page = await context.newPage();
-const consoleErrors = [];
-page.on('console', (m) => { if (m.type() === 'error' && (m.location().url ?? '').startsWith(url)) consoleErrors.push(m.text()); });
-page.on('pageerror', (e) => consoleErrors.push(String(e)));
-page.setDefaultTimeout(15000);
-
-async function apiFromPage(method, path, body) {
-  return page.evaluate(async ([m, p, b]) => {
-    const r = await fetch(p, { method: m, headers: { 'Content-Type': 'application/json' }, body: b ? JSON.stringify(b) : undefined });
-    return { status: r.status, body: await r.text() };
-  }, [method, path, body]);
-}
+const { browser, context, page, consoleErrors } = await openDashboard(url, { ignoreHTTPSErrors: true });
+const { axe, shot, apiFromPage } = pageTools(page, shots);
 
 try {
   await page.goto(url);
@@ -51,10 +22,8 @@ try {
   const button = page.getByRole('button', { name: 'Sign in with OIDC' });
   await button.waitFor();
   ok('the sign-in page offers "Sign in with OIDC"');
-  const a11y = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  check(a11y.violations.length === 0, 'axe: no WCAG 2.2 AA violation on the sign-in page with OIDC',
-    a11y.violations.map((v) => `${v.id}: ${v.help}`).join('\n     '));
-  await page.screenshot({ path: join(shots, 'sign-in-oidc.png'), fullPage: true });
+  await axe('the sign-in page with OIDC');
+  await shot('sign-in-oidc');
 
   // The person at oidc-provider's login and consent pages (devInteractions).
   await Promise.all([page.waitForURL((u) => u.href.startsWith(issuer)), button.click()]);
@@ -94,7 +63,7 @@ try {
   await page.getByText('alice-may-see').first().waitFor();
   ok('the Connections page lists the Connection oidc:alice may list');
   check(await page.getByText('hidden-from-alice').count() === 0, 'a Connection of another namespace is not listed');
-  await page.screenshot({ path: join(shots, 'connections-oidc.png'), fullPage: true });
+  await shot('connections-oidc');
 
   const del = await apiFromPage('DELETE', '/api/connections/team-a/alice-may-see');
   check(del.status === 403 && del.body.includes('oidc:alice'),
@@ -111,8 +80,7 @@ try {
   check(scriptErrors.length === 0, 'no script error in the console', scriptErrors.join('\n     '));
 } catch (e) {
   bad('the OIDC flow ran to the end', String(e).split('\n')[0]);
-  await page.screenshot({ path: join(shots, 'oidc-failure.png'), fullPage: true }).catch(() => {});
+  await shot('oidc-failure').catch(() => {});
 }
 await browser.close();
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish('browser');
