@@ -25,15 +25,8 @@ load=$build/bench/operator/bench_operator_load
 for b in "$operator" "$load"; do [ -x "$b" ] || { echo "bench_eso: $b not built"; exit 1; }; done
 eso_dir=$("$root/bench/eso/build.sh") || { echo "bench_eso: External Secrets Operator could not be built (see above)"; exit 1; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dragops-bench-eso.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  cluster_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/bench/lib.sh"
+bench_workdir eso
 cluster_start "$work/apiserver" >/dev/null || { echo "bench_eso: the control plane did not start"; exit 1; }
 api_pid=$(awk '$1 == "kube-apiserver" { print $2 }' "$work/apiserver/pids")
 apply_crds_and_packs "$root" || { echo "bench_eso: cannot apply our CRDs and packs"; exit 1; }
@@ -41,8 +34,6 @@ kubectl apply --server-side -f "$eso_dir/crds/" >/dev/null || { echo "bench_eso:
 kubectl wait --for condition=Established --timeout=60s -f "$eso_dir/crds/" >/dev/null
 "$load" setup "$namespaces"
 
-ticks=$(getconf CLK_TCK)
-cpu_of() { awk -v t="$ticks" '{ printf "%.1f", ($14 + $15) / t }' "/proc/$1/stat"; }
 # run NAME WAIT-KIND COMMAND...: starts the controller, waits until every object is Ready, prints a line.
 run() {
   local name=$1 kind=$2

@@ -24,15 +24,8 @@ operator=${DRAGOPS_OPERATOR_BINARY:-$build/operator/dragops-operator}
 load=$build/bench/operator/bench_operator_load
 for b in "$apiserver" "$operator" "$load"; do [ -x "$b" ] || { echo "bench_operator: $b not built"; exit 1; }; done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dragops-bench-op.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  cluster_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/bench/lib.sh"
+bench_workdir op
 cluster_start "$work/apiserver" --watch-history 200000 >/dev/null || { echo "bench_operator: API server did not start"; exit 1; }
 if backend_is_real; then
   server="the real kube-apiserver $(cat "$root/tests/kube/upstream/KUBERNETES_VERSION")"
@@ -51,8 +44,6 @@ conn_line=$("$load" connections "$namespaces" "$per" "$workers")
 conn_rate=$(echo "$conn_line" | awk '{print $NF}' | tr -d '/s')
 echo "reference: raw create rate of Connections (custom resources, schema-validated), $workers clients: $conn_rate objects/s"
 
-ticks=$(getconf CLK_TCK)
-cpu_of() { awk -v t="$ticks" '{ printf "%.1f", ($14 + $15) / t }' "/proc/$1/stat"; }
 api_cpu_before=$(cpu_of "$api_pid")
 start=$(date +%s%N)
 "$operator" --kubeconfig "$KUBECONFIG" --leader-elect=false --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 \
