@@ -26,6 +26,7 @@ for tool in valgrind callgrind_annotate wrk nginx curl jq; do
 done
 source "$root/tests/e2e/lib/apiserver.sh"
 source "$root/tests/e2e/lib/sidecar.sh"
+source "$root/bench/lib.sh"
 
 PROFILED=""
 cleanup() {
@@ -35,24 +36,7 @@ cleanup() {
 apiserver_start >/dev/null || exit 1
 trap cleanup EXIT
 operator_start || { echo "profile_sidecar: operator did not start"; exit 1; }
-ensure_namespace bench
-credential=$(head -c 768 /dev/urandom | base64 -w0 | head -c 1024)
-kubectl apply -f - >/dev/null <<EOF2
-apiVersion: v1
-kind: Secret
-metadata: {name: vt-credentials, namespace: bench}
-stringData: {api_key: "$credential"}
----
-apiVersion: dragops.io/v1alpha1
-kind: Connection
-metadata: {name: vt, namespace: bench}
-spec: {pack: virustotal, credentialsRef: {name: vt-credentials}}
-EOF2
-wait_until 30 kubectl -n bench get secret dragops-conn-vt || { echo "profile_sidecar: the connection was not sealed"; exit 1; }
-# The webhook admits the pod only if its ServiceAccount may use the connection (docs/sharing.md).
-grant_use bench default connection vt || { echo "bench: cannot grant the pod's ServiceAccount use of vt"; exit 1; }
-printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: bench, namespace: bench, annotations: {dragops.io/inject: "true", dragops.io/connections: vt}}\nspec: {containers: [{name: app, image: busybox}]}\n' |
-  kubectl apply -f - >/dev/null
+bench_injected_pod profile_sidecar || exit 1
 # The stand-in kubelet starts the sidecar under callgrind (DRAGOPS_SIDECAR_BINARY is a wrapper).
 cat >"$out/sidecar-under-callgrind" <<EOF2
 #!/bin/sh
