@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <regex>
+#include <unordered_map>
 
 namespace dragops::apiserver::schema {
 
@@ -57,6 +60,23 @@ std::size_t utf8_length(std::string_view s) {
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++n;
   return n;
+}
+
+// A CRD's `pattern`, compiled once: std::regex construction costs far more than a match, and the
+// same few patterns are checked on every write. nullptr: not a usable ECMAScript pattern.
+std::shared_ptr<const std::regex> compiled_pattern(const std::string& pattern) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::shared_ptr<const std::regex>> compiled;
+  std::lock_guard lock(mutex);
+  if (auto it = compiled.find(pattern); it != compiled.end()) return it->second;
+  std::shared_ptr<const std::regex> re;
+  try {
+    re = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error&) {
+  }
+  if (compiled.size() >= 4096) compiled.clear();   // bounded: patterns come from CRDs
+  compiled.emplace(pattern, re);
+  return re;
 }
 
 bool matches_format(const std::string& format, const std::string& s) {
@@ -157,13 +177,9 @@ void validate_into(const json::value& v, const json::object& schema, const std::
   if (v.is_string()) {
     const std::string s(v.get_string());
     if (const auto* p = schema.if_contains("pattern"); p != nullptr && p->is_string()) {
-      try {
-        std::regex re(std::string(p->get_string()), std::regex::ECMAScript);
-        if (!std::regex_search(s, re))
-          out.push_back(invalid_in_body(path, v, "should match '" + std::string(p->get_string()) + "'"));
-      } catch (const std::regex_error&) {
-        // An unusable pattern was refused when the CRD was created; nothing to check here.
-      }
+      // An unusable pattern was refused when the CRD was created; nothing to check here.
+      if (const auto re = compiled_pattern(std::string(p->get_string())); re && !std::regex_search(s, *re))
+        out.push_back(invalid_in_body(path, v, "should match '" + std::string(p->get_string()) + "'"));
     }
     if (const auto* f = schema.if_contains("format"); f != nullptr && f->is_string()) {
       std::string format(f->get_string());
