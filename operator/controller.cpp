@@ -127,8 +127,13 @@ void Controller::build_informers(const std::string& ns) {
                                     std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue), "", {}};
   store_options.on_listed = [this](const json::object* object) {   // counts the stores for the gauge
     std::lock_guard lock(sealed_mutex_);
-    if (!object) sealed_.clear();
-    else if (string_at(*object, "type") == store::kSealedType) sealed_.insert(kube::object_key(*object));
+    if (!object) {
+      sealed_.clear();
+      stores_.clear();
+      return;
+    }
+    stores_.insert(kube::object_key(*object));
+    if (string_at(*object, "type") == store::kSealedType) sealed_.insert(kube::object_key(*object));
   };
   set.stores = std::make_unique<EventWatch>(
       api_, std::move(store_options),
@@ -145,10 +150,14 @@ void Controller::on_store_event(const kube::WatchEvent& event) {
   const auto owner = label(object, store::kNameLabel);
   const auto ns = kube::namespace_of(object);
   const bool deleted = event.type == "DELETED";
-  if (string_at(object, "type") == store::kSealedType) {
+  {
     std::lock_guard lock(sealed_mutex_);
-    if (deleted) sealed_.erase(kube::object_key(object));
-    else sealed_.insert(kube::object_key(object));
+    if (deleted) stores_.erase(kube::object_key(object));
+    else stores_.insert(kube::object_key(object));
+    if (string_at(object, "type") == store::kSealedType) {
+      if (deleted) sealed_.erase(kube::object_key(object));
+      else sealed_.insert(kube::object_key(object));
+    }
   }
   if (!deleted && own_writes_.consume("Store/" + kube::object_key(object), kube::resource_version_of(object))) return;
   if (kind == "Connection" && !owner.empty()) queue_.add(std::string(kConnectionPrefix) + kube::key_of(ns, owner));
@@ -235,12 +244,35 @@ ObjectPtr Controller::find(Source source, std::string_view ns, std::string_view 
 
 kube::Result<ObjectPtr> Controller::fetch(Source source, std::string_view ns, std::string_view name) const {
   if (source != Source::core_secret && source != Source::store) return find(source, ns, name);
+  if (source == Source::store) {
+    std::lock_guard lock(sealed_mutex_);
+    unsure_.erase(kube::key_of(ns, name));
+  }
   auto object = api_.get(kube::gvr::secrets(), ns, name);
   if (!object) {
     if (object.error().not_found()) return ObjectPtr{};
     return object.error();
   }
   return std::make_shared<const json::object>(std::move(*object));
+}
+
+bool Controller::may_exist(Source source, std::string_view ns, std::string_view name) const {
+  if (source != Source::store) return true;
+  const auto* set = set_for(ns);
+  if (!set || !set->stores->synced()) return true;
+  const auto key = kube::key_of(ns, name);
+  // A store this operator wrote is known here before its watch event arrives (own_writes_ holds
+  // it until on_store_event has added it to stores_), so a pass right after a create reads it.
+  if (own_writes_.pending("Store/" + key)) return true;
+  std::lock_guard lock(sealed_mutex_);   // a relist sets listing() before it clears stores_ under this lock
+  return set->stores->listing() || stores_.contains(key) || unsure_.contains(key);
+}
+
+void Controller::unsure(Source source, std::string_view ns, std::string_view name) const {
+  if (source != Source::store) return;
+  std::lock_guard lock(sealed_mutex_);
+  if (unsure_.size() >= 4096) unsure_.clear();   // bounded; a cleared entry costs one more AlreadyExists
+  unsure_.insert(kube::key_of(ns, name));
 }
 
 void Controller::enqueue_namespace(const std::string& ns) {

@@ -33,6 +33,7 @@
 #include <set>
 #include <stop_token>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace dragops::op {
@@ -72,6 +73,8 @@ class Controller final : public Lookup {
 
   ObjectPtr find(Source source, std::string_view ns, std::string_view name) const override;
   kube::Result<ObjectPtr> fetch(Source source, std::string_view ns, std::string_view name) const override;
+  bool may_exist(Source source, std::string_view ns, std::string_view name) const override;
+  void unsure(Source source, std::string_view ns, std::string_view name) const override;
 
   // Keys, for tests and logs: "Connection/ns/name", "Secret/ns/name", "IntegrationPack/name".
   void enqueue_namespace(const std::string& ns);
@@ -111,6 +114,8 @@ class Controller final : public Lookup {
   std::atomic<bool> running_{false};
   mutable std::mutex sealed_mutex_;
   std::set<std::string> sealed_;   // "ns/name" of every store object seen (for the gauge)
+  std::unordered_set<std::string> stores_;          // "ns/name" of every object the store watch sees
+  mutable std::unordered_set<std::string> unsure_;  // read through whatever stores_ says
 };
 
 }  // namespace dragops::op

@@ -36,6 +36,7 @@ void EventWatch::run(std::stop_token stop) {
       list_options.label_selector = options_.label_selector;
       list_options.field_selector = options_.field_selector;
       list_options.limit = options_.on_listed ? 500 : 1;   // without on_listed only the snapshot's resourceVersion is needed
+      listing_ = true;
       if (options_.on_listed) options_.on_listed(nullptr);
       bool failed = false;
       resource_version.clear();
@@ -59,6 +60,7 @@ void EventWatch::run(std::stop_token stop) {
         kube::sleep_for(*clock, backoff.next(), stop);
         continue;
       }
+      listing_ = false;
       if (listed_before && on_resync_) on_resync_();
       listed_before = true;
       synced_ = true;

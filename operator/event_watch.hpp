@@ -33,6 +33,9 @@ class EventWatch {
   void start();
   void stop();
   bool synced() const { return synced_.load(); }
+  // True from the start of a (re)list until it has handed over every object; set before
+  // on_listed(nullptr) is called.
+  bool listing() const { return listing_.load(); }
 
  private:
   void run(std::stop_token stop);
@@ -42,6 +45,7 @@ class EventWatch {
   OnEvent on_event_;
   std::function<void()> on_resync_;
   std::atomic<bool> synced_{false};
+  std::atomic<bool> listing_{false};
   std::jthread thread_;
 };
 

@@ -25,6 +25,11 @@ class Lookup {
   virtual kube::Result<ObjectPtr> fetch(Source source, std::string_view ns, std::string_view name) const {
     return find(source, ns, name);
   }
+  // false: a synced watch has not seen it, so reading it through would most likely answer 404
+  // and a create may go ahead (a create that finds it after all calls unsure(), which makes the
+  // next may_exist true). Only for decisions that a lagging watch cannot make unsafe.
+  virtual bool may_exist(Source /*source*/, std::string_view /*ns*/, std::string_view /*name*/) const { return true; }
+  virtual void unsure(Source /*source*/, std::string_view /*ns*/, std::string_view /*name*/) const {}
 };
 
 }  // namespace dragops::op

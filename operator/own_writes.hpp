@@ -37,6 +37,12 @@ class OwnWrites {
     return false;
   }
 
+  // True while a write recorded for key has not been seen by its watch.
+  bool pending(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    return by_key_.contains(key);
+  }
+
   std::size_t size() const {
     std::lock_guard lock(mutex_);
     return by_key_.size();

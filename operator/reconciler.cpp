@@ -109,7 +109,14 @@ kube::Result<ReferencedSecrets> Reconciler::find_secrets(const json::object& res
 kube::Result<std::optional<ExistingStore>> Reconciler::find_store(store::Kind kind, const std::string& ns,
                                                                   const std::string& name, const crypto::Keyring* ring,
                                                                   ObjectPtr& object) const {
-  auto fetched = lookup_.fetch(Source::store, ns, store::store_name(kind, name));
+  // A store the store watch has not seen is not read (a first reconcile would read a 404): if it
+  // exists after all, the create answers AlreadyExists and the retry reads it (finish()).
+  const auto store_name = store::store_name(kind, name);
+  if (!lookup_.may_exist(Source::store, ns, store_name)) {
+    object = nullptr;
+    return std::optional<ExistingStore>{};
+  }
+  auto fetched = lookup_.fetch(Source::store, ns, store_name);
   if (!fetched) return fetched.error();
   object = *fetched;
   if (!object) return std::optional<ExistingStore>{};
@@ -147,6 +154,10 @@ Outcome Reconciler::finish(const kube::Gvr& gvr, std::string_view kind, const js
   const auto took = std::chrono::steady_clock::now() - started;
   if (!applied) {
     const auto& error = applied.error();
+    if (error.already_exists()) {
+      const auto store_kind = gvr.resource == "connections" ? store::Kind::connection : store::Kind::secret;
+      lookup_.unsure(Source::store, meta_string(resource, "namespace"), store::store_name(store_kind, meta_string(resource, "name")));
+    }
     if (error.conflict() || error.already_exists() || error.not_found()) {
       metrics_.reconciled(kind, "conflict", took);
       return {Outcome::Kind::requeue, kConflictRetry, {}};

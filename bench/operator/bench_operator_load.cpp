@@ -10,6 +10,11 @@
 //                                                        watches Connections (or External Secrets
 //                                                        Operator's ExternalSecrets) until TOTAL are
 //                                                        Ready=True; prints the seconds it took
+//   bench_operator_load floor NAMESPACES PER THREADS   for each Connection (the operator stopped): the API
+//                                                        requests a first reconcile makes, without the
+//                                                        operator (GET its credentials Secret, create a
+//                                                        store-sized Secret, merge-patch its status,
+//                                                        create an Event); prints Connections/s
 //   bench_operator_load external-secrets NAMESPACES PER THREADS KEY PROPERTY
 //                                                        for bench_eso.sh: ExternalSecrets that sync
 //                                                        KEY's PROPERTY from the ClusterSecretStore
@@ -47,25 +52,32 @@ std::unique_ptr<kube::HttpApi> connect() {
   return std::move(*api);
 }
 
-// Runs make(i) -> (gvr, ns, object) for i in [0, total) on `threads` clients; returns objects/s.
-template <class Make>
-double create_all(int total, int threads, Make make) {
+// Runs step(api, i) -> ok for i in [0, total) on `threads` clients; returns items/s.
+template <class Step>
+double run_all(int total, int threads, Step step) {
   std::atomic<int> next{0}, failures{0};
   const auto start = Clock::now();
   std::vector<std::jthread> workers;
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&] {
       auto api = connect();
-      for (int i = next++; i < total; i = next++) {
-        auto [gvr, ns, object] = make(i);
-        auto created = api->create(gvr, ns, object);
-        if (!created && !created.error().already_exists()) ++failures;
-      }
+      for (int i = next++; i < total; i = next++)
+        if (!step(*api, i)) ++failures;
     });
   workers.clear();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (failures) std::cerr << failures << " creates failed\n";
+  if (failures) std::cerr << failures << " items failed\n";
   return total / seconds;
+}
+
+// Runs make(i) -> (gvr, ns, object) for i in [0, total) on `threads` clients; returns objects/s.
+template <class Make>
+double create_all(int total, int threads, Make make) {
+  return run_all(total, threads, [&](kube::HttpApi& api, int i) {
+    auto [gvr, ns, object] = make(i);
+    auto created = api.create(gvr, ns, object);
+    return created || created.error().already_exists();
+  });
 }
 
 json::object ns_object(const std::string& name) {
@@ -73,6 +85,47 @@ json::object ns_object(const std::string& name) {
 }
 
 const kube::Gvr kExternalSecrets{"external-secrets.io", "v1beta1", "externalsecrets"};
+
+// The requests of a first reconcile, in the operator's order, for Connection i; the store and
+// status are copies of what the operator wrote for Connection c0 in ns-0 (read once, untimed),
+// renamed so each create and patch really writes.
+double reconcile_floor(int namespaces, int per, int threads) {
+  auto api = connect();
+  auto store_template = api->get(kube::gvr::secrets(), "ns-0", "dragops-conn-c0");
+  auto connection_template = api->get(kube::gvr::connections(), "ns-0", "c0");
+  if (!store_template || !connection_template || !connection_template->contains("status"))
+    throw std::runtime_error("floor: Connection ns-0/c0 has no store or status yet (run the operator first)");
+  json::object store = *store_template;
+  for (const auto* field : {"resourceVersion", "uid", "creationTimestamp", "managedFields", "ownerReferences"})
+    store["metadata"].as_object().erase(field);
+  const json::object status = connection_template->at("status").as_object();
+  return run_all(namespaces * per, threads, [&](kube::HttpApi& client, int i) {
+    const std::string ns = "ns-" + std::to_string(i % namespaces);
+    const std::string name = "c" + std::to_string(i / namespaces);
+    if (!client.get(kube::gvr::secrets(), ns, name + "-credentials")) return false;
+    json::object object = store;
+    object["metadata"].as_object()["name"] = "floor-" + name;
+    object["metadata"].as_object()["namespace"] = ns;
+    if (!client.create(kube::gvr::secrets(), ns, object)) return false;
+    json::object next_status = status;
+    for (auto& condition : next_status["conditions"].as_array())
+      condition.as_object()["message"] = "floor " + std::to_string(i);
+    if (!client.patch(kube::gvr::connections(), ns, name, kube::PatchType::merge,
+                      json::serialize(json::object{{"status", next_status}}), "status"))
+      return false;
+    const std::string now = "2026-01-01T00:00:00Z";
+    return client
+        .create(kube::gvr::events(), ns,
+                json::object{{"apiVersion", "v1"}, {"kind", "Event"},
+                             {"metadata", {{"name", name + ".floor"}, {"namespace", ns}}},
+                             {"involvedObject", {{"apiVersion", "dragops.io/v1alpha1"}, {"kind", "Connection"},
+                                                 {"namespace", ns}, {"name", name}}},
+                             {"reason", "Sealed"}, {"message", "Ready=True: floor"}, {"type", "Normal"},
+                             {"source", {{"component", "dragops-operator"}}},
+                             {"firstTimestamp", now}, {"lastTimestamp", now}, {"count", 1}})
+        .has_value();
+  });
+}
 
 int wait_ready(int total, int timeout_seconds, const kube::Gvr& gvr) {
   auto api = connect();
@@ -191,6 +244,11 @@ int main(int argc, char** argv) {
     if ((args.size() == 3 || args.size() == 4) && args[0] == "wait-ready") {
       return wait_ready(std::stoi(args[1]), std::stoi(args[2]),
                         args.size() == 4 && args[3] == "externalsecrets" ? kExternalSecrets : kube::gvr::connections());
+    }
+    if (args.size() == 4 && args[0] == "floor") {
+      const int namespaces = std::stoi(args[1]), per = std::stoi(args[2]), threads = std::stoi(args[3]);
+      std::printf("reconcile floor: %d at %.0f/s\n", namespaces * per, reconcile_floor(namespaces, per, threads));
+      return 0;
     }
     if (args.size() == 6 && args[0] == "external-secrets") {
       const int namespaces = std::stoi(args[1]), per = std::stoi(args[2]), threads = std::stoi(args[3]);

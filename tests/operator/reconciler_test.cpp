@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 namespace dragops::op {
 namespace {
@@ -42,6 +43,15 @@ struct ApiLookup : Lookup {
       return object.error();
     }
     return std::make_shared<const boost::json::object>(*object);
+  }
+  // hide_stores: as a store watch that has not seen the stores yet (until unsure() is called).
+  bool hide_stores = false;
+  mutable std::set<std::string> unsure_keys;
+  bool may_exist(Source source, std::string_view ns, std::string_view name) const override {
+    return source != Source::store || !hide_stores || unsure_keys.contains(std::string(ns) + "/" + std::string(name));
+  }
+  void unsure(Source source, std::string_view ns, std::string_view name) const override {
+    if (source == Source::store) unsure_keys.insert(std::string(ns) + "/" + std::string(name));
   }
 };
 
@@ -122,6 +132,29 @@ TEST_F(ReconcilerFixture, AnUnreadableSecretIsAnErrorToRetryNotMissingCredential
   auto cr = api.get(kube::gvr::connections(), "team-a", "svc");
   EXPECT_FALSE(cr->contains("status"));   // no CredentialsNotFound written on a transport error
   EXPECT_EQ(metrics.reconcile_count("Connection", "error"), 1.0);
+}
+
+TEST_F(ReconcilerFixture, AStoreTheWatchHasNotSeenIsReadOnTheRetryAfterItsCreateFindsIt) {
+  ASSERT_EQ(reconciler.reconcile_connection("team-a", "svc").kind, Outcome::Kind::done);
+  const auto sealed = *api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc");
+  auto creds = *api.get(kube::gvr::secrets(), "team-a", "creds");
+  creds["data"].as_object()["api_key"] = "bmV3LWtleQ==";
+  ASSERT_TRUE(api.update(kube::gvr::secrets(), "team-a", creds, ""));
+
+  lookup.hide_stores = true;   // the store exists, but the lookup says it was never seen
+  const auto first = reconciler.reconcile_connection("team-a", "svc");
+  EXPECT_EQ(first.kind, Outcome::Kind::requeue);   // the create answered AlreadyExists
+  EXPECT_TRUE(lookup.unsure_keys.contains("team-a/dragops-conn-svc"));
+  EXPECT_EQ(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc"), sealed);   // the last good value is kept
+
+  EXPECT_EQ(reconciler.reconcile_connection("team-a", "svc").kind, Outcome::Kind::done);
+  auto resealed = store::parse_store(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc"));
+  ASSERT_TRUE(resealed);
+  auto ring = keys.ring("team-a");
+  ASSERT_TRUE(ring);
+  auto opened = store::open_items(*resealed, **ring);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->at("api_key").view(), "new-key");
 }
 
 TEST_F(ReconcilerFixture, AGoneResourceIsDone) {
