@@ -4,6 +4,10 @@
 # Ready. Prints the wall time, reconciles per second as a ratio to the local API server's raw
 # create rate measured in the same run (same number of clients as operator workers), and the
 # operator's peak resident memory. Targets: ratio >= 0.5, peak RSS <= 64 MiB.
+# Then, the operator stopped, the floor: the same API requests a first reconcile makes, by as many
+# plain clients, on the same Connections; the operator's rate is printed as a ratio to it too.
+# Last, the memory slope: the peak RSS at TOTAL Connections less that of an operator with none
+# (the one that creates the sealing key below), per Connection.
 # Then the same 10,000 Connections with sealed input (spec.sealedCredentials, sealed to the
 # cluster's key by the load generator before the clock starts) on a fresh server: the operator
 # opens each (HPKE) and seals it into the store. Printed: its rate as a ratio to the plain path's
@@ -95,6 +99,7 @@ apply_crds_and_packs "$root" || { echo "bench_operator: cannot apply the CRDs an
 op=$!
 pids+=($op)
 for _ in $(seq 1 200); do kubectl get configmap dragops-sealing-key -n dragops-system >/dev/null 2>&1 && break; sleep 0.1; done
+idle_hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$op/status")   # synced, no Connection yet: the baseline
 kill "$op"; wait "$op" 2>/dev/null || true
 "$load" sealed-connections "$namespaces" "$per" "$workers" >/dev/null
 start=$(date +%s%N)
@@ -110,3 +115,5 @@ sealed_ratio=$(awk -v r="$sealed_rate" -v p="$rate" 'BEGIN { printf "%.2f", r / 
 sealed_hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$op/status")
 echo "sealed input: $total Connections Ready after ${sealed_seconds} s: $sealed_rate reconciles/s = ${sealed_ratio}x the plain path's $rate/s (target >= 0.8)"
 echo "sealed input: operator peak RSS $((sealed_hwm_kb / 1024)) MiB, CPU $(cpu_of "$op") s"
+awk -v idle="$idle_hwm_kb" -v peak="$hwm_kb" -v n="$total" 'BEGIN {
+  printf "operator: memory: peak RSS %.0f MiB with no Connection, %.0f MiB at %d: %.1f KiB per Connection\n", idle / 1024, peak / 1024, n, (peak - idle) / n }'

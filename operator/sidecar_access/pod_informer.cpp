@@ -31,6 +31,7 @@ std::unique_ptr<kube::Informer> make_injected_pod_informer(kube::Api& api, const
   options.gvr = kube::gvr::pods();
   options.ns = ns;
   options.label_selector = std::string(inject::kInjectedLabel) + "=true";
+  options.transform = kube::strip_managed_fields;
   auto informer = std::make_unique<kube::Informer>(api, std::move(options));
   informer->add_index(kServiceAccountIndex, [](const json::object& pod) { return std::vector<std::string>{key_of(pod)}; });
   auto report = [excluded = std::move(excluded), enqueue = std::move(enqueue)](const kube::ObjectPtr& pod) {

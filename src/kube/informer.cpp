@@ -8,6 +8,11 @@ namespace dragops::kube {
 
 namespace json = boost::json;
 
+void strip_managed_fields(json::object& object) {
+  if (auto* metadata = object.if_contains("metadata"); metadata && metadata->is_object())
+    metadata->as_object().erase("managedFields");
+}
+
 Informer::Informer(Api& api, InformerOptions options)
     : api_(api), options_(std::move(options)), clock_(options_.clock ? options_.clock : real_clock()) {
   if (!options_.random) options_.random = default_random();
@@ -112,6 +117,7 @@ Result<std::string> Informer::list_and_replace(std::stop_token stop) {
     if (auto* items = page->if_contains("items"); items && items->is_array()) {
       for (auto& item : items->as_array()) {
         if (!item.is_object()) continue;
+        if (options_.transform) options_.transform(item.as_object());
         auto object = std::make_shared<const json::object>(std::move(item.as_object()));
         auto key = object_key(*object);
         fresh[std::move(key)] = std::move(object);
@@ -153,6 +159,7 @@ bool Informer::apply_event(WatchEvent&& event) {
     set_resource_version(resource_version_of(event.object));
     return true;
   }
+  if (options_.transform) options_.transform(event.object);
   auto object = std::make_shared<const json::object>(std::move(event.object));
   const auto key = object_key(*object);
   const auto rv = resource_version_of(*object);

@@ -48,7 +48,14 @@ struct InformerOptions {
   RandomSource random;               // null: a seeded generator
   std::shared_ptr<Clock> clock;      // null: the real clock
   int watch_timeout_seconds = 300;   // the server closes the watch after this; we re-watch
+  // Applied to every listed or watched object before it is cached and handed to the handlers
+  // (client-go's SetTransform), e.g. strip_managed_fields.
+  std::function<void(boost::json::object&)> transform;
 };
+
+// Drops metadata.managedFields, which the real API server keeps on every object (often larger
+// than the rest of a small object) and which no reconcile reads.
+void strip_managed_fields(boost::json::object& object);
 
 struct InformerStats {
   std::uint64_t lists = 0;        // complete lists (including re-lists)

@@ -73,6 +73,36 @@ TEST(Informer, AppliesWatchEventsToTheCacheBeforeTheHandlers) {
   EXPECT_EQ(informer.cache().size(), 0u);
 }
 
+TEST(Informer, CachesListedAndWatchedObjectsAsTheTransformLeavesThem) {
+  FakeApi api;
+  auto with_managed_fields = [](std::string name) {
+    auto object = make_object("ns", std::move(name));
+    object["metadata"].as_object()["managedFields"] = boost::json::array{{{"manager", "kubectl"}}};
+    return object;
+  };
+  ASSERT_TRUE(api.create(kGvr, "ns", with_managed_fields("listed")));
+  auto options = fast_options();
+  options.transform = strip_managed_fields;
+  Informer informer(api, options);
+  std::vector<bool> handed_with_managed_fields;
+  informer.add_handlers({[&](const ObjectPtr& o) {
+    handed_with_managed_fields.push_back(o->at("metadata").as_object().contains("managedFields"));
+  }, nullptr, nullptr});
+  informer.start();
+  ASSERT_TRUE(informer.wait_for_sync(std::chrono::steady_clock::now() + 10s));
+  ASSERT_TRUE(api.wait_for_watches(1));
+  ASSERT_TRUE(api.create(kGvr, "ns", with_managed_fields("watched")));
+  ASSERT_TRUE(eventually([&] { return informer.cache().size() == 2; }));
+  for (const auto* name : {"listed", "watched"}) {
+    const auto cached = informer.cache().get("ns", name);
+    ASSERT_TRUE(cached) << name;
+    EXPECT_FALSE(cached->at("metadata").as_object().contains("managedFields")) << name;
+    EXPECT_EQ(name_of(*cached), name);
+  }
+  informer.stop();
+  EXPECT_EQ(handed_with_managed_fields, (std::vector<bool>{false, false}));
+}
+
 TEST(Informer, ResumesABrokenWatchFromTheLastVersionWithoutDuplicates) {
   FakeApi api;
   EventLog log;
