@@ -82,6 +82,13 @@ struct ReconcilerFixture : ::testing::Test {
                 {"metadata", {{"name", "svc"}, {"generation", 1}}},
                 {"spec", {{"pack", "generic-api-key"}, {"credentialsRef", {{"name", "creds"}}}}}});
   }
+
+  // team-a's store of svc as it is now (nullopt if it does not parse) and the ring that opens it.
+  std::pair<std::optional<store::Store>, RingPtr> current_store() {
+    auto parsed = store::parse_store(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc"));
+    auto ring = keys.ring("team-a");
+    return {parsed ? std::optional(std::move(*parsed)) : std::nullopt, ring ? *ring : nullptr};
+  }
 };
 
 TEST_F(ReconcilerFixture, SealsAndThenWritesNothing) {
@@ -102,11 +109,9 @@ TEST_F(ReconcilerFixture, ResealsAStoreAnOlderOperatorWroteWithoutAManifest) {
   old["metadata"].as_object()["annotations"].as_object()["dragops.io/token-field"] = "api_key";
   ASSERT_TRUE(api.update(kube::gvr::secrets(), "team-a", old, ""));
   EXPECT_EQ(reconciler.reconcile_connection("team-a", "svc").kind, Outcome::Kind::done);
-  auto resealed = store::parse_store(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc"));
-  ASSERT_TRUE(resealed);
-  auto ring = keys.ring("team-a");
-  ASSERT_TRUE(ring);
-  auto manifest = store::authenticate(*resealed, **ring);
+  auto [resealed, ring] = current_store();
+  ASSERT_TRUE(resealed && ring);
+  auto manifest = store::authenticate(*resealed, *ring);
   ASSERT_TRUE(manifest) << manifest.error().message;
   EXPECT_EQ(manifest->token_field, "api_key");
   EXPECT_EQ(manifest->served, std::vector<std::string>{"api_key"});
@@ -148,11 +153,9 @@ TEST_F(ReconcilerFixture, AStoreTheWatchHasNotSeenIsReadOnTheRetryAfterItsCreate
   EXPECT_EQ(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc"), sealed);   // the last good value is kept
 
   EXPECT_EQ(reconciler.reconcile_connection("team-a", "svc").kind, Outcome::Kind::done);
-  auto resealed = store::parse_store(*api.get(kube::gvr::secrets(), "team-a", "dragops-conn-svc"));
-  ASSERT_TRUE(resealed);
-  auto ring = keys.ring("team-a");
-  ASSERT_TRUE(ring);
-  auto opened = store::open_items(*resealed, **ring);
+  auto [resealed, ring] = current_store();
+  ASSERT_TRUE(resealed && ring);
+  auto opened = store::open_items(*resealed, *ring);
   ASSERT_TRUE(opened);
   EXPECT_EQ(opened->at("api_key").view(), "new-key");
 }
