@@ -10,7 +10,7 @@ build=${1:-build}
 bin="$build/bench/crypto/bench_crypto"
 [ -x "$bin" ] || { echo "bench_crypto: $bin not built (cmake --build $build --target bench_crypto)"; exit 1; }
 seconds=${BENCH_SECONDS:-1}
-rounds=${BENCH_ROUNDS:-7}
+rounds=${BENCH_ROUNDS:-15}
 sizes="64 1024 65536"
 
 rows=""   # "<round> <size> <openssl B/s> <seal B/s> <open B/s>"
