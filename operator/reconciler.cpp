@@ -262,6 +262,12 @@ Outcome Reconciler::reconcile_connection(const std::string& ns, const std::strin
   }
   if (refresher_) tend_tokens(o);
   auto decision = decide_connection(o);
+  // Tokens sealed in this pass were not tended (the refresher looks at what the store holds):
+  // a bootstrapped Connection's first pass. Come back at once so the next pass, reading the new
+  // store, refreshes them if due; no watch event would (this operator's own writes are skipped).
+  if (refresher_ && !o.refresh && !decision.requeue_after && decision.store_action == StoreAction::write &&
+      o.pack.pack && o.pack.pack->auth_type == packs::AuthType::oauth2)
+    decision.requeue_after = std::chrono::milliseconds(0);
   return finish(kube::gvr::connections(), "Connection", *object, decision, store_object, ring.get(), started);
 }
 
