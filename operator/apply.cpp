@@ -93,8 +93,7 @@ kube::Result<ApplyCounts> Applier::apply(const kube::Gvr& gvr, const json::objec
       break;
     }
     case StoreAction::remove: {
-      const auto kind = gvr.resource == "connections" ? store::Kind::connection : store::Kind::secret;
-      const auto name = store::store_name(kind, meta_string(resource, "name"));
+      const auto name = store::store_name(store_kind_of(gvr), meta_string(resource, "name"));
       auto removed = api_.remove(kube::gvr::secrets(), meta_string(resource, "namespace"), name);
       if (!removed && !removed.error().not_found()) return {boost::system::in_place_error, removed.error()};
       ++counts.store_deletes;

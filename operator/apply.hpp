@@ -8,12 +8,18 @@
 #include "operator/decision.hpp"
 #include "operator/events.hpp"
 #include "operator/own_writes.hpp"
+#include "store/names.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <optional>
 
 namespace dragops::op {
+
+// The kind of store a Connection (gvr connections) or a dragops Secret (dragops_secrets) has.
+inline store::Kind store_kind_of(const kube::Gvr& gvr) {
+  return gvr.resource == "connections" ? store::Kind::connection : store::Kind::secret;
+}
 
 struct ApplyCounts {
   int store_writes = 0;

@@ -10,6 +10,7 @@
 #include "store/sealed_input.hpp"
 #include "store/store_object.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace dragops::op {
@@ -126,15 +127,10 @@ void Controller::build_informers(const std::string& ns) {
       [this] { enqueue_all(); });
   EventWatch::Options store_options{kube::gvr::secrets(), ns,
                                     std::string(store::kManagedByLabel) + "=" + std::string(store::kManagedByValue), "", {}};
-  store_options.on_listed = [this](const json::object* object) {   // counts the stores for the gauge
-    std::lock_guard lock(sealed_mutex_);
-    if (!object) {
-      sealed_.clear();
-      stores_.clear();
-      return;
-    }
-    stores_.insert(kube::object_key(*object));
-    if (string_at(*object, "type") == store::kSealedType) sealed_.insert(kube::object_key(*object));
+  store_options.on_listed = [this](const json::object* object) {
+    std::lock_guard lock(stores_mutex_);
+    if (!object) stores_.clear();
+    else stores_.insert_or_assign(kube::object_key(*object), string_at(*object, "type") == store::kSealedType);
   };
   set.stores = std::make_unique<EventWatch>(
       api_, std::move(store_options),
@@ -152,13 +148,9 @@ void Controller::on_store_event(const kube::WatchEvent& event) {
   const auto ns = kube::namespace_of(object);
   const bool deleted = event.type == "DELETED";
   {
-    std::lock_guard lock(sealed_mutex_);
+    std::lock_guard lock(stores_mutex_);
     if (deleted) stores_.erase(kube::object_key(object));
-    else stores_.insert(kube::object_key(object));
-    if (string_at(object, "type") == store::kSealedType) {
-      if (deleted) sealed_.erase(kube::object_key(object));
-      else sealed_.insert(kube::object_key(object));
-    }
+    else stores_.insert_or_assign(kube::object_key(object), string_at(object, "type") == store::kSealedType);
   }
   if (!deleted && own_writes_.consume("Store/" + kube::object_key(object), kube::resource_version_of(object))) return;
   if (kind == "Connection" && !owner.empty()) queue_.add(std::string(kConnectionPrefix) + kube::key_of(ns, owner));
@@ -246,7 +238,7 @@ ObjectPtr Controller::find(Source source, std::string_view ns, std::string_view 
 kube::Result<ObjectPtr> Controller::fetch(Source source, std::string_view ns, std::string_view name) const {
   if (source != Source::core_secret && source != Source::store) return find(source, ns, name);
   if (source == Source::store) {
-    std::lock_guard lock(sealed_mutex_);
+    std::lock_guard lock(stores_mutex_);
     unsure_.erase(kube::key_of(ns, name));
   }
   auto object = api_.get(kube::gvr::secrets(), ns, name);
@@ -265,13 +257,13 @@ bool Controller::may_exist(Source source, std::string_view ns, std::string_view 
   // A store this operator wrote is known here before its watch event arrives (own_writes_ holds
   // it until on_store_event has added it to stores_), so a pass right after a create reads it.
   if (own_writes_.pending("Store/" + key)) return true;
-  std::lock_guard lock(sealed_mutex_);   // a relist sets listing() before it clears stores_ under this lock
+  std::lock_guard lock(stores_mutex_);   // a relist sets listing() before it clears stores_ under this lock
   return set->stores->listing() || stores_.contains(key) || unsure_.contains(key);
 }
 
 void Controller::unsure(Source source, std::string_view ns, std::string_view name) const {
   if (source != Source::store) return;
-  std::lock_guard lock(sealed_mutex_);
+  std::lock_guard lock(stores_mutex_);
   if (unsure_.size() >= 4096) unsure_.clear();   // bounded; a cleared entry costs one more AlreadyExists
   unsure_.insert(kube::key_of(ns, name));
 }
@@ -423,8 +415,9 @@ void Controller::maintain_keys() {
   }
   metrics_.set_key_versions(keys_.version_counts());
   {
-    std::lock_guard lock(sealed_mutex_);
-    metrics_.set_sealed_objects(sealed_.size());
+    std::lock_guard lock(stores_mutex_);
+    metrics_.set_sealed_objects(static_cast<std::size_t>(
+        std::count_if(stores_.begin(), stores_.end(), [](const auto& store) { return store.second; })));
   }
   metrics_.set_queue_depth(queue_.depth());
 }

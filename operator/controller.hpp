@@ -33,6 +33,7 @@
 #include <set>
 #include <stop_token>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -112,9 +113,9 @@ class Controller final : public Lookup {
   Reconciler reconciler_;
   sidecar_access::RoleWriter sidecar_roles_;
   std::atomic<bool> running_{false};
-  mutable std::mutex sealed_mutex_;
-  std::set<std::string> sealed_;   // "ns/name" of every store object seen (for the gauge)
-  std::unordered_set<std::string> stores_;          // "ns/name" of every object the store watch sees
+  mutable std::mutex stores_mutex_;
+  // "ns/name" of every object the store watch sees -> whether it is a sealed store (the gauge).
+  std::unordered_map<std::string, bool> stores_;
   mutable std::unordered_set<std::string> unsure_;  // read through whatever stores_ says
 };
 

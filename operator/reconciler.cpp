@@ -154,10 +154,9 @@ Outcome Reconciler::finish(const kube::Gvr& gvr, std::string_view kind, const js
   const auto took = std::chrono::steady_clock::now() - started;
   if (!applied) {
     const auto& error = applied.error();
-    if (error.already_exists()) {
-      const auto store_kind = gvr.resource == "connections" ? store::Kind::connection : store::Kind::secret;
-      lookup_.unsure(Source::store, meta_string(resource, "namespace"), store::store_name(store_kind, meta_string(resource, "name")));
-    }
+    if (error.already_exists())
+      lookup_.unsure(Source::store, meta_string(resource, "namespace"),
+                     store::store_name(store_kind_of(gvr), meta_string(resource, "name")));
     if (error.conflict() || error.already_exists() || error.not_found()) {
       metrics_.reconciled(kind, "conflict", took);
       return {Outcome::Kind::requeue, kConflictRetry, {}};
